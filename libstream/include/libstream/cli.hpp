@@ -1,0 +1,125 @@
+// The command-line layer every tool shares: options defined once, one diagnostic format
+// ("trace-X: FILE:LINE: message", stdout flushed first), fixed exit codes (0 ok, 1 data or
+// I/O error, 2 usage), rejects kept with their reasons, counts, progress.
+// Diagnostics are written to file descriptor 2 through a ByteSink: no stdio anywhere.
+#pragma once
+
+#include <libstream/record_reader.hpp>
+#include <libstream/sink.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace libstream {
+
+enum class OnError { skip, fail };
+
+/// Options every tool has (add_io_options). docs/common-options.md documents them.
+struct IoOptions {
+  std::vector<std::string> inputs{"-"};
+  OutputOptions output;
+  std::string rejects;  ///< file receiving rejected records as NDJSON
+  OnError on_error = OnError::skip;
+  std::string max_errors;  ///< "N" rejects, or "F" as a fraction of records read (contains '.')
+  std::string max_record_size = "256M";
+  bool quiet = false;
+  bool summary = false;
+  std::string summary_file;
+  bool progress = false;
+  bool hadoop_counters = false;
+};
+
+/// Adds the shared options: positional inputs, -o, -z, --zstd-level, --rejects,
+/// --on-error, --max-errors, --max-record-size, -q, --summary, --summary-file, --progress,
+/// --hadoop-counters.
+void add_io_options(CLI::App& app, IoOptions& options);
+
+/// "256M" -> 268435456 (suffixes K, M, G, powers of 1024). Throws std::invalid_argument.
+[[nodiscard]] uint64_t parse_size(const std::string& text);
+
+struct Counters {
+  uint64_t read = 0;      ///< records read (framed), rejected ones included
+  uint64_t written = 0;   ///< records (or examples) written
+  uint64_t filtered = 0;  ///< records deliberately not written (shard, limit, selection)
+  uint64_t rejected = 0;  ///< records that could not be used, kept in --rejects
+  uint64_t blank = 0;     ///< blank lines skipped
+};
+
+/// Thrown by ToolContext::reject() when the error policy ends the run.
+struct StopRun {};
+
+/// What a tool's run function works with.
+class ToolContext {
+ public:
+  ToolContext(std::string tool, const IoOptions& options);
+  ~ToolContext();
+  ToolContext(const ToolContext&) = delete;
+  ToolContext& operator=(const ToolContext&) = delete;
+
+  [[nodiscard]] const std::string& tool() const { return tool_; }
+  [[nodiscard]] const IoOptions& options() const { return options_; }
+  [[nodiscard]] BufferedSink& out() { return *out_; }
+  [[nodiscard]] Counters& counters() { return counters_; }
+  [[nodiscard]] FramingOptions framing() const { return framing_; }
+
+  /// "trace-X: WHERE: warning: MESSAGE" unless -q.
+  void warning(const std::string& where, const std::string& message);
+  /// "trace-X: WHERE: MESSAGE"; the run will end with exit 1.
+  void error(const std::string& where, const std::string& message);
+
+  /// Counts a rejected record, keeps it in --rejects ({tool, source, line, offset, error,
+  /// raw}), reports it on stderr (the first 100), and throws StopRun under --on-error fail.
+  void reject(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
+              std::string_view raw, uint64_t full_size);
+  void reject(const RecordReader& reader, const RawRecord& record, const std::string& reason) {
+    reject(reader.name(), record.line, record.offset, reason, std::string_view(record.data, record.size),
+           record.full_size);
+  }
+
+  /// Reads every input in order and calls `on_record` for each record; records whose
+  /// framing failed (too long, incomplete) are rejected here. `on_record` returns false to
+  /// stop reading. An input that cannot be read (missing file, truncated compressed data,
+  /// Git LFS pointer) is reported; under --on-error skip the next input is read.
+  void for_each_record(InputFormat format, const std::function<bool(RecordReader&, RawRecord&)>& on_record);
+
+  /// Ends the run: commits the output and rejects, prints counts; returns the exit code.
+  [[nodiscard]] int finish();
+
+ private:
+  void write_diagnostic(const std::string& line);
+  void show_progress(const RecordReader& reader, bool final);
+
+  std::string tool_;
+  IoOptions options_;
+  FramingOptions framing_;
+  std::unique_ptr<BufferedSink> out_;
+  std::unique_ptr<BufferedSink> rejects_;
+  std::unique_ptr<ByteSink> stderr_;
+  Counters counters_;
+  uint64_t reports_shown_ = 0;
+  bool failed_ = false;
+  // progress
+  bool show_progress_ = false;
+  uint64_t progress_done_bytes_ = 0;  // bytes of inputs already finished
+  int64_t progress_start_ns_ = 0;
+  int64_t progress_last_ns_ = 0;
+};
+
+/// The whole life of a tool: parses arguments (usage errors exit 2; --help and --version
+/// print to stdout and exit 0), refuses to wait on a terminal for stdin, builds the
+/// context, calls `run`, maps exceptions to messages and exit codes, and finishes.
+/// `setup` adds the tool's own options to `app`; `io` receives the shared ones.
+int run_tool(const std::string& name, const std::string& description, int argc, char** argv, IoOptions& io,
+             const std::function<void(CLI::App&)>& setup, const std::function<void(ToolContext&)>& run);
+
+/// The project version ("0.1.0").
+[[nodiscard]] const char* version();
+
+}  // namespace libstream

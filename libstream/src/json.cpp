@@ -1,0 +1,245 @@
+#include <libstream/json.hpp>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstring>
+
+namespace libstream {
+namespace {
+
+// Iterative: bounded stack whatever the nesting. Numbers as strings: verbatim, and faster.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+struct CaptureHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CaptureHandler> {
+  std::string_view key;
+  std::string* value = nullptr;
+  bool* found = nullptr;
+  int depth = 0;
+  bool at_key_value = false;
+
+  bool Default() {
+    at_key_value = false;
+    return true;
+  }
+  bool Capture(const char* text, rapidjson::SizeType length) {
+    if (at_key_value) {
+      value->assign(text, length);
+      *found = true;
+    }
+    at_key_value = false;
+    return true;
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) { return Capture(text, length); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) { return Capture(text, length); }
+  bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    at_key_value = depth == 1 && length == key.size() && std::memcmp(text, key.data(), length) == 0;
+    return true;
+  }
+  bool StartObject() {
+    at_key_value = false;
+    ++depth;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType /*members*/) {
+    --depth;
+    return true;
+  }
+  bool StartArray() {
+    at_key_value = false;
+    ++depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType /*elements*/) {
+    --depth;
+    return true;
+  }
+};
+
+// Forwards SAX events to a Writer; numbers go out as their original text.
+template <typename Writer>
+struct CompactHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CompactHandler<Writer>> {
+  explicit CompactHandler(Writer& w) : writer(w) {}
+  Writer& writer;
+  bool Null() { return writer.Null(); }
+  bool Bool(bool b) { return writer.Bool(b); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    return writer.RawValue(text, length, rapidjson::kNumberType);  // Writer::RawNumber would quote it
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool copy) { return writer.String(text, length, copy); }
+  bool Key(const char* text, rapidjson::SizeType length, bool copy) { return writer.Key(text, length, copy); }
+  bool StartObject() { return writer.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) { return writer.EndObject(members); }
+  bool StartArray() { return writer.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) { return writer.EndArray(elements); }
+};
+
+template <typename Handler>
+bool parse_one(rapidjson::Reader& reader, const char* data, size_t size, Handler& handler, JsonError* error) {
+  rapidjson::MemoryStream stream(data, size);
+  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
+  if (result.IsError()) {
+    if (error != nullptr) {
+      // A NUL byte reads as the end of input to rapidjson: name it for what it is.
+      const size_t offset = result.Offset();
+      if (offset < size && data[offset] == '\0') {
+        *error = JsonError{"unexpected NUL byte", offset};
+      } else {
+        std::string message = rapidjson::GetParseError_En(result.Code());
+        if (!message.empty() && message.back() == '.') message.pop_back();
+        *error = JsonError{std::move(message), offset};
+      }
+    }
+    return false;
+  }
+  if (stream.Tell() != size) {  // stopped early at a NUL byte after the value
+    if (error != nullptr) *error = JsonError{"unexpected NUL byte", stream.Tell()};
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string JsonError::describe() const {
+  return "invalid JSON: " + message + " (byte " + std::to_string(offset + 1) + ")";
+}
+
+struct JsonChecker::Impl {
+  rapidjson::Reader reader;
+  rapidjson::BaseReaderHandler<> null_handler;
+  CaptureHandler capture;
+};
+
+JsonChecker::JsonChecker() : impl_(new Impl) {}
+JsonChecker::~JsonChecker() { delete impl_; }
+
+bool JsonChecker::check(const char* data, size_t size, JsonError* error) {
+  return parse_one(impl_->reader, data, size, impl_->null_handler, error);
+}
+
+bool JsonChecker::check_capture(const char* data, size_t size, std::string_view key, std::string& value, bool& found,
+                                JsonError* error) {
+  found = false;
+  CaptureHandler& handler = impl_->capture;
+  handler.key = key;
+  handler.value = &value;
+  handler.found = &found;
+  handler.depth = 0;
+  handler.at_key_value = false;
+  return parse_one(impl_->reader, data, size, handler, error);
+}
+
+bool append_compact_json(const char* data, size_t size, std::string& out, JsonError* error) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  CompactHandler<rapidjson::Writer<rapidjson::StringBuffer>> handler(writer);
+  rapidjson::Reader reader;
+  if (!parse_one(reader, data, size, handler, error)) return false;
+  out.append(buffer.GetString(), buffer.GetSize());
+  return true;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 if it is not valid.
+size_t utf8_sequence_length(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t length = 0;
+  uint32_t min = 0;
+  uint32_t code = 0;
+  if ((c & 0xE0) == 0xC0) {
+    length = 2, min = 0x80, code = c & 0x1Fu;
+  } else if ((c & 0xF0) == 0xE0) {
+    length = 3, min = 0x800, code = c & 0x0Fu;
+  } else if ((c & 0xF8) == 0xF0) {
+    length = 4, min = 0x10000, code = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3Fu);
+  }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return length;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_sequence_length(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const size_t length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        out.append("\xEF\xBF\xBD");
+        ++i;
+      } else {
+        out.append(text.data() + i, length);
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  const auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(v >> shift) & 0x3F]);
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t v = at(i) << 16;
+    if (rest == 2) v |= at(i + 1) << 8;
+    out.push_back(kAlphabet[(v >> 18) & 0x3F]);
+    out.push_back(kAlphabet[(v >> 12) & 0x3F]);
+    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 0x3F] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+}  // namespace libstream

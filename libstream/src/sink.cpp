@@ -1,0 +1,156 @@
+// Byte sinks: descriptors, atomic files, zstd frames, buffering.
+#include <libstream/error.hpp>
+#include <libstream/sink.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace libstream {
+namespace {
+
+void write_all(int fd, const char* data, size_t size, const std::string& name) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_system_error(name, "write error", errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+class ZstdSink final : public ByteSink {
+ public:
+  ZstdSink(std::unique_ptr<ByteSink> inner, int level)
+      : inner_(std::move(inner)), context_(ZSTD_createCCtx()), out_(ZSTD_CStreamOutSize()) {
+    if (context_ == nullptr) throw Error(ErrorKind::compression, "", "cannot create zstd context");
+    ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
+  }
+  ~ZstdSink() override { ZSTD_freeCCtx(context_); }
+  ZstdSink(const ZstdSink&) = delete;
+  ZstdSink& operator=(const ZstdSink&) = delete;
+
+  void write(const char* data, size_t size) override {
+    ZSTD_inBuffer in{data, size, 0};
+    while (in.pos < in.size) pump(&in, ZSTD_e_continue);
+  }
+  void flush() override {}
+  void commit() override {
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    while (pump(&in, ZSTD_e_end) != 0) {
+    }
+    inner_->commit();
+  }
+
+ private:
+  size_t pump(ZSTD_inBuffer* in, ZSTD_EndDirective mode) {
+    ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+    const size_t remaining = ZSTD_compressStream2(context_, &out, in, mode);
+    if (ZSTD_isError(remaining)) throw Error(ErrorKind::compression, "", std::string("zstd: ") + ZSTD_getErrorName(remaining));
+    if (out.pos > 0) inner_->write(out_.data(), out.pos);
+    return remaining;
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  ZSTD_CCtx* context_;
+  std::vector<char> out_;
+};
+
+}  // namespace
+
+void FdSink::write(const char* data, size_t size) { write_all(fd_, data, size, name_); }
+
+AtomicFileSink::AtomicFileSink(std::string path) : path_(std::move(path)) {
+  temp_path_ = path_ + ".tmp.XXXXXX";
+  std::vector<char> name(temp_path_.begin(), temp_path_.end());
+  name.push_back('\0');
+  fd_ = ::mkstemp(name.data());
+  if (fd_ < 0) throw_system_error(path_, "cannot create", errno);
+  temp_path_.assign(name.data());
+  // mkstemp creates 0600; a dataset should get the usual permissions (0666 & ~umask).
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  (void)::fchmod(fd_, 0666 & ~mask);
+}
+
+AtomicFileSink::~AtomicFileSink() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFileSink::write(const char* data, size_t size) { write_all(fd_, data, size, path_); }
+
+void AtomicFileSink::commit() {
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw_system_error(path_, "write error", errno);
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) throw_system_error(path_, "cannot rename into place", errno);
+  committed_ = true;
+}
+
+void FailingSink::write(const char* /*data*/, size_t size) {
+  if (size > capacity_) throw_system_error("<failing sink>", "write error", ENOSPC);
+  capacity_ -= size;
+}
+
+std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, int level) {
+  return std::make_unique<ZstdSink>(std::move(inner), level);
+}
+
+BufferedSink::BufferedSink(std::unique_ptr<ByteSink> inner, size_t capacity)
+    : inner_(std::move(inner)), buffer_(capacity, '\0') {}
+
+void BufferedSink::write(const char* data, size_t size) {
+  if (size > buffer_.size() - size_) {
+    flush();
+    if (size >= buffer_.size()) {
+      inner_->write(data, size);
+      return;
+    }
+  }
+  std::memcpy(&buffer_[size_], data, size);
+  size_ += size;
+}
+
+void BufferedSink::flush() {
+  if (size_ == 0) return;
+  const size_t size = size_;
+  size_ = 0;  // dropped even if the write fails: the error ends the run
+  inner_->write(buffer_.data(), size);
+  inner_->flush();
+}
+
+void BufferedSink::commit() {
+  flush();
+  inner_->commit();
+}
+
+std::unique_ptr<BufferedSink> open_output(const OutputOptions& options) {
+  const bool to_stdout = options.path == "-";
+  const bool zstd = options.zstd || ends_with(options.path, ".zst");
+  if (zstd && to_stdout && ::isatty(STDOUT_FILENO) == 1) {
+    throw Error(ErrorKind::usage, "", "refusing to write compressed data to a terminal (use -o FILE or a pipe)");
+  }
+  std::unique_ptr<ByteSink> sink;
+  if (to_stdout) {
+    sink = std::make_unique<FdSink>(STDOUT_FILENO, "<stdout>");
+  } else {
+    sink = std::make_unique<AtomicFileSink>(options.path);
+  }
+  if (zstd) sink = make_zstd_sink(std::move(sink), options.zstd_level);
+  return std::make_unique<BufferedSink>(std::move(sink));
+}
+
+}  // namespace libstream
