@@ -232,26 +232,31 @@ class PrefetchSource final : public ByteSource {
             spare.pop_back();
           }
         }
-        bool done = false;
+        // Fill the chunk fully: small pipe reads would otherwise cost a handoff each.
+        // Bytes decoded before an error are delivered first, then the error.
+        std::exception_ptr error;
+        size_t filled = 0;
+        chunk.bytes.resize(kReadChunk);
         try {
-          chunk.bytes.resize(kReadChunk);
-          size_t filled = 0;
-          // Fill the chunk fully: small pipe reads would otherwise cost a handoff each.
           while (filled < kReadChunk) {
             const size_t n = inner->read(&chunk.bytes[filled], kReadChunk - filled);
             if (n == 0) break;
             filled += n;
           }
-          chunk.bytes.resize(filled);
-          done = filled == 0;
         } catch (...) {
-          chunk.bytes.clear();
-          chunk.error = std::current_exception();
-          done = true;
+          error = std::current_exception();
         }
+        chunk.bytes.resize(filled);
         chunk.position = inner->position();
+        const bool done = filled < kReadChunk || error;
         std::lock_guard<std::mutex> lock(mutex);
-        ready.push_back(std::move(chunk));
+        if (filled > 0) ready.push_back(std::move(chunk));
+        if (done) {
+          Chunk end;  // empty: the end of input, or the error
+          end.error = error;
+          end.position = inner->position();
+          ready.push_back(std::move(end));
+        }
         changed.notify_all();
         if (done) return;
       }

@@ -125,6 +125,7 @@ bool ValueReader::skip_separators() {
     if (buffer_.size() == 0 && !buffer_.fill()) {
       if (format_ == InputFormat::array && started_ && !finished_) fail("the JSON array is not closed: the input ends first");
       if (after_comma) fail("the input ends after a ','");
+      if (format_ == InputFormat::document && values_ == 0) fail("no JSON value (--format document reads exactly one)");
       return false;
     }
     const char c = buffer_.data()[0];
@@ -246,6 +247,8 @@ bool ValueReader::next(RawRecord& record) {
     buffer_.consume(pos);
   }
   ++values_;
+  // A document is refused whole if anything follows it, so check before handing it out.
+  if (format_ == InputFormat::document && record.problem.empty()) (void)skip_separators();
   record.data = record_.data();
   record.size = record_.size();
   record.line = start_line;

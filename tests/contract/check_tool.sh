@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command-line contract every trace-* tool keeps (style.md 12, spec/distributed.md 2).
+# usage: check_tool.sh CHECK TOOL_BINARY TOOL_README
+set -uo pipefail
+check=$1 tool=$2 readme=$3
+name=$(basename "$tool")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL [$check] $name: $*"; exit 1; }
+record='{"session_id":"s-1","reward":1.5,"messages":[]}'
+
+case $check in
+  help)
+    "$tool" --help >"$work/out" 2>"$work/err"; rc=$?
+    [[ $rc -eq 0 ]] || fail "--help exits $rc"
+    grep -q "^Usage: $name" "$work/out" || fail "--help prints no 'Usage: $name' on stdout"
+    [[ ! -s "$work/err" ]] || fail "--help writes to stderr: $(cat "$work/err")"
+    ;;
+  version)
+    out=$("$tool" --version) || fail "--version exits $?"
+    [[ "$out" =~ ^$name\ \(tracemill\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version prints '$out'"
+    ;;
+  bad-flag)
+    "$tool" --no-such-flag </dev/null >"$work/out" 2>"$work/err"; rc=$?
+    [[ $rc -eq 2 ]] || fail "an unknown flag exits $rc, not 2"
+    grep -q "^$name: " "$work/err" || fail "no '$name:' message on stderr"
+    [[ ! -s "$work/out" ]] || fail "an unknown flag writes to stdout"
+    ;;
+  empty-input)
+    "$tool" </dev/null >"$work/out" 2>"$work/err"; rc=$?
+    [[ $rc -eq 0 ]] || fail "empty input exits $rc: $(cat "$work/err")"
+    [[ ! -s "$work/err" ]] || fail "empty input writes to stderr: $(cat "$work/err")"
+    ;;
+  dev-full)
+    [[ -w /dev/full ]] || { echo "no /dev/full"; exit 77; }
+    echo "$record" | "$tool" >/dev/full 2>"$work/err"; rc=$?
+    [[ $rc -eq 1 ]] || fail "writing to /dev/full exits $rc, not 1"
+    grep -q "No space left" "$work/err" || fail "no write error reported: $(cat "$work/err")"
+    ;;
+  sigpipe)
+    for i in $(seq 1 20000); do echo "$record"; done >"$work/in"
+    "$tool" <"$work/in" 2>"$work/err" | head -n 1 >/dev/null
+    [[ ! -s "$work/err" ]] || fail "a closed pipe gives a message: $(cat "$work/err")"
+    ;;
+  readme-options)
+    [[ -f "$readme" ]] || fail "no manual at $readme"
+    missing=""
+    for option in $("$tool" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+      grep -q -- "$option" "$readme" || missing="$missing $option"
+    done
+    [[ -z "$missing" ]] || fail "options missing from $(basename "$(dirname "$readme")")/README.md:$missing"
+    ;;
+  terminal-stdin)
+    command -v script >/dev/null || { echo "no script(1) for a terminal"; exit 77; }
+    # Under a pseudo-terminal with no input file, the tool must print usage and exit 2, not wait.
+    timeout 10 script -qec "$tool" /dev/null </dev/null >"$work/out" 2>&1; rc=$?
+    [[ $rc -eq 2 ]] || fail "stdin on a terminal exits $rc (124 = it waited): $(cat "$work/out")"
+    grep -q "Usage: $name" "$work/out" || fail "no usage shown: $(cat "$work/out")"
+    ;;
+  *) echo "unknown check $check"; exit 2 ;;
+esac
+echo "ok [$check] $name"

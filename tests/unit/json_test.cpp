@@ -1,0 +1,103 @@
+// JSON checks: exact numbers, NUL bytes, deep nesting, key capture, string escaping.
+#include <libstream/hash.hpp>
+#include <libstream/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+std::string compact(const std::string& text) {
+  std::string out;
+  libstream::JsonError error;
+  EXPECT_TRUE(libstream::append_compact_json(text.data(), text.size(), out, &error)) << error.describe();
+  return out;
+}
+
+TEST(Json, CompactKeepsNumbersByteForByte) {
+  EXPECT_EQ(compact("{ \"a\" : 0.10000000000000001 , \"b\": 12345678901234567890123, \"c\": -0, \"d\": 1E308 }"),
+            "{\"a\":0.10000000000000001,\"b\":12345678901234567890123,\"c\":-0,\"d\":1E308}");
+}
+
+TEST(Json, NumbersBeyondDoubleRangeAreRefusedWithAReason) {
+  // rapidjson 1.1 refuses them even with raw numbers; docs/input-formats.md says so.
+  std::string out;
+  libstream::JsonError error;
+  EXPECT_FALSE(libstream::append_compact_json("[1E400]", 7, out, &error));
+  EXPECT_EQ(error.message, "Number too big to be stored in double");
+}
+
+TEST(Json, CompactReescapesStringsMinimally) {
+  EXPECT_EQ(compact("[\"\\u00e9\\/\\t\\u0000\\u001f\"]"), std::string("[\"\xC3\xA9/\\t\\u0000\\u001F\"]"));
+}
+
+TEST(Json, CheckRejectsTrailingContentAndNulBytes) {
+  libstream::JsonChecker checker;
+  libstream::JsonError error;
+  EXPECT_TRUE(checker.check(" {\"a\":[1,2]} ", 13, &error));
+  EXPECT_FALSE(checker.check("{} {}", 5, &error));
+  const std::string nul("{}\0x", 4);
+  EXPECT_FALSE(checker.check(nul.data(), nul.size(), &error));
+  EXPECT_EQ(error.message, "unexpected NUL byte");
+  EXPECT_EQ(error.offset, 2u);
+  EXPECT_FALSE(checker.check("{\"a\":tru}", 9, &error));
+  EXPECT_EQ(error.describe(), "invalid JSON: Invalid value (byte 9)");  // where the literal broke
+}
+
+TEST(Json, DeepNestingDoesNotOverflowTheStack) {
+  libstream::JsonChecker checker;
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  EXPECT_TRUE(checker.check(deep.data(), deep.size(), nullptr));
+  const std::string open(100000, '[');
+  EXPECT_FALSE(checker.check(open.data(), open.size(), nullptr));
+}
+
+TEST(Json, CapturesOnlyATopLevelMember) {
+  libstream::JsonChecker checker;
+  std::string value;
+  bool found = false;
+  const std::string nested = "{\"x\":{\"session_id\":\"inner\"},\"session_id\":\"outer\"}";
+  ASSERT_TRUE(checker.check_capture(nested.data(), nested.size(), "session_id", value, found, nullptr));
+  EXPECT_TRUE(found);
+  EXPECT_EQ(value, "outer");
+  const std::string number = "{\"session_id\":123.50}";
+  ASSERT_TRUE(checker.check_capture(number.data(), number.size(), "session_id", value, found, nullptr));
+  EXPECT_EQ(value, "123.50");
+  const std::string object = "{\"session_id\":{\"a\":\"b\"}}";
+  ASSERT_TRUE(checker.check_capture(object.data(), object.size(), "session_id", value, found, nullptr));
+  EXPECT_FALSE(found);
+  const std::string escaped = "{\"session_id\":\"a\\u00e9\"}";
+  ASSERT_TRUE(checker.check_capture(escaped.data(), escaped.size(), "session_id", value, found, nullptr));
+  EXPECT_EQ(value, "a\xC3\xA9");  // decoded: the hash is of the string, not its spelling
+}
+
+TEST(Json, StringLiteralsEscapeControlsAndRepairInvalidUtf8) {
+  std::string out;
+  libstream::append_json_string(out, std::string("a\"\\\n\x01\x7F\xC3\xA9\xFF", 9));
+  EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u0001\\u007f\xC3\xA9\xEF\xBF\xBD\"");
+}
+
+TEST(Json, Utf8Validation) {
+  EXPECT_TRUE(libstream::is_valid_utf8("plain \xC3\xA9 \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(libstream::is_valid_utf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(libstream::is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(libstream::is_valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(libstream::is_valid_utf8("\xE2\x82"));          // cut short
+}
+
+TEST(Json, Base64) {
+  EXPECT_EQ(libstream::base64_encode(""), "");
+  EXPECT_EQ(libstream::base64_encode("f"), "Zg==");
+  EXPECT_EQ(libstream::base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(libstream::base64_encode("foobar"), "Zm9vYmFy");
+}
+
+TEST(Hash, IsTheDocumentedFunction) {
+  // Values fixed forever: changing them would move records between shards.
+  EXPECT_EQ(libstream::fnv1a64(""), 0xcbf29ce484222325ULL);
+  EXPECT_EQ(libstream::fnv1a64("a"), 0xaf63dc4c8601ec8cULL);
+  EXPECT_EQ(libstream::stable_hash("session-1"), libstream::fmix64(libstream::fnv1a64("session-1")));
+}
+
+}  // namespace
