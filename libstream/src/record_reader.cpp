@@ -315,6 +315,8 @@ InputFormat RecordReader::detect() {
     return InputFormat::ndjson;
   }
   if (opening == '[') return InputFormat::array;
+  // Only an object can open pretty-printed documents; other text is NDJSON with bad lines.
+  if (opening != '{') return InputFormat::ndjson;
   // A broken first line of NDJSON: the next line is a whole value by itself.
   const size_t second = next_non_space(first_end);
   if (second < buffer_.size() && complete_value(second, end_of_line(second))) return InputFormat::ndjson;
