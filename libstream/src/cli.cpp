@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -56,6 +55,13 @@ void write_fd(int fd, const std::string& text) {
 
 const char* version() { return TRACE_VERSION; }
 
+const std::vector<std::pair<std::string, InputFormat>> kInputFormats{{"auto", InputFormat::auto_detect},
+                                                                     {"ndjson", InputFormat::ndjson},
+                                                                     {"array", InputFormat::array},
+                                                                     {"concat", InputFormat::concat},
+                                                                     {"document", InputFormat::document}};
+const std::vector<std::pair<std::string, OnError>> kErrorPolicies{{"skip", OnError::skip}, {"fail", OnError::fail}};
+
 uint64_t parse_size(const std::string& text) {
   size_t end = 0;
   const unsigned long long number = std::stoull(text, &end);
@@ -93,10 +99,10 @@ void add_io_options(CLI::App& app, IoOptions& options) {
                  "Keep every rejected record in FILE as NDJSON {tool, source, line, offset, error, raw}")
       ->type_name("FILE")
       ->group(group);
-  const std::map<std::string, OnError> policies{{"skip", OnError::skip}, {"fail", OnError::fail}};
   app.add_option("--on-error", options.on_error,
                  "On a bad record: skip (reject it and go on) or fail (stop at the first)")
-      ->transform(CLI::CheckedTransformer(policies))
+      ->transform(enum_choice(kErrorPolicies))
+      ->type_name("skip|fail")
       ->default_str("skip")
       ->group(group);
   app.add_option("--max-errors", options.max_errors,
@@ -161,6 +167,7 @@ void ToolContext::warning(const std::string& where, const std::string& message) 
 
 void ToolContext::error(const std::string& where, const std::string& message) {
   failed_ = true;
+  if (message.empty()) return;
   write_diagnostic(tool_ + ": " + (where.empty() ? "" : where + ": ") + message);
 }
 
@@ -194,7 +201,7 @@ void ToolContext::reject(const std::string& source, uint64_t line, uint64_t offs
     }
     ++reports_shown_;
   }
-  if (options_.on_error == OnError::fail) throw StopRun{};
+  if (options_.on_error == OnError::fail) throw StopRun{"stopped at the first rejected record (--on-error fail)"};
 }
 
 void ToolContext::for_each_record(InputFormat format,
@@ -203,7 +210,7 @@ void ToolContext::for_each_record(InputFormat format,
   // propagate and end the run.
   const auto input_failed = [&](const Error& e) {
     error(e.where(), e.what());
-    if (options_.on_error == OnError::fail) throw StopRun{};
+    if (options_.on_error == OnError::fail) throw StopRun{""};  // the error said it all
   };
   for (const std::string& path : options_.inputs) {
     std::unique_ptr<RecordReader> reader;
@@ -341,8 +348,8 @@ int run_tool(const std::string& name, const std::string& description, int argc, 
     context = std::make_unique<ToolContext>(name, io);
     try {
       run(*context);
-    } catch (const StopRun&) {
-      context->error("", "stopped at the first rejected record (--on-error fail)");
+    } catch (const StopRun& stop) {
+      context->error("", stop.reason);
     }
     return context->finish();
   } catch (const Error& e) {

@@ -68,6 +68,31 @@ class ZstdSink final : public ByteSink {
   std::vector<char> out_;
 };
 
+/// Opens a non-regular file (device, FIFO) for writing and closes it on commit.
+class OwnedFdSink final : public ByteSink {
+ public:
+  explicit OwnedFdSink(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) throw_system_error(path_, "cannot open", errno);
+  }
+  ~OwnedFdSink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  OwnedFdSink(const OwnedFdSink&) = delete;
+  OwnedFdSink& operator=(const OwnedFdSink&) = delete;
+  void write(const char* data, size_t size) override { write_all(fd_, data, size, path_); }
+  void flush() override {}
+  void commit() override {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_system_error(path_, "write error", errno);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 }  // namespace
 
 void FdSink::write(const char* data, size_t size) { write_all(fd_, data, size, name_); }
@@ -144,8 +169,13 @@ std::unique_ptr<BufferedSink> open_output(const OutputOptions& options) {
     throw Error(ErrorKind::usage, "", "refusing to write compressed data to a terminal (use -o FILE or a pipe)");
   }
   std::unique_ptr<ByteSink> sink;
+  struct stat info {};
   if (to_stdout) {
     sink = std::make_unique<FdSink>(STDOUT_FILENO, "<stdout>");
+  } else if (::stat(options.path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    // A device, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in
+    // place: renaming a temporary over it would replace the device itself.
+    sink = std::make_unique<OwnedFdSink>(options.path);
   } else {
     sink = std::make_unique<AtomicFileSink>(options.path);
   }

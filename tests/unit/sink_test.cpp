@@ -4,6 +4,7 @@
 #include <libstream/source.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -68,6 +69,20 @@ TEST(Sink, AtomicFileAppearsOnlyOnCommit) {
   ::unlink(path.c_str());
   ::rmdir(dir.c_str());  // fails if a temporary was left behind
   EXPECT_FALSE(exists(dir));
+}
+
+TEST(Sink, DevicesAreWrittenInPlaceNotReplaced) {
+  // Regression: -o /dev/null once renamed a temporary over the device (as root).
+  libstream::OutputOptions options;
+  options.path = "/dev/null";
+  {
+    auto sink = libstream::open_output(options);
+    sink->write("x\n", 2);
+    sink->commit();
+  }
+  struct stat info {};
+  ASSERT_EQ(::stat("/dev/null", &info), 0);
+  EXPECT_TRUE(S_ISCHR(info.st_mode));
 }
 
 TEST(Sink, ZstdOutputRoundTrips) {

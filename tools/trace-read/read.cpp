@@ -4,7 +4,6 @@
 #include <libstream/json.hpp>
 
 #include <cstring>
-#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -16,23 +15,19 @@ void parse_shard(const std::string& text, uint64_t& index, uint64_t& count) {
   const size_t slash = text.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == text.size() ||
       text.find_first_not_of("0123456789/") != std::string::npos || text.find('/', slash + 1) != std::string::npos) {
-    throw std::invalid_argument("--shard takes I/N, e.g. 0/4");
+    throw std::invalid_argument("takes I/N, e.g. 0/4");
   }
   index = std::stoull(text.substr(0, slash));
   count = std::stoull(text.substr(slash + 1));
-  if (count == 0 || index >= count) throw std::invalid_argument("--shard I/N needs 0 <= I < N");
+  if (count == 0 || index >= count) throw std::invalid_argument("I/N needs 0 <= I < N");
 }
 
 void add_read_options(CLI::App& app, ReadOptions& options) {
-  const std::map<std::string, InputFormat> formats{{"auto", InputFormat::auto_detect},
-                                                   {"ndjson", InputFormat::ndjson},
-                                                   {"array", InputFormat::array},
-                                                   {"concat", InputFormat::concat},
-                                                   {"document", InputFormat::document}};
   app.add_option("-f,--format", options.format,
                  "Container: auto (decide per file), ndjson, array (elements are records), concat "
                  "(values one after another, pretty-printed or not), document (exactly one value)")
-      ->transform(CLI::CheckedTransformer(formats))
+      ->transform(libstream::enum_choice(libstream::kInputFormats))
+      ->type_name("auto|ndjson|array|concat|document")
       ->default_str("auto");
   app.add_option("--shard", options.shard,
                  "Keep only shard I of N: records whose stable hash of --key is I modulo N")

@@ -41,6 +41,29 @@ struct IoOptions {
 /// --hadoop-counters.
 void add_io_options(CLI::App& app, IoOptions& options);
 
+/// A CLI11 transform that accepts exactly the names of `choices` and stores the mapped
+/// value; an error lists the names (CLI11's own transformer would show the enum numbers).
+template <typename Enum>
+CLI::Validator enum_choice(const std::vector<std::pair<std::string, Enum>>& choices) {
+  std::string names;
+  for (const auto& choice : choices) names += (names.empty() ? "" : "|") + choice.first;
+  return CLI::Validator(
+      [choices, names](std::string& text) {
+        for (const auto& choice : choices) {
+          if (choice.first == text) {
+            text = std::to_string(static_cast<int>(choice.second));
+            return std::string();
+          }
+        }
+        return "'" + text + "' is not one of " + names;
+      },
+      "");
+}
+
+/// The names of InputFormat and OnError, for enum_choice().
+extern const std::vector<std::pair<std::string, InputFormat>> kInputFormats;
+extern const std::vector<std::pair<std::string, OnError>> kErrorPolicies;
+
 /// "256M" -> 268435456 (suffixes K, M, G, powers of 1024). Throws std::invalid_argument.
 [[nodiscard]] uint64_t parse_size(const std::string& text);
 
@@ -52,8 +75,10 @@ struct Counters {
   uint64_t blank = 0;     ///< blank lines skipped
 };
 
-/// Thrown by ToolContext::reject() when the error policy ends the run.
-struct StopRun {};
+/// Thrown under --on-error fail to end the run; `reason` (may be empty) is reported.
+struct StopRun {
+  std::string reason;
+};
 
 /// What a tool's run function works with.
 class ToolContext {
