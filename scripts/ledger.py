@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Writes the pipeline ledger (Markdown) from the tools' --summary-file counts in OUT, and
+fails unless every stage accounts for every record: read = written + filtered + rejected."""
+import glob
+import json
+import os
+import sys
+
+out = sys.argv[1]
+rows = []
+ok = True
+
+
+def add(stage, path):
+    global ok
+    counts = json.load(open(path))
+    balanced = counts["read"] == counts["written"] + counts["filtered"] + counts["rejected"]
+    ok = ok and balanced and not counts["failed"]
+    rows.append((stage, counts, "yes" if balanced else "NO"))
+
+
+add("read (single pass)", os.path.join(out, "read.counts.json"))
+shard_files = sorted(glob.glob(os.path.join(out, "shards", "counts.*.json")),
+                     key=lambda p: int(p.rsplit(".", 2)[-2]))
+for path in shard_files:
+    add("read shard " + path.rsplit(".", 2)[-2], path)
+single = rows[0][1]
+shard_written = sum(r[1]["written"] for r in rows[1:])
+shard_rejected_each = [r[1]["rejected"] for r in rows[1:]]
+print("# Ledger\n")
+print("| stage | read | written | filtered | rejected | blank | balanced |")
+print("|---|---:|---:|---:|---:|---:|---|")
+for stage, c, balanced in rows:
+    print(f"| {stage} | {c['read']} | {c['written']} | {c['filtered']} | {c['rejected']} | {c['blank']} | {balanced} |")
+print()
+print(f"Shards together wrote {shard_written} records; the single pass wrote {single['written']}.")
+if rows[1:] and shard_written != single["written"]:
+    ok = False
+if rows[1:] and any(r != single["rejected"] for r in shard_rejected_each):
+    ok = False  # every shard reader sees (and rejects) the same bad records
+if not ok:
+    print("LEDGER DOES NOT BALANCE", file=sys.stderr)
+    sys.exit(1)
