@@ -21,7 +21,7 @@ read=$root/build/bin/trace-read
 mkdir -p "$data"
 dump=$data/dump-$size.ndjson
 [[ -s $dump ]] || "$root/scripts/gen-traces" --seed 42 --size "$size" >"$dump"
-[[ -s $dump.zst ]] || zstd -q -3 -T1 -c "$dump" >"$dump.zst"
+[[ -s $dump.zst ]] || { zstd -q -3 -T1 <"$dump" >"$dump.zst.tmp" && mv "$dump.zst.tmp" "$dump.zst"; }
 bytes=$(stat -c %s "$dump")
 records=$(wc -l <"$dump")
 
@@ -63,8 +63,16 @@ bench "jq -c ." 1 jq -c . "$dump"
 bench "mlr --ijsonl --ojsonl cat" 1 mlr --ijsonl --ojsonl cat "$dump"
 bench "python3 json loads/dumps" 1 bash -c "python3 $data/pyjson.py < $dump"
 
-read_seconds=$(for r in "${rows[@]}"; do IFS='|' read -r l s _ _ <<<"$r"; [[ $l == trace-read ]] && echo "$s"; done)
-zstd_seconds=$(for r in "${rows[@]}"; do IFS='|' read -r l s _ _ <<<"$r"; [[ $l == "zstd -dc (.zst)" ]] && echo "$s"; done)
+seconds_of() {  # the measured seconds of one label
+  local r l s
+  for r in "${rows[@]}"; do
+    IFS='|' read -r l s _ _ <<<"$r"
+    if [[ $l == "$1" ]]; then echo "$s"; fi
+  done
+}
+read_seconds=$(seconds_of trace-read)
+zstd_seconds=$(seconds_of "zstd -dc (.zst)")
+zst_read_seconds=$(seconds_of "trace-read (.zst)")
 {
   echo
   echo "## trace-read, $(date -u +%Y-%m-%d), commit $(git -C "$root" rev-parse --short HEAD)"
@@ -82,11 +90,8 @@ zstd_seconds=$(for r in "${rows[@]}"; do IFS='|' read -r l s _ _ <<<"$r"; [[ $l 
       'BEGIN { printf "| %s | %.2f | %.0f | %d | %.2f |\n", l, s, b / s / 1e6, r, s / t }'
   done
   echo
-  awk -v t="$read_seconds" -v z="$zstd_seconds" -v b="$bytes" -v rows="${rows[*]}" 'BEGIN {
-    printf "trace-read on plain NDJSON: %.0f MB/s (target 600).\n", b / t / 1e6 }'
-  for r in "${rows[@]}"; do
-    IFS='|' read -r label seconds _ _ <<<"$r"
-    [[ $label == "trace-read (.zst)" ]] && awk -v s="$seconds" -v z="$zstd_seconds" \
-      'BEGIN { printf "trace-read on .zst: %.2f x the throughput of zstd -dc alone (target 0.85).\n", z / s }'
-  done
+  awk -v t="$read_seconds" -v b="$bytes" \
+    'BEGIN { printf "trace-read on plain NDJSON: %.0f MB/s (target 600).\n", b / t / 1e6 }'
+  awk -v s="$zst_read_seconds" -v z="$zstd_seconds" \
+    'BEGIN { printf "trace-read on .zst: %.2f x the throughput of zstd -dc alone (target 0.85).\n", z / s }'
 } | tee -a "$root/bench/RESULTS.md"

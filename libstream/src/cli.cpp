@@ -205,7 +205,7 @@ void ToolContext::reject(const std::string& source, uint64_t line, uint64_t offs
 }
 
 void ToolContext::for_each_record(InputFormat format,
-                                  const std::function<bool(RecordReader&, RawRecord&)>& on_record) {
+                                  const std::function<bool(RecordSource&, RawRecord&)>& on_record) {
   // Errors of the input end that input only; errors of the output (thrown by on_record)
   // propagate and end the run.
   const auto input_failed = [&](const Error& e) {
@@ -213,9 +213,9 @@ void ToolContext::for_each_record(InputFormat format,
     if (options_.on_error == OnError::fail) throw StopRun{""};  // the error said it all
   };
   for (const std::string& path : options_.inputs) {
-    std::unique_ptr<RecordReader> reader;
+    std::unique_ptr<RecordSource> reader;
     try {
-      reader = std::make_unique<RecordReader>(open_input(path), format, framing_);
+      reader = open_record_source(path, format, framing_);
     } catch (const Error& e) {
       input_failed(e);
       continue;
@@ -233,7 +233,7 @@ void ToolContext::for_each_record(InputFormat format,
       }
       if (!more) break;
       ++counters_.read;
-      if (show_progress_ && (counters_.read & 1023) == 0) show_progress(*reader, false);
+      if (show_progress_ && (counters_.read & 1023) == 0) show_progress(*reader);
       if (!record.problem.empty()) {
         reject(*reader, record, record.problem);
         continue;
@@ -245,18 +245,24 @@ void ToolContext::for_each_record(InputFormat format,
     }
     counters_.blank += reader->blank_lines();
     progress_done_bytes_ += reader->position();
+    progress_bytes_ = progress_done_bytes_;
     if (stop) break;
   }
 }
 
-void ToolContext::show_progress(const RecordReader& reader, bool final) {
+std::string ToolContext::progress_line() const {
+  const double bytes = static_cast<double>(progress_bytes_);
+  const double seconds = static_cast<double>(now_ns() - progress_start_ns_) / 1e9;
+  return tool_ + ": " + human_bytes(bytes) + " read, " + with_commas(counters_.read) + " records, " +
+         human_bytes(seconds > 0 ? bytes / seconds : 0) + "/s";
+}
+
+void ToolContext::show_progress(const RecordSource& reader) {
   const int64_t now = now_ns();
-  if (!final && now - progress_last_ns_ < 250'000'000) return;
+  if (now - progress_last_ns_ < 250'000'000) return;
   progress_last_ns_ = now;
-  const double bytes = static_cast<double>(progress_done_bytes_ + reader.position());
-  const double seconds = static_cast<double>(now - progress_start_ns_) / 1e9;
-  std::string line = "\r\033[K" + tool_ + ": " + human_bytes(bytes) + " read, " + with_commas(counters_.read) +
-                     " records, " + human_bytes(seconds > 0 ? bytes / seconds : 0) + "/s";
+  progress_bytes_ = progress_done_bytes_ + reader.position();
+  std::string line = "\r\033[K" + progress_line();
   if (reader.size_hint() > 0) {
     line += ", " + std::to_string(reader.position() * 100 / reader.size_hint()) + "% of " + reader.name();
   }
@@ -264,7 +270,7 @@ void ToolContext::show_progress(const RecordReader& reader, bool final) {
 }
 
 int ToolContext::finish() {
-  if (show_progress_) write_fd(2, "\r\033[K");
+  if (show_progress_) write_fd(2, "\r\033[K" + progress_line() + "\n");  // the last figures stay
   if (!failed_) {
     out_->commit();
   } else {

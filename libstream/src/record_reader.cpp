@@ -285,6 +285,19 @@ InputFormat RecordReader::detect() {
                 "this is a Git LFS pointer, not the data: the repository was cloned without its LFS "
                 "objects (run `git lfs pull`)");
   }
+  // Binary stores given by mistake: say what they are instead of rejecting binary "lines".
+  const auto starts_with = [&](size_t at, const char* magic, size_t length) {
+    return buffer_.size() >= at + length && std::memcmp(buffer_.data() + at, magic, length) == 0;
+  };
+  const char* store = starts_with(0, "SQLite format 3", 16) ? "a SQLite database"
+                      : starts_with(8, "DUCK", 4)            ? "a DuckDB database"
+                      : starts_with(0, "PAR1", 4)            ? "a Parquet file"
+                                                             : nullptr;
+  if (store != nullptr) {
+    throw Error(ErrorKind::data, source_->name(),
+                std::string("this is ") + store + ", not JSON text: trace-read does not read stores yet "
+                "(export its tables as NDJSON first)");
+  }
   if (format_ != InputFormat::auto_detect) return format_;
 
   // Finds the next non-space byte at or after `from`, reading more as needed (bounded by
@@ -326,6 +339,11 @@ InputFormat RecordReader::detect() {
             "JSON; --format ndjson would reject every line";
   }
   return InputFormat::concat;
+}
+
+std::unique_ptr<RecordSource> open_record_source(const std::string& path, InputFormat format,
+                                                 FramingOptions options) {
+  return std::make_unique<RecordReader>(open_input(path), format, options);
 }
 
 }  // namespace libstream

@@ -57,6 +57,16 @@ case $check in
     [[ $rc -eq 2 ]] || fail "stdin on a terminal exits $rc (124 = it waited): $(cat "$work/out")"
     grep -q "Usage: $name" "$work/out" || fail "no usage shown: $(cat "$work/out")"
     ;;
+  progress)
+    command -v script >/dev/null || { echo "no script(1) for a terminal"; exit 77; }
+    for i in $(seq 1 3000); do echo "$record"; done >"$work/in"
+    # stderr is a terminal under script(1): the last progress figures stay on screen.
+    timeout 20 script -qec "$tool --progress -o /dev/null $work/in" /dev/null </dev/null >"$work/out" 2>&1; rc=$?
+    [[ $rc -eq 0 ]] || fail "--progress run exits $rc: $(cat "$work/out")"
+    grep -q "$name: .* read, 3,000 records" "$work/out" || fail "no progress line: $(cat -v "$work/out")"
+    "$tool" --progress <"$work/in" >/dev/null 2>"$work/err"
+    [[ ! -s "$work/err" ]] || fail "--progress writes to a stderr that is not a terminal"
+    ;;
   *) echo "unknown check $check"; exit 2 ;;
 esac
 echo "ok [$check] $name"

@@ -82,7 +82,7 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
   std::string compacted;
   std::string decorated;
 
-  context.for_each_record(options.format, [&](libstream::RecordReader& reader, libstream::RawRecord& record) {
+  context.for_each_record(options.format, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     bool key_found = false;
     const bool valid = sharding ? checker.check_capture(record.data, record.size, options.key, key_value, key_found,
                                                         &error)

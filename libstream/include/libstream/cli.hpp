@@ -103,7 +103,7 @@ class ToolContext {
   /// raw}), reports it on stderr (the first 100), and throws StopRun under --on-error fail.
   void reject(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
               std::string_view raw, uint64_t full_size);
-  void reject(const RecordReader& reader, const RawRecord& record, const std::string& reason) {
+  void reject(const RecordSource& reader, const RawRecord& record, const std::string& reason) {
     reject(reader.name(), record.line, record.offset, reason, std::string_view(record.data, record.size),
            record.full_size);
   }
@@ -112,14 +112,15 @@ class ToolContext {
   /// framing failed (too long, incomplete) are rejected here. `on_record` returns false to
   /// stop reading. An input that cannot be read (missing file, truncated compressed data,
   /// Git LFS pointer) is reported; under --on-error skip the next input is read.
-  void for_each_record(InputFormat format, const std::function<bool(RecordReader&, RawRecord&)>& on_record);
+  void for_each_record(InputFormat format, const std::function<bool(RecordSource&, RawRecord&)>& on_record);
 
   /// Ends the run: commits the output and rejects, prints counts; returns the exit code.
   [[nodiscard]] int finish();
 
  private:
   void write_diagnostic(const std::string& line);
-  void show_progress(const RecordReader& reader, bool final);
+  void show_progress(const RecordSource& reader);
+  [[nodiscard]] std::string progress_line() const;
 
   std::string tool_;
   IoOptions options_;
@@ -132,6 +133,7 @@ class ToolContext {
   bool failed_ = false;
   // progress
   bool show_progress_ = false;
+  uint64_t progress_bytes_ = 0;  // bytes of all inputs read so far, as last shown
   uint64_t progress_done_bytes_ = 0;  // bytes of inputs already finished
   int64_t progress_start_ns_ = 0;
   int64_t progress_last_ns_ = 0;

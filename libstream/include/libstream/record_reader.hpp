@@ -88,28 +88,47 @@ class ValueReader {
   std::string record_;
 };
 
+/// Where a tool's records come from: one input. RecordReader frames JSON text; readers of
+/// stores (SQLite, DuckDB table exports) implement the same interface, so every tool gets
+/// them through open_record_source() without change.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  /// The next record; false at the end. Throws Error when the input cannot be read further.
+  [[nodiscard]] virtual bool next(RawRecord& record) = 0;
+  /// The input's name in diagnostics.
+  [[nodiscard]] virtual const std::string& name() const = 0;
+  /// Bytes of the input consumed so far, and its size if known (0 if not): for progress.
+  [[nodiscard]] virtual uint64_t position() const = 0;
+  [[nodiscard]] virtual uint64_t size_hint() const = 0;
+  [[nodiscard]] virtual uint64_t blank_lines() const { return 0; }
+  /// True when records are not already one compact line and must be re-serialised
+  /// (elements of arrays, pretty-printed documents, assembled rows).
+  [[nodiscard]] virtual bool framed_by_structure() const = 0;
+  /// A warning about how the input was understood (empty if none).
+  [[nodiscard]] virtual const std::string& note() const = 0;
+};
+
 /// A source of records from one input: decodes, strips a UTF-8 BOM, detects the format,
-/// recognises a Git LFS pointer, and frames.
-class RecordReader {
+/// recognises a Git LFS pointer or a database file given by mistake, and frames.
+class RecordReader final : public RecordSource {
  public:
   RecordReader(std::unique_ptr<ByteSource> source, InputFormat format, FramingOptions options = {});
-  ~RecordReader();
+  ~RecordReader() override;
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
 
-  [[nodiscard]] bool next(RawRecord& record);
+  [[nodiscard]] bool next(RawRecord& record) override;
   /// The format in use (after detection).
   [[nodiscard]] InputFormat format() const { return format_; }
-  /// Records in this input that must be re-serialised to be one compact line
-  /// (elements of arrays, pretty-printed documents).
-  [[nodiscard]] bool framed_by_structure() const { return format_ != InputFormat::ndjson; }
-  [[nodiscard]] uint64_t blank_lines() const;
-  [[nodiscard]] const std::string& name() const { return source_->name(); }
-  [[nodiscard]] uint64_t position() const { return source_->position(); }
-  [[nodiscard]] uint64_t size_hint() const { return source_->size_hint(); }
+  [[nodiscard]] bool framed_by_structure() const override { return format_ != InputFormat::ndjson; }
+  [[nodiscard]] uint64_t blank_lines() const override;
+  [[nodiscard]] const std::string& name() const override { return source_->name(); }
+  [[nodiscard]] uint64_t position() const override { return source_->position(); }
+  [[nodiscard]] uint64_t size_hint() const override { return source_->size_hint(); }
   /// Set when auto-detection chose a format that the file name does not suggest
-  /// (a pretty-printed ".jsonl"): a tool shows it as a warning.
-  [[nodiscard]] const std::string& note() const { return note_; }
+  /// (a pretty-printed ".jsonl").
+  [[nodiscard]] const std::string& note() const override { return note_; }
 
  private:
   InputFormat detect();
@@ -122,5 +141,9 @@ class RecordReader {
   std::unique_ptr<ValueReader> values_;
   std::string note_;
 };
+
+/// Opens `path` ("-" = stdin) as a record source: decoded by content, then framed.
+[[nodiscard]] std::unique_ptr<RecordSource> open_record_source(const std::string& path, InputFormat format,
+                                                               FramingOptions options = {});
 
 }  // namespace libstream
