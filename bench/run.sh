@@ -22,7 +22,7 @@ mkdir -p "$data"
 dump=$data/dump-$size.ndjson
 [[ -s $dump ]] || "$root/scripts/gen-traces" --seed 42 --size "$size" >"$dump"
 [[ -s $dump.zst ]] || { zstd -q -3 -T1 <"$dump" >"$dump.zst.tmp" && mv "$dump.zst.tmp" "$dump.zst"; }
-bytes=$(stat -c %s "$dump")
+bytes=$(stat -L -c %s "$dump")
 records=$(wc -l <"$dump")
 
 # best-of-N wall time and the peak RSS of that run; prints "seconds rss_mib"
@@ -82,7 +82,7 @@ zst_read_seconds=$(seconds_of "trace-read (.zst)")
   echo "\`.zst\`: \`zstd -3\`, $(stat -c %s "$dump.zst") bytes. Best of $runs runs for the fast commands, warm cache, output to /dev/null."
   echo "Command: \`bench/run.sh --size $size --runs $runs\`."
   echo
-  echo "| command | seconds | MB/s | peak RSS MiB | trace-read is N x faster |"
+  echo "| command | seconds | MB/s | peak RSS MiB | time / trace-read time |"
   echo "|---|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do
     IFS='|' read -r label seconds rss _ <<<"$r"
