@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 
@@ -163,6 +164,23 @@ void ToolContext::write_diagnostic(const std::string& line) {
 void ToolContext::warning(const std::string& where, const std::string& message) {
   if (options_.quiet) return;
   write_diagnostic(tool_ + ": " + (where.empty() ? "" : where + ": ") + "warning: " + message);
+}
+
+void ToolContext::info(const std::string& message) {
+  if (!options_.quiet) write_diagnostic(tool_ + ": " + message);
+}
+
+std::string_view ToolContext::record_bytes(const RecordSource& source, const RawRecord& record, bool compact) {
+  const char* begin = record.data;
+  const char* end = record.data + record.size;
+  while (begin < end && (*begin == ' ' || *begin == '\t')) ++begin;
+  while (end > begin && (end[-1] == ' ' || end[-1] == '\t')) --end;
+  std::string_view bytes(begin, static_cast<size_t>(end - begin));
+  if (compact || source.framed_by_structure() || std::memchr(bytes.data(), '\t', bytes.size()) != nullptr) {
+    compacted_.clear();
+    if (append_compact_json(bytes.data(), bytes.size(), compacted_, nullptr)) bytes = compacted_;
+  }
+  return bytes;
 }
 
 void ToolContext::error(const std::string& where, const std::string& message) {

@@ -31,8 +31,10 @@ export DATA CASE="$work/case"
 args=$(cat "$case_dir/args" 2>/dev/null || true)
 (cd "$work/run" && PATH="$bin:$PATH" eval "$tool $args") <"$stdin" >"$work/stdout" 2>"$work/stderr"
 rc=$?
-# Paths in messages: the case folder reads as CASE, shared data as DATA.
-sed -i -e "s|$work/case|CASE|g" ${DATA:+-e "s|$DATA|DATA|g"} "$work/stderr"
+# Paths in output: the case folder reads as CASE, shared data as DATA (CI clones elsewhere).
+normalise() { sed -i -e "s|$work/case|CASE|g" ${DATA:+-e "s|$DATA|DATA|g"} "$@"; }
+normalise "$work/stdout" "$work/stderr"
+if [[ -d "$case_dir/files" ]]; then for f in "$case_dir"/files/*; do [[ -f "$work/run/$(basename "$f")" ]] && normalise "$work/run/$(basename "$f")"; done; fi
 
 if [[ ${UPDATE_GOLDEN:-} == 1 && $mode == plain ]]; then
   cp "$work/stdout" "$case_dir/stdout"; [[ -s "$case_dir/stdout" ]] || rm -f "$case_dir/stdout"

@@ -3,7 +3,6 @@
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
 
-#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
@@ -59,13 +58,6 @@ void append_source(std::string& out, const std::string& file, uint64_t line) {
   out += ",\"line\":" + std::to_string(line) + "}";
 }
 
-std::string_view trim(const char* data, size_t size) {
-  size_t begin = 0;
-  while (begin < size && (data[begin] == ' ' || data[begin] == '\t')) ++begin;
-  while (size > begin && (data[size - 1] == ' ' || data[size - 1] == '\t')) --size;
-  return {data + begin, size - begin};
-}
-
 }  // namespace
 
 void run_read(const ReadOptions& options, libstream::ToolContext& context) {
@@ -77,9 +69,7 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
   libstream::JsonChecker checker;
   libstream::JsonError error;
   libstream::Counters& counters = context.counters();
-  libstream::BufferedSink& out = context.out();
   std::string key_value;
-  std::string compacted;
   std::string decorated;
 
   context.for_each_record(options.format, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
@@ -91,14 +81,7 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
       context.reject(reader, record, error.describe());
       return true;
     }
-    // Lines pass through byte for byte; a value framed from a larger structure, or a line
-    // holding tab characters (Hadoop splits key and value on the first tab), is rewritten.
-    std::string_view bytes = trim(record.data, record.size);
-    if (options.compact || reader.framed_by_structure() || std::memchr(bytes.data(), '\t', bytes.size()) != nullptr) {
-      compacted.clear();
-      (void)libstream::append_compact_json(bytes.data(), bytes.size(), compacted, nullptr);  // valid: checked
-      bytes = compacted;
-    }
+    std::string_view bytes = context.record_bytes(reader, record, options.compact);
     if (sharding) {
       const uint64_t hash = libstream::stable_hash(key_found ? std::string_view(key_value) : bytes);
       if (!libstream::in_shard(hash, shard_index, shard_count)) {
@@ -110,7 +93,8 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
       decorated.clear();
       append_source(decorated, reader.name(), record.line);
       if (bytes.front() == '{') {
-        const std::string_view rest = trim(bytes.data() + 1, bytes.size() - 1);
+        std::string_view rest = bytes.substr(1);
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
         if (rest.front() != '}') decorated += ',';
         decorated.append(rest);
       } else {
@@ -120,9 +104,7 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
       }
       bytes = decorated;
     }
-    out.write(bytes.data(), bytes.size());
-    out.put('\n');
-    ++counters.written;
+    context.write_line(bytes);
     return options.limit == 0 || counters.written < options.limit;
   });
 }

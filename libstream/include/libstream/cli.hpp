@@ -96,6 +96,8 @@ class ToolContext {
 
   /// "trace-X: WHERE: warning: MESSAGE" unless -q.
   void warning(const std::string& where, const std::string& message);
+  /// "trace-X: MESSAGE" unless -q: a tool's report at the end of a run.
+  void info(const std::string& message);
   /// "trace-X: WHERE: MESSAGE"; the run will end with exit 1.
   void error(const std::string& where, const std::string& message);
 
@@ -106,6 +108,19 @@ class ToolContext {
   void reject(const RecordSource& reader, const RawRecord& record, const std::string& reason) {
     reject(reader.name(), record.line, record.offset, reason, std::string_view(record.data, record.size),
            record.full_size);
+  }
+
+  /// The bytes to write for a record that is valid JSON: the line itself (spaces or tabs
+  /// around it trimmed) so NDJSON passes through byte for byte; a compact rewrite when the
+  /// record was framed out of a larger structure, holds raw tabs (Hadoop splits on them),
+  /// or `compact` is set. Valid until the next call.
+  [[nodiscard]] std::string_view record_bytes(const RecordSource& source, const RawRecord& record,
+                                              bool compact = false);
+  /// Writes `bytes` and a newline, and counts one record written.
+  void write_line(std::string_view bytes) {
+    out_->write(bytes.data(), bytes.size());
+    out_->put('\n');
+    ++counters_.written;
   }
 
   /// Reads every input in order and calls `on_record` for each record; records whose
@@ -130,6 +145,7 @@ class ToolContext {
   std::unique_ptr<ByteSink> stderr_;
   Counters counters_;
   uint64_t reports_shown_ = 0;
+  std::string compacted_;
   bool failed_ = false;
   // progress
   bool show_progress_ = false;

@@ -1,0 +1,34 @@
+// A DOM parse of one record, for tools that inspect content (trace-validate, and later
+// normalize, filter, pair, stats). In situ on a private copy, with one memory pool cleared
+// before each record, so memory stays flat however many records pass (style.md, rapidjson
+// gotcha 1). Numbers are parsed at full precision; tools that pass records through still
+// write the original bytes.
+#pragma once
+
+#include <libstream/json.hpp>
+
+#include <rapidjson/document.h>
+
+#include <optional>
+#include <string>
+
+namespace libstream {
+
+class DocumentParser {
+ public:
+  DocumentParser() = default;
+  DocumentParser(const DocumentParser&) = delete;
+  DocumentParser& operator=(const DocumentParser&) = delete;
+
+  /// Parses [data, data+size). Returns the root value, valid until the next parse(), or
+  /// nullptr with `error` filled. With `validate_utf8`, invalid UTF-8 is an error too.
+  [[nodiscard]] const rapidjson::Value* parse(const char* data, size_t size, JsonError* error,
+                                              bool validate_utf8 = false);
+
+ private:
+  rapidjson::MemoryPoolAllocator<> pool_;
+  std::string scratch_;
+  std::optional<rapidjson::Document> document_;  // a fresh Document per record
+};
+
+}  // namespace libstream

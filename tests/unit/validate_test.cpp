@@ -1,0 +1,138 @@
+// trace-validate's checks on hand-written records: each rule, with the counter it feeds.
+#include "validate.hpp"
+
+#include <libstream/document.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> codes(const std::vector<tracemill::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) out.push_back(f.code + "@" + f.path);
+  return out;
+}
+
+tracemill::RecordCheck openai(const std::string& json) {
+  libstream::DocumentParser parser;
+  const rapidjson::Value* root = parser.parse(json.data(), json.size(), nullptr);
+  EXPECT_NE(root, nullptr) << json;
+  tracemill::RecordCheck check;
+  tracemill::ValidateOptions options;
+  if (root != nullptr) tracemill::check_openai_chat(*root, options, check);
+  return check;
+}
+
+tracemill::RecordCheck trace(const std::string& json) {
+  libstream::DocumentParser parser;
+  const rapidjson::Value* root = parser.parse(json.data(), json.size(), nullptr);
+  EXPECT_NE(root, nullptr) << json;
+  tracemill::RecordCheck check;
+  if (root != nullptr) tracemill::check_trace(*root, check);
+  return check;
+}
+
+using Codes = std::vector<std::string>;
+
+TEST(OpenAiChat, AModernToolCallingExampleIsValid) {
+  const auto c = openai(R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"},)"
+                        R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",)"
+                        R"("function":{"name":"act","arguments":"{\"a\":1}"}}],"weight":0},)"
+                        R"({"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"assistant","content":"done"}],)"
+                        R"("tools":[{"type":"function","function":{"name":"act"}}],"parallel_tool_calls":false})");
+  EXPECT_EQ(codes(c.errors), Codes{});
+  EXPECT_EQ(codes(c.warnings), Codes{});
+  EXPECT_EQ(c.messages, 5u);
+}
+
+TEST(OpenAiChat, TheCookbookCountersKeepTheirNames) {
+  EXPECT_EQ(codes(openai("[1]").errors), Codes{"data_type@"});
+  EXPECT_EQ(codes(openai(R"({"messages":[]})").errors), Codes{"missing_messages_list@messages"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user"},{"role":"assistant","content":"a"}]})").errors),
+            Codes{"message_missing_key@messages[0].content"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u","x":1},{"role":"assistant","content":"a"}]})").errors),
+            Codes{"message_unrecognized_key@messages[0]"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"bot","content":"u"},{"role":"assistant","content":"a"}]})").errors),
+            Codes{"unrecognized_role@messages[0].role"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":""},{"role":"assistant","content":"a"}]})").errors),
+            Codes{"missing_content@messages[0].content"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u"}]})").errors),
+            Codes{"example_missing_assistant_message@messages"});
+}
+
+TEST(OpenAiChat, NullContentNeedsToolCalls) {
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u"},{"role":"assistant","content":null}]})").errors),
+            Codes{"missing_content@messages[1].content"});
+}
+
+TEST(OpenAiChat, ToolMessagesMustAnswerAnEarlierCall) {
+  const auto c = openai(R"({"messages":[{"role":"user","content":"u"},{"role":"tool","tool_call_id":"c9","content":"x"},)"
+                        R"({"role":"assistant","content":null,"tool_calls":[{"id":"c9","type":"function",)"
+                        R"("function":{"name":"f","arguments":"{}"}}]},{"role":"tool","content":"y"}]})");
+  EXPECT_EQ(codes(c.errors), (Codes{"tool_call_id_unknown@messages[1].tool_call_id",
+                                    "message_missing_key@messages[3].tool_call_id"}));
+}
+
+TEST(OpenAiChat, ArgumentsMustBeAJsonString) {
+  const auto c = openai(R"({"messages":[{"role":"user","content":"u"},{"role":"assistant","tool_calls":[)"
+                        R"({"id":"a","type":"function","function":{"name":"f","arguments":{"x":1}}},)"
+                        R"({"id":"b","type":"function","function":{"name":"f","arguments":"{x"}},)"
+                        R"({"id":"a","type":"function","function":{"name":"f","arguments":"[]"}}]}]})");
+  EXPECT_EQ(codes(c.errors), (Codes{"arguments_not_string@messages[1].tool_calls[0].function.arguments",
+                                    "arguments_not_json@messages[1].tool_calls[1].function.arguments",
+                                    "duplicate_tool_call_id@messages[1].tool_calls[2].id"}));
+}
+
+TEST(OpenAiChat, WeightIsZeroOrOneOnAssistantsOnly) {
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u","weight":1},{"role":"assistant","content":"a","weight":2}]})").errors),
+            (Codes{"invalid_weight@messages[0].weight", "invalid_weight@messages[1].weight"}));
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u"},{"role":"assistant","content":"a","weight":0}]})").errors),
+            Codes{"no_trainable_assistant@messages"});
+}
+
+TEST(OpenAiChat, WarningsForPortabilityAndMissingRoles) {
+  const auto c = openai(R"({"messages":[{"role":"assistant","content":"a"}],"metadata":{"k":1}})");
+  EXPECT_EQ(codes(c.errors), Codes{});
+  EXPECT_EQ(codes(c.warnings), (Codes{"non_portable_key@metadata", "missing_system_message@messages",
+                                      "missing_user_message@messages"}));
+}
+
+TEST(OpenAiChat, ContentPartsByRole) {
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":[{"type":"text","text":"t"},)"
+                         R"({"type":"image_url","image_url":{"url":"http://x"}}]},)"
+                         R"({"role":"assistant","content":[{"type":"image_url","image_url":{"url":"u"}}]}]})").errors),
+            Codes{"invalid_content_part@messages[1].content[0].type"});
+}
+
+TEST(TokenEstimate, FollowsTheDocumentedPieces) {
+  EXPECT_EQ(tracemill::estimate_tokens(""), 0u);
+  EXPECT_EQ(tracemill::estimate_tokens("Eat a banana!"), 4u);       // Eat| a| banana|!
+  EXPECT_EQ(tracemill::estimate_tokens("Eat a banana!Eat a banana!"), 8u);
+  EXPECT_EQ(tracemill::estimate_tokens("I'm 12345"), 5u);           // I|'m| |123|45
+  EXPECT_EQ(tracemill::estimate_tokens("internationalization"), 3u);  // 20 letters: 1 + 19/8
+}
+
+TEST(Trace, AMinimalAndAFullRecordAreValid) {
+  EXPECT_EQ(codes(trace(R"({"schema":"trace/v1","session_id":"s","messages":[]})").errors), Codes{});
+  EXPECT_EQ(codes(trace(R"({"schema":"trace/v1","session_id":"s","messages":[{"role":"user","content":"u"},)"
+                        R"({"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function",)"
+                        R"("function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":"r"}],)"
+                        R"("reward":1.5,"achievements":["collect_wood"],"model":"m","experiment_id":null,)"
+                        R"("seed":7,"created_at":"2025-09-26T22:06:25.611865Z","usage":{"input_tokens":3,)"
+                        R"("output_tokens":null},"cost_usd":0.001,"status":"completed","extra":{"x":1}})").errors),
+            Codes{});
+}
+
+TEST(Trace, ErrorsNameThePathTheExpectationAndWhatWasFound) {
+  const auto c = trace(R"({"schema":"trace/v2","messages":[{"role":"bot","content":5}],"reward":"high",)"
+                       R"("created_at":"2025-09-26 22:06:25","usage":{"input_tokens":-1},"surprise":1})");
+  EXPECT_EQ(codes(c.errors), (Codes{"unknown_member@surprise", "wrong_schema@schema", "missing_member@session_id",
+                                    "wrong_type@reward", "wrong_format@created_at", "wrong_type@usage.input_tokens",
+                                    "wrong_value@messages[0].role", "wrong_type@messages[0].content"}));
+  EXPECT_NE(c.errors[3].detail.find("found the string \"high\""), std::string::npos) << c.errors[3].detail;
+}
+
+}  // namespace

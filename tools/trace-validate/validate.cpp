@@ -1,0 +1,655 @@
+#include "validate.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/json.hpp>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <string_view>
+
+namespace tracemill {
+
+using rapidjson::Value;
+
+namespace {
+
+std::string kind(const Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "a boolean";
+    case rapidjson::kObjectType: return "an object";
+    case rapidjson::kArrayType: return "an array";
+    case rapidjson::kStringType: {
+      std::string text(value.GetString(), std::min<size_t>(value.GetStringLength(), 40));
+      std::string quoted;
+      libstream::append_json_string(quoted, text);
+      return "the string " + quoted + (value.GetStringLength() > 40 ? "..." : "");
+    }
+    case rapidjson::kNumberType: {
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      value.Accept(writer);
+      return std::string("the number ") + buffer.GetString();
+    }
+  }
+  return "?";
+}
+
+const Value* member(const Value& object, const char* name) {
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string_view text(const Value& value) { return {value.GetString(), value.GetStringLength()}; }
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> choices) {
+  return std::find(choices.begin(), choices.end(), value) != choices.end();
+}
+
+std::string at(const std::string& path, const char* key) { return path.empty() ? key : path + "." + key; }
+std::string at(const std::string& path, size_t index) { return path + "[" + std::to_string(index) + "]"; }
+
+struct Collector {
+  RecordCheck& check;
+  void error(const char* code, std::string path, std::string detail) {
+    check.errors.push_back({code, std::move(path), std::move(detail)});
+  }
+  void warning(const char* code, std::string path, std::string detail) {
+    check.warnings.push_back({code, std::move(path), std::move(detail)});
+  }
+};
+
+// Content parts: the types each role may use in the fine-tuning schema.
+void check_parts(const Value& parts, const std::string& path, std::string_view role, Collector& out,
+                 uint64_t& tokens) {
+  for (rapidjson::SizeType k = 0; k < parts.Size(); ++k) {
+    const Value& part = parts[k];
+    const std::string where = at(path, k);
+    const Value* type = part.IsObject() ? member(part, "type") : nullptr;
+    if (type == nullptr || !type->IsString()) {
+      out.error("invalid_content_part", where, "expected an object with a string \"type\", found " + kind(part));
+      continue;
+    }
+    const std::string_view name = text(*type);
+    const bool allowed = name == "text" || (role == "user" && name == "image_url") ||
+                         (role == "assistant" && name == "refusal");
+    if (!allowed) {
+      out.error("invalid_content_part", at(where, "type"),
+                "a " + std::string(role) + " message may not hold a \"" + std::string(name) + "\" part");
+      continue;
+    }
+    const char* field = name == "image_url" ? "image_url" : name == "refusal" ? "refusal" : "text";
+    const Value* value = member(part, field);
+    if (value == nullptr) {
+      out.error("invalid_content_part", at(where, field), "absent");
+    } else if (name == "image_url" ? !value->IsObject() || member(*value, "url") == nullptr : !value->IsString()) {
+      out.error("invalid_content_part", at(where, field), "unexpected " + kind(*value));
+    } else if (value->IsString()) {
+      tokens += estimate_tokens(text(*value));
+    }
+  }
+}
+
+void check_tool_calls(const Value& calls, const std::string& path, std::set<std::string>& issued, Collector& out,
+                      uint64_t& tokens) {
+  if (!calls.IsArray()) {
+    out.error("invalid_tool_call", path, "expected an array, found " + kind(calls));
+    return;
+  }
+  libstream::JsonChecker json;
+  for (rapidjson::SizeType j = 0; j < calls.Size(); ++j) {
+    const Value& call = calls[j];
+    const std::string where = at(path, j);
+    if (!call.IsObject()) {
+      out.error("invalid_tool_call", where, "expected an object, found " + kind(call));
+      continue;
+    }
+    const Value* id = member(call, "id");
+    if (id == nullptr || !id->IsString() || id->GetStringLength() == 0) {
+      out.error("invalid_tool_call", at(where, "id"), id == nullptr ? "absent" : "expected a non-empty string, found " + kind(*id));
+    } else if (!issued.insert(std::string(text(*id))).second) {
+      out.error("duplicate_tool_call_id", at(where, "id"), "\"" + std::string(text(*id)) + "\" is used twice in this example");
+    }
+    const Value* type = member(call, "type");
+    if (type == nullptr || !type->IsString() || text(*type) != "function") {
+      out.error("invalid_tool_call", at(where, "type"), type == nullptr ? "absent" : "expected \"function\", found " + kind(*type));
+    }
+    const Value* function = member(call, "function");
+    if (function == nullptr || !function->IsObject()) {
+      out.error("invalid_tool_call", at(where, "function"), function == nullptr ? "absent" : "expected an object, found " + kind(*function));
+      continue;
+    }
+    const Value* name = member(*function, "name");
+    if (name == nullptr || !name->IsString() || name->GetStringLength() == 0) {
+      out.error("invalid_tool_call", at(where, "function.name"), name == nullptr ? "absent" : "expected a non-empty string, found " + kind(*name));
+    } else {
+      tokens += estimate_tokens(text(*name));
+    }
+    const Value* arguments = member(*function, "arguments");
+    if (arguments == nullptr) {
+      out.error("invalid_tool_call", at(where, "function.arguments"), "absent");
+    } else if (!arguments->IsString()) {
+      out.error("arguments_not_string", at(where, "function.arguments"),
+                "expected a JSON-encoded string, found " + kind(*arguments) +
+                    " (the Hugging Face form: serialise it for OpenAI)");
+    } else {
+      libstream::JsonError error;
+      if (!json.check(arguments->GetString(), arguments->GetStringLength(), &error)) {
+        out.error("arguments_not_json", at(where, "function.arguments"), "not JSON text: " + error.describe());
+      }
+      tokens += estimate_tokens(text(*arguments));
+    }
+  }
+}
+
+void check_tools(const Value& record, Collector& out) {
+  if (const Value* tools = member(record, "tools")) {
+    if (!tools->IsArray()) {
+      out.error("invalid_tools", "tools", "expected an array, found " + kind(*tools));
+    } else {
+      for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
+        const Value& tool = (*tools)[i];
+        const Value* type = tool.IsObject() ? member(tool, "type") : nullptr;
+        const Value* function = tool.IsObject() ? member(tool, "function") : nullptr;
+        const Value* name = function != nullptr && function->IsObject() ? member(*function, "name") : nullptr;
+        if (type == nullptr || !type->IsString() || text(*type) != "function" || name == nullptr || !name->IsString()) {
+          out.error("invalid_tools", at("tools", i), "expected {\"type\":\"function\",\"function\":{\"name\":...}}, found " + kind(tool));
+        }
+      }
+    }
+  }
+  if (const Value* parallel = member(record, "parallel_tool_calls")) {
+    if (!parallel->IsBool()) out.error("invalid_tools", "parallel_tool_calls", "expected a boolean, found " + kind(*parallel));
+  }
+}
+
+}  // namespace
+
+uint64_t estimate_tokens(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; };
+  const auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  const auto newline = [](unsigned char c) { return c == '\n' || c == '\r'; };
+  const auto space = [&](unsigned char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || newline(c); };
+  const size_t n = text.size();
+  uint64_t tokens = 0;
+  const auto piece = [&](size_t length) { tokens += 1 + (length > 0 ? (length - 1) / 8 : 0); };
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = byte(i);
+    if (c == '\'' && i + 1 < n) {  // 's 't 'm 'd 're 've 'll
+      size_t length = 0;
+      for (const char* suffix : {"re", "ve", "ll", "s", "t", "m", "d"}) {
+        const size_t k = std::strlen(suffix);
+        if (i + k < n + 0 && i + 1 + k <= n && strncasecmp(text.data() + i + 1, suffix, k) == 0) {
+          length = k + 1;
+          break;
+        }
+      }
+      if (length > 0) {
+        piece(length);
+        i += length;
+        continue;
+      }
+    }
+    // [^\r\n\p{L}\p{N}]?\p{L}+ : letters, with one leading non-letter (often a space)
+    if (letter(c) || (!newline(c) && !digit(c) && i + 1 < n && letter(byte(i + 1)))) {
+      size_t j = letter(c) ? i : i + 1;
+      while (j < n && letter(byte(j))) ++j;
+      if (!letter(c) && c != ' ') ++tokens;  // BPE keeps a leading "!" or "(" apart from the word
+      piece(j - i);
+      i = j;
+      continue;
+    }
+    if (digit(c)) {  // \p{N}{1,3}
+      size_t j = i;
+      while (j < n && j - i < 3 && digit(byte(j))) ++j;
+      piece(j - i);
+      i = j;
+      continue;
+    }
+    // ' ?[^\s\p{L}\p{N}]+[\r\n]*' : punctuation, with one leading space
+    const size_t start = c == ' ' && i + 1 < n ? i + 1 : i;
+    if (start < n && !space(byte(start)) && !letter(byte(start)) && !digit(byte(start))) {
+      size_t j = start;
+      while (j < n && !space(byte(j)) && !letter(byte(j)) && !digit(byte(j))) ++j;
+      while (j < n && newline(byte(j))) ++j;
+      piece(j - i);
+      i = j;
+      continue;
+    }
+    // whitespace; a final space before a word goes with the word
+    size_t j = i;
+    while (j < n && space(byte(j))) ++j;
+    if (j < n && j - i > 1 && byte(j - 1) == ' ') --j;
+    piece(j - i);
+    i = j;
+  }
+  return tokens;
+}
+
+void check_openai_chat(const Value& record, const ValidateOptions& options, RecordCheck& check) {
+  Collector out{check};
+  if (!record.IsObject()) {
+    out.error("data_type", "", "expected an object, found " + kind(record));
+    return;
+  }
+  for (const auto& m : record.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (!one_of(name, {"messages", "tools", "parallel_tool_calls", "functions"})) {
+      out.warning("non_portable_key", std::string(name), "not part of the fine-tuning schema: strip it before upload");
+    }
+  }
+  const Value* messages = member(record, "messages");
+  if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
+    out.error("missing_messages_list", "messages",
+              messages == nullptr ? "absent" : messages->IsArray() ? "empty" : "expected an array, found " + kind(*messages));
+    return;
+  }
+  check_tools(record, out);
+
+  std::set<std::string> issued;  // tool call ids of earlier assistant messages
+  bool has_assistant = false, trainable = false, has_system = false, has_user = false;
+  uint64_t tokens = 3;  // the reply priming of the cookbook's count
+  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
+    const Value& message = (*messages)[i];
+    const std::string path = at("messages", i);
+    ++check.messages;
+    if (!message.IsObject()) {
+      out.error("data_type", path, "expected a message object, found " + kind(message));
+      continue;
+    }
+    tokens += 3;
+    const Value* role_value = member(message, "role");
+    if (role_value == nullptr) {
+      out.error("message_missing_key", at(path, "role"), "absent");
+      continue;
+    }
+    if (!role_value->IsString() || !one_of(text(*role_value), {"system", "user", "assistant", "tool", "function"})) {
+      out.error("unrecognized_role", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role_value));
+      continue;
+    }
+    const std::string_view role = text(*role_value);
+    tokens += estimate_tokens(role);
+    const bool assistant = role == "assistant";
+
+    std::string unknown;
+    for (const auto& m : message.GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      bool allowed = one_of(key, {"role", "content"});
+      if (role == "system" || role == "user" || role == "function") allowed = allowed || key == "name";
+      if (assistant) allowed = allowed || one_of(key, {"name", "refusal", "audio", "tool_calls", "function_call", "weight"});
+      if (role == "tool") allowed = allowed || key == "tool_call_id";
+      if (key == "weight" && !assistant) {
+        out.error("invalid_weight", at(path, "weight"), "weight is allowed on assistant messages only");
+        continue;
+      }
+      if (!allowed) unknown += (unknown.empty() ? "" : ", ") + std::string(key);
+      if (key == "name") tokens += 1;
+      if (key == "name" && m.value.IsString()) tokens += estimate_tokens(text(m.value));
+    }
+    if (!unknown.empty()) {
+      out.error("message_unrecognized_key", path, "keys not allowed on a " + std::string(role) + " message: " + unknown);
+    }
+
+    const Value* content = member(message, "content");
+    const Value* tool_calls = member(message, "tool_calls");
+    const bool has_calls = (tool_calls != nullptr && tool_calls->IsArray() && !tool_calls->Empty()) ||
+                           member(message, "function_call") != nullptr;
+    uint64_t content_tokens = 0;
+    if (content == nullptr) {
+      if (!(assistant && has_calls)) {
+        out.error("message_missing_key", at(path, "content"), assistant ? "absent, and there are no tool_calls" : "absent");
+      }
+    } else if (content->IsNull()) {
+      if (!(assistant && has_calls) && role != "function") {
+        out.error("missing_content", at(path, "content"), assistant ? "null, and there are no tool_calls" : "null");
+      }
+    } else if (content->IsString()) {
+      if (content->GetStringLength() == 0 && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "empty");
+      content_tokens = estimate_tokens(text(*content));
+    } else if (content->IsArray()) {
+      if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");
+      check_parts(*content, at(path, "content"), role, out, content_tokens);
+    } else {
+      out.error("missing_content", at(path, "content"), "expected a string or an array of parts, found " + kind(*content));
+    }
+    tokens += content_tokens;
+
+    if (assistant) {
+      has_assistant = true;
+      check.assistant_tokens += content_tokens;
+      if (tool_calls != nullptr) check_tool_calls(*tool_calls, at(path, "tool_calls"), issued, out, tokens);
+      const Value* weight = member(message, "weight");
+      if (weight != nullptr && !(weight->IsInt() && (weight->GetInt() == 0 || weight->GetInt() == 1))) {
+        out.error("invalid_weight", at(path, "weight"), "expected 0 or 1, found " + kind(*weight));
+      }
+      // Only an explicit 0 masks a turn; an invalid weight is reported once, above.
+      if (weight == nullptr || !(weight->IsInt() && weight->GetInt() == 0)) trainable = true;
+    } else if (role == "tool") {
+      const Value* call_id = member(message, "tool_call_id");
+      if (call_id == nullptr) {
+        out.error("message_missing_key", at(path, "tool_call_id"), "absent: a tool message answers a call");
+      } else if (!call_id->IsString()) {
+        out.error("tool_call_id_unknown", at(path, "tool_call_id"), "expected a string, found " + kind(*call_id));
+      } else if (issued.count(std::string(text(*call_id))) == 0) {
+        out.error("tool_call_id_unknown", at(path, "tool_call_id"),
+                  "\"" + std::string(text(*call_id)) + "\" answers no earlier tool call of this example");
+      }
+    } else if (role == "system") {
+      has_system = true;
+    } else if (role == "user") {
+      has_user = true;
+    }
+  }
+  if (!has_assistant) {
+    out.error("example_missing_assistant_message", "messages", "no assistant message");
+  } else if (!trainable) {
+    out.error("no_trainable_assistant", "messages", "every assistant message has weight 0: nothing to train on");
+  }
+  if (!has_system) out.warning("missing_system_message", "messages", "no system message");
+  if (!has_user) out.warning("missing_user_message", "messages", "no user message");
+  check.tokens = tokens;
+  if (tokens > options.max_tokens) {
+    out.warning("over_token_limit", "messages",
+                "about " + std::to_string(tokens) + " tokens, over --max-tokens " + std::to_string(options.max_tokens));
+  }
+}
+
+std::string describe(const std::vector<Finding>& findings) {
+  std::string text;
+  for (const Finding& f : findings) {
+    if (!text.empty()) text += "; ";
+    text += (f.path.empty() ? "" : f.path + ": ") + f.detail + " [" + f.code + "]";
+  }
+  return text;
+}
+
+}  // namespace tracemill
+
+namespace tracemill {
+namespace {
+
+bool rfc3339_utc(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+  const auto digits = [&](size_t from, size_t count) {
+    for (size_t k = from; k < from + count; ++k) {
+      if (k >= s.size() || s[k] < '0' || s[k] > '9') return false;
+    }
+    return true;
+  };
+  if (s.size() < 20 || !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) ||
+      s[10] != 'T' || !digits(11, 2) || s[13] != ':' || !digits(14, 2) || s[16] != ':' || !digits(17, 2)) {
+    return false;
+  }
+  size_t k = 19;
+  if (s[k] == '.') {
+    ++k;
+    const size_t start = k;
+    while (k < s.size() && s[k] >= '0' && s[k] <= '9') ++k;
+    if (k == start) return false;
+  }
+  return k + 1 == s.size() && s[k] == 'Z';
+}
+
+const std::initializer_list<std::string_view> kTraceKeys = {
+    "schema", "session_id", "messages", "reward", "achievements", "model", "model_source", "experiment_id",
+    "split", "task_id", "seed", "created_at", "usage", "cost_usd", "cost_usd_cents_truncated", "status", "env",
+    "policy", "turns", "event_rewards", "scores", "phase", "trial_id", "job_id", "config", "source", "extra"};
+const std::initializer_list<std::string_view> kMessageKeys = {
+    "role", "content", "tool_calls", "tool_call_id", "name", "original_role", "original_arguments",
+    "model", "usage", "turn", "created_at", "reward", "extra"};
+
+}  // namespace
+
+void check_trace(const Value& record, RecordCheck& check) {
+  Collector out{check};
+  if (!record.IsObject()) {
+    out.error("not_an_object", "", "expected an object, found " + kind(record));
+    return;
+  }
+  for (const auto& m : record.GetObject()) {
+    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    if (!one_of(key, kTraceKeys)) out.error("unknown_member", std::string(key), "not a trace/v1 member (keep it under extra)");
+  }
+  const auto require_string = [&](const char* key, bool required) {
+    const Value* value = member(record, key);
+    if (value == nullptr) {
+      if (required) out.error("missing_member", key, "absent");
+    } else if (!(value->IsString() && value->GetStringLength() > 0) && !(value->IsNull() && !required)) {
+      out.error("wrong_type", key, std::string("expected a non-empty string") + (required ? "" : " or null") + ", found " + kind(*value));
+    }
+  };
+  const Value* schema = member(record, "schema");
+  if (schema == nullptr) {
+    out.error("missing_member", "schema", "absent");
+  } else if (!schema->IsString() || text(*schema) != "trace/v1") {
+    out.error("wrong_schema", "schema", "expected \"trace/v1\", found " + kind(*schema));
+  }
+  require_string("session_id", true);
+  for (const char* key : {"model", "model_source", "experiment_id", "split", "task_id", "status", "env", "policy",
+                          "phase", "trial_id", "job_id"}) {
+    require_string(key, false);
+  }
+  const auto number_or_null = [&](const char* key, bool non_negative) {
+    if (const Value* value = member(record, key)) {
+      if (!value->IsNull() && !value->IsNumber()) {
+        out.error("wrong_type", key, "expected a number or null, found " + kind(*value));
+      } else if (non_negative && value->IsNumber() && value->GetDouble() < 0) {
+        out.error("out_of_range", key, "expected a number >= 0");
+      }
+    }
+  };
+  number_or_null("reward", false);
+  number_or_null("cost_usd", true);
+  if (const Value* seed = member(record, "seed")) {
+    if (!seed->IsNull() && !seed->IsInt64() && !seed->IsUint64() && !seed->IsString()) {
+      out.error("wrong_type", "seed", "expected an integer, a string or null, found " + kind(*seed));
+    }
+  }
+  if (const Value* created = member(record, "created_at")) {
+    if (!created->IsNull() && !(created->IsString() && rfc3339_utc(text(*created)))) {
+      out.error("wrong_format", "created_at", "expected an RFC 3339 UTC time like 2025-09-26T22:06:25.611865Z, found " + kind(*created));
+    }
+  }
+  if (const Value* achievements = member(record, "achievements")) {
+    if (!achievements->IsArray()) {
+      out.error("wrong_type", "achievements", "expected an array of names, found " + kind(*achievements));
+    } else {
+      for (rapidjson::SizeType i = 0; i < achievements->Size(); ++i) {
+        if (!(*achievements)[i].IsString()) out.error("wrong_type", at("achievements", i), "expected a name, found " + kind((*achievements)[i]));
+      }
+    }
+  }
+  if (const Value* usage = member(record, "usage")) {
+    if (!usage->IsNull() && !usage->IsObject()) {
+      out.error("wrong_type", "usage", "expected an object or null, found " + kind(*usage));
+    } else if (usage->IsObject()) {
+      for (const auto& m : usage->GetObject()) {
+        const std::string key(m.name.GetString(), m.name.GetStringLength());
+        if (!m.value.IsNull() && !m.value.IsUint64()) {
+          out.error("wrong_type", "usage." + key, "expected a non-negative integer or null, found " + kind(m.value));
+        }
+      }
+    }
+  }
+  for (const char* key : {"extra", "config", "scores", "source"}) {
+    if (const Value* value = member(record, key)) {
+      if (!value->IsObject() && !value->IsNull()) out.error("wrong_type", key, "expected an object, found " + kind(*value));
+    }
+  }
+  const Value* messages = member(record, "messages");
+  if (messages == nullptr) {
+    out.error("missing_member", "messages", "absent");
+    return;
+  }
+  if (!messages->IsArray()) {
+    out.error("wrong_type", "messages", "expected an array, found " + kind(*messages));
+    return;
+  }
+  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
+    const Value& message = (*messages)[i];
+    const std::string path = at("messages", i);
+    ++check.messages;
+    if (!message.IsObject()) {
+      out.error("wrong_type", path, "expected an object, found " + kind(message));
+      continue;
+    }
+    for (const auto& m : message.GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      if (!one_of(key, kMessageKeys)) out.error("unknown_member", at(path, std::string(key).c_str()), "not a trace/v1 message member (keep it under extra)");
+    }
+    const Value* role = member(message, "role");
+    if (role == nullptr) {
+      out.error("missing_member", at(path, "role"), "absent");
+    } else if (!role->IsString() || !one_of(text(*role), {"system", "user", "assistant", "tool"})) {
+      out.error("wrong_value", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role));
+    }
+    const Value* content = member(message, "content");
+    if (content != nullptr && !content->IsNull() && !content->IsString() && !content->IsArray()) {
+      out.error("wrong_type", at(path, "content"), "expected a string, an array of parts or null, found " + kind(*content));
+    }
+    if (const Value* calls = member(message, "tool_calls")) {
+      std::set<std::string> ids;
+      uint64_t ignored = 0;
+      RecordCheck call_check;
+      Collector call_out{call_check};
+      check_tool_calls(*calls, at(path, "tool_calls"), ids, call_out, ignored);
+      for (Finding& f : call_check.errors) check.errors.push_back(std::move(f));
+    }
+    for (const char* key : {"tool_call_id", "name", "original_role"}) {
+      if (const Value* value = member(message, key)) {
+        if (!value->IsString()) out.error("wrong_type", at(path, key), "expected a string, found " + kind(*value));
+      }
+    }
+  }
+}
+
+namespace {
+
+struct Distribution {
+  std::vector<uint64_t> values;
+  std::string describe() const {
+    if (values.empty()) return "none";
+    std::vector<uint64_t> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    double sum = 0;
+    for (uint64_t v : sorted) sum += static_cast<double>(v);
+    const size_t n = sorted.size();
+    const double median = n % 2 == 1 ? static_cast<double>(sorted[n / 2])
+                                     : (static_cast<double>(sorted[n / 2 - 1]) + static_cast<double>(sorted[n / 2])) / 2;
+    const auto fixed1 = [](double v) {
+      const auto tenths = static_cast<uint64_t>(v * 10 + 0.5);
+      return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+    };
+    return "min " + std::to_string(sorted.front()) + ", max " + std::to_string(sorted.back()) + ", mean " +
+           fixed1(sum / static_cast<double>(n)) + ", median " + fixed1(median);
+  }
+};
+
+const char* profile_name(Profile profile) {
+  switch (profile) {
+    case Profile::json: return "json";
+    case Profile::openai_chat: return "openai-chat";
+    case Profile::trace: return "trace";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void add_validate_options(CLI::App& app, ValidateOptions& options) {
+  const std::vector<std::pair<std::string, Profile>> profiles{
+      {"json", Profile::json}, {"openai-chat", Profile::openai_chat}, {"trace", Profile::trace}};
+  app.add_option("-p,--profile", options.profile,
+                 "What a valid record is: json (well-formed JSON, valid UTF-8), openai-chat (a fine-tuning "
+                 "example), trace (a trace/v1 session record)")
+      ->transform(libstream::enum_choice(profiles))
+      ->type_name("json|openai-chat|trace")
+      ->default_str("json");
+  app.add_flag("--strict", options.strict, "Exit 1 when any record is invalid (the valid ones are still written)");
+  app.add_option("--max-tokens", options.max_tokens,
+                 "openai-chat: warn about examples whose token estimate exceeds this")
+      ->capture_default_str();
+  app.add_option("--min-examples", options.min_examples, "openai-chat: warn when there are fewer examples")
+      ->capture_default_str();
+  app.add_flag("--stats", options.stats,
+               "openai-chat: print the distributions of messages and estimated tokens per example, and the "
+               "billable tokens and default epochs (keeps three numbers per example)");
+}
+
+void run_validate(const ValidateOptions& options, libstream::ToolContext& context) {
+  libstream::DocumentParser parser;
+  libstream::JsonError parse_error;
+  std::map<std::string, uint64_t> errors;
+  std::map<std::string, uint64_t> warnings;
+  uint64_t valid = 0;
+  uint64_t invalid = 0;
+  Distribution messages, tokens, assistant_tokens;
+
+  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
+                                                                   libstream::RawRecord& record) {
+    const Value* root = parser.parse(record.data, record.size, &parse_error, /*validate_utf8=*/true);
+    if (root == nullptr) {
+      ++errors["invalid_json"];
+      ++invalid;
+      context.reject(source, record, parse_error.describe());
+      return true;
+    }
+    RecordCheck check;
+    if (options.profile == Profile::openai_chat) check_openai_chat(*root, options, check);
+    if (options.profile == Profile::trace) check_trace(*root, check);
+    for (const Finding& f : check.warnings) ++warnings[f.code];
+    if (options.stats && options.profile == Profile::openai_chat) {
+      messages.values.push_back(check.messages);
+      tokens.values.push_back(check.tokens);
+      assistant_tokens.values.push_back(check.assistant_tokens);
+    }
+    if (!check.errors.empty()) {
+      for (const Finding& f : check.errors) ++errors[f.code];
+      ++invalid;
+      context.reject(source, record, describe(check.errors));
+      return true;
+    }
+    ++valid;
+    context.write_line(context.record_bytes(source, record));
+    return true;
+  });
+
+  const uint64_t total = valid + invalid;
+  context.info(std::string(profile_name(options.profile)) + ": " + std::to_string(total) +
+               (total == 1 ? " record, " : " records, ") +
+               std::to_string(valid) + " valid, " + std::to_string(invalid) + " invalid");
+  if (errors.empty()) context.info("No errors found");
+  for (const auto& [code, count] : errors) context.info("error " + code + ": " + std::to_string(count));
+  for (const auto& [code, count] : warnings) context.info("warning " + code + ": " + std::to_string(count));
+  if (options.profile == Profile::openai_chat) {
+    if (total < options.min_examples) {
+      context.warning("", std::to_string(total) + " examples: fewer than --min-examples " +
+                              std::to_string(options.min_examples));
+    }
+    if (options.stats) {
+      uint64_t billable = 0;
+      for (uint64_t t : tokens.values) billable += std::min(t, options.max_tokens);
+      // The cookbook's default epochs: 3, raised for small files, lowered for large ones.
+      const uint64_t n = std::max<uint64_t>(total, 1);
+      uint64_t epochs = 3;
+      if (3 * n < 100) epochs = std::min<uint64_t>(25, 100 / n);
+      if (3 * n > 25000) epochs = std::max<uint64_t>(1, 25000 / n);
+      context.info("messages per example: " + messages.describe());
+      context.info("tokens per example (estimate): " + tokens.describe());
+      context.info("assistant tokens per example (estimate): " + assistant_tokens.describe());
+      context.info("billable tokens (estimate): " + std::to_string(billable) + ", default epochs: " +
+                   std::to_string(epochs) + ", charged tokens: " + std::to_string(billable * epochs));
+    }
+  }
+  if (options.strict && invalid > 0) {
+    context.error("", std::to_string(invalid) + " invalid record" + (invalid == 1 ? "" : "s") + " (--strict)");
+  }
+}
+
+}  // namespace tracemill

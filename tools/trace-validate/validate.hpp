@@ -1,0 +1,58 @@
+// trace-validate: checks each record against a profile; valid records pass through
+// unchanged, invalid ones are rejected with every reason.
+#pragma once
+
+#include <libstream/cli.hpp>
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tracemill {
+
+enum class Profile { json, openai_chat, trace };
+
+struct ValidateOptions {
+  Profile profile = Profile::json;
+  bool strict = false;            ///< exit 1 when any record is invalid
+  uint64_t max_tokens = 16385;    ///< openai-chat: warn above this estimate
+  uint64_t min_examples = 10;     ///< openai-chat: warn when the file has fewer
+  bool stats = false;             ///< openai-chat: print the cookbook's distributions
+};
+
+void add_validate_options(CLI::App& app, ValidateOptions& options);
+
+/// One problem found in a record. `code` is a stable counter name (the cookbook's names
+/// for the checks it has); `path` is where, e.g. "messages[2].tool_calls[0].function.arguments".
+struct Finding {
+  std::string code;
+  std::string path;
+  std::string detail;
+};
+
+/// What checking one record found, plus measurements used by the report.
+struct RecordCheck {
+  std::vector<Finding> errors;
+  std::vector<Finding> warnings;
+  uint64_t messages = 0;
+  uint64_t tokens = 0;            ///< estimated total tokens (openai-chat)
+  uint64_t assistant_tokens = 0;  ///< estimated tokens of assistant messages (openai-chat)
+};
+
+/// Checks one parsed record against a profile.
+void check_openai_chat(const rapidjson::Value& record, const ValidateOptions& options, RecordCheck& check);
+void check_trace(const rapidjson::Value& record, RecordCheck& check);
+
+/// The documented token estimate (docs/token-estimate.md): the number of pieces the
+/// cl100k_base pre-tokenizer would cut `text` into, long pieces counting one token per 8 bytes.
+[[nodiscard]] uint64_t estimate_tokens(std::string_view text);
+
+/// "reason; reason" for a reject.
+[[nodiscard]] std::string describe(const std::vector<Finding>& findings);
+
+void run_validate(const ValidateOptions& options, libstream::ToolContext& context);
+
+}  // namespace tracemill
