@@ -137,11 +137,23 @@ std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, int le
 BufferedSink::BufferedSink(std::unique_ptr<ByteSink> inner, size_t capacity)
     : inner_(std::move(inner)), buffer_(capacity, '\0') {}
 
+void BufferedSink::write_inner(const char* data, size_t size) {
+  if (error_) std::rethrow_exception(error_);
+  try {
+    inner_->write(data, size);
+    inner_->flush();
+  } catch (...) {
+    error_ = std::current_exception();
+    throw;
+  }
+}
+
 void BufferedSink::write(const char* data, size_t size) {
+  if (error_) std::rethrow_exception(error_);
   if (size > buffer_.size() - size_) {
     flush();
     if (size >= buffer_.size()) {
-      inner_->write(data, size);
+      write_inner(data, size);
       return;
     }
   }
@@ -150,16 +162,21 @@ void BufferedSink::write(const char* data, size_t size) {
 }
 
 void BufferedSink::flush() {
+  if (error_) std::rethrow_exception(error_);
   if (size_ == 0) return;
   const size_t size = size_;
-  size_ = 0;  // dropped even if the write fails: the error ends the run
-  inner_->write(buffer_.data(), size);
-  inner_->flush();
+  size_ = 0;
+  write_inner(buffer_.data(), size);
 }
 
 void BufferedSink::commit() {
   flush();
-  inner_->commit();
+  try {
+    inner_->commit();
+  } catch (...) {
+    error_ = std::current_exception();
+    throw;
+  }
 }
 
 std::unique_ptr<BufferedSink> open_output(const OutputOptions& options) {

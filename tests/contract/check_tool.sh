@@ -64,8 +64,9 @@ case $check in
     timeout 20 script -qec "$tool --progress -o /dev/null $work/in" /dev/null </dev/null >"$work/out" 2>&1; rc=$?
     [[ $rc -eq 0 ]] || fail "--progress run exits $rc: $(cat "$work/out")"
     grep -q "$name: .* read, 3,000 records" "$work/out" || fail "no progress line: $(cat -v "$work/out")"
+    "$tool" <"$work/in" >/dev/null 2>"$work/plain"
     "$tool" --progress <"$work/in" >/dev/null 2>"$work/err"
-    [[ ! -s "$work/err" ]] || fail "--progress writes to a stderr that is not a terminal"
+    cmp -s "$work/plain" "$work/err" || fail "--progress adds output to a stderr that is not a terminal"
     ;;
   *) echo "unknown check $check"; exit 2 ;;
 esac

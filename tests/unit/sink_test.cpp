@@ -37,6 +37,15 @@ TEST(Sink, FailingSinkSurfacesThroughTheBuffer) {
   EXPECT_THROW(sink.write("67890", 5), libstream::Error);
 }
 
+TEST(Sink, AWriteErrorIsStickyUntilCommit) {
+  // Regression: a flush before a diagnostic swallowed ENOSPC and the run exited 0.
+  libstream::BufferedSink sink(std::make_unique<libstream::FailingSink>(0), 16);
+  sink.write("abc", 3);
+  EXPECT_THROW(sink.flush(), libstream::Error);
+  EXPECT_THROW(sink.commit(), libstream::Error);
+  EXPECT_THROW(sink.write("d", 1), libstream::Error);
+}
+
 TEST(Sink, DevFullIsAnIoError) {
   const int fd = ::open("/dev/full", O_WRONLY);
   if (fd < 0) GTEST_SKIP() << "/dev/full is missing";

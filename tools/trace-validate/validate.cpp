@@ -621,6 +621,7 @@ void run_validate(const ValidateOptions& options, libstream::ToolContext& contex
   });
 
   const uint64_t total = valid + invalid;
+  if (total == 0) return;  // empty input: empty output, nothing to report (spec/distributed.md R3)
   context.info(std::string(profile_name(options.profile)) + ": " + std::to_string(total) +
                (total == 1 ? " record, " : " records, ") +
                std::to_string(valid) + " valid, " + std::to_string(invalid) + " invalid");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -81,7 +82,9 @@ class FailingSink final : public ByteSink {
 /// Compresses into `inner` as one zstd frame, ended on commit().
 [[nodiscard]] std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, int level);
 
-/// Buffers small writes into large ones in front of any sink.
+/// Buffers small writes into large ones in front of any sink. A write error is sticky:
+/// once the inner sink failed, every later write, flush and commit throws it again, so an
+/// error swallowed by one caller (a diagnostic that flushed first) still ends the run.
 class BufferedSink final : public ByteSink {
  public:
   explicit BufferedSink(std::unique_ptr<ByteSink> inner, size_t capacity = 1 << 18);
@@ -96,9 +99,12 @@ class BufferedSink final : public ByteSink {
   }
 
  private:
+  void write_inner(const char* data, size_t size);
+
   std::unique_ptr<ByteSink> inner_;
   std::string buffer_;
   size_t size_ = 0;
+  std::exception_ptr error_;
 };
 
 struct OutputOptions {
