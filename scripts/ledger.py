@@ -20,6 +20,7 @@ def add(stage, path):
 
 
 add("read (single pass)", os.path.join(out, "read.counts.json"))
+validate_path = os.path.join(out, "validate.counts.json")
 shard_files = sorted(glob.glob(os.path.join(out, "shards", "counts.*.json")),
                      key=lambda p: int(p.rsplit(".", 2)[-2]))
 for path in shard_files:
@@ -27,6 +28,10 @@ for path in shard_files:
 single = rows[0][1]
 shard_written = sum(r[1]["written"] for r in rows[1:])
 shard_rejected_each = [r[1]["rejected"] for r in rows[1:]]
+if os.path.exists(validate_path):
+    add("validate --profile trace", validate_path)
+    if rows[-1][1]["read"] != single["written"]:
+        ok = False  # validate must see every record read wrote
 print("# Ledger\n")
 print("| stage | read | written | filtered | rejected | blank | balanced |")
 print("|---|---:|---:|---:|---:|---:|---|")
@@ -34,6 +39,7 @@ for stage, c, balanced in rows:
     print(f"| {stage} | {c['read']} | {c['written']} | {c['filtered']} | {c['rejected']} | {c['blank']} | {balanced} |")
 print()
 print(f"Shards together wrote {shard_written} records; the single pass wrote {single['written']}.")
+print("Each shard reader sees, and rejects, the same unreadable records: they are counted once in rejects.ndjson.")
 if rows[1:] and shard_written != single["written"]:
     ok = False
 if rows[1:] and any(r != single["rejected"] for r in shard_rejected_each):
