@@ -1,0 +1,376 @@
+#include "filter.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/error.hpp>
+#include <libstream/hash.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+namespace tracemill {
+
+using rapidjson::Value;
+
+namespace {
+
+const Value* member(const Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+
+std::string_view text(const Value& value) { return {value.GetString(), value.GetStringLength()}; }
+
+// Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
+int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+bool digits(std::string_view s, size_t from, size_t count, int64_t& value) {
+  if (from + count > s.size()) return false;
+  value = 0;
+  for (size_t i = from; i < from + count; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    value = value * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+std::pair<std::string, double> name_value(const std::string& text, const char* option) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw std::invalid_argument(std::string(option) + " takes NAME=VALUE, not '" + text + "'");
+  size_t used = 0;
+  const std::string number = text.substr(eq + 1);
+  double value = 0;
+  try {
+    value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != number.size() || !std::isfinite(value)) {
+    throw std::invalid_argument(std::string(option) + " " + text + ": '" + number + "' is not a finite number");
+  }
+  return {text.substr(0, eq), value};
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_instant(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  if (s.size() < 10 || s[4] != '-') {  // Unix seconds
+    const std::string copy(s);
+    char* end = nullptr;
+    const double seconds = std::strtod(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || !std::isfinite(seconds) || std::fabs(seconds) > 1e13) return std::nullopt;
+    return static_cast<int64_t>(std::llround(seconds * 1e6));
+  }
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, micros = 0;
+  if (!digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' || !digits(s, 8, 2, day) ||
+      month < 1 || month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
+  size_t i = 10;
+  int64_t offset_minutes = 0;
+  if (i < s.size()) {
+    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return std::nullopt;
+    if (!digits(s, i + 1, 2, hour) || s.size() < i + 9 || s[i + 3] != ':' || !digits(s, i + 4, 2, minute) ||
+        s[i + 6] != ':' || !digits(s, i + 7, 2, second) || hour > 23 || minute > 59 || second > 60) {
+      return std::nullopt;
+    }
+    i += 9;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      int64_t scale = 100000;
+      const size_t start = i;
+      for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+        if (scale > 0) micros += (s[i] - '0') * scale;
+        scale /= 10;
+      }
+      if (i == start) return std::nullopt;
+    }
+    if (i < s.size()) {
+      if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
+        // UTC
+      } else if (s[i] == '+' || s[i] == '-') {
+        int64_t oh = 0, om = 0;
+        const bool colon = i + 3 < s.size() && s[i + 3] == ':';
+        if (!digits(s, i + 1, 2, oh) || !digits(s, i + (colon ? 4 : 3), 2, om) || i + (colon ? 6 : 5) != s.size()) {
+          return std::nullopt;
+        }
+        offset_minutes = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
+      } else {
+        return std::nullopt;
+      }
+    }
+  }
+  const int64_t seconds =
+      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  return seconds * 1000000 + micros;
+}
+
+// ---------------------------------------------------------------------------------------
+
+Selection::Selection(const FilterOptions& options) : options_(options) {
+  const auto instant = [](const std::string& value, const char* option) -> std::optional<int64_t> {
+    if (value.empty()) return std::nullopt;
+    const auto parsed = parse_instant(value);
+    if (!parsed) throw std::invalid_argument(std::string(option) + ": cannot read '" + value + "' as a time");
+    return parsed;
+  };
+  since_ = instant(options.since, "--since");
+  until_ = instant(options.until, "--until");
+  for (const auto& [list, group, is_min, option] :
+       {std::make_tuple(&options.min_judge, "judge", true, "--min-judge"),
+        std::make_tuple(&options.max_judge, "judge", false, "--max-judge"),
+        std::make_tuple(&options.min_verifier, "verifier", true, "--min-verifier"),
+        std::make_tuple(&options.max_verifier, "verifier", false, "--max-verifier")}) {
+    for (const std::string& entry : *list) {
+      auto [name, value] = name_value(entry, option);
+      scores_.push_back({group, name, value, is_min});
+    }
+  }
+  if (options.min_reward && options.max_reward && *options.min_reward > *options.max_reward) {
+    throw std::invalid_argument("--min-reward is greater than --max-reward");
+  }
+  if (!(options.sample > 0.0 && options.sample <= 1.0)) throw std::invalid_argument("--sample takes a fraction in (0, 1]");
+  // keep when hash < sample * 2^64; ldexp is exact for the power of two
+  sample_threshold_ = options.sample >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(std::ldexp(options.sample, 64));
+}
+
+bool Selection::in_sample(std::string_view session_id) const {
+  if (options_.sample >= 1.0) return true;
+  const uint64_t hash = options_.seed.empty()
+                            ? libstream::stable_hash(session_id)
+                            : libstream::stable_hash(options_.seed + ":" + std::string(session_id));
+  return hash < sample_threshold_;
+}
+
+std::string Selection::decide(const Value& record, bool& missing) const {
+  missing = false;
+  const bool pass_missing = options_.missing == MissingPolicy::pass;
+  const auto one_of = [&](const char* key, const std::vector<std::string>& choices, const char* criterion) {
+    if (choices.empty()) return std::string();
+    const Value* value = member(record, key);
+    if (value != nullptr && value->IsString()) {
+      for (const std::string& choice : choices) {
+        if (text(*value) == choice) return std::string();
+      }
+    }
+    return std::string(criterion);
+  };
+  // A numeric bound on a missing or non-numeric value fails unless --missing pass.
+  const auto bound = [&](const Value* value, std::optional<double> min, std::optional<double> max,
+                         const char* min_name, const char* max_name) {
+    if (!min && !max) return std::string();
+    if (value == nullptr || !value->IsNumber()) {
+      missing = true;
+      return pass_missing ? std::string() : std::string(min ? min_name : max_name);
+    }
+    const double x = value->GetDouble();
+    if (min && x < *min) return std::string(min_name);
+    if (max && x > *max) return std::string(max_name);
+    return std::string();
+  };
+
+  for (const auto& [key, list, name] : {std::make_tuple("split", &options_.splits, "--split"),
+                                        std::make_tuple("task_id", &options_.task_ids, "--task-id"),
+                                        std::make_tuple("model", &options_.models, "--model"),
+                                        std::make_tuple("experiment_id", &options_.experiments, "--experiment"),
+                                        std::make_tuple("status", &options_.statuses, "--status"),
+                                        std::make_tuple("phase", &options_.phases, "--phase")}) {
+    std::string why = one_of(key, *list, name);
+    if (!why.empty()) return why;
+  }
+  if (since_ || until_) {
+    const Value* created = member(record, "created_at");
+    std::optional<int64_t> at;
+    if (created != nullptr && created->IsString()) at = parse_instant(text(*created));
+    if (created != nullptr && created->IsNumber()) at = static_cast<int64_t>(std::llround(created->GetDouble() * 1e6));
+    if (!at) {
+      missing = true;
+      if (!pass_missing) return since_ ? "--since" : "--until";
+    } else {
+      if (since_ && *at < *since_) return "--since";
+      if (until_ && *at > *until_) return "--until";
+    }
+  }
+  std::string why = bound(member(record, "reward"), options_.min_reward, options_.max_reward, "--min-reward", "--max-reward");
+  if (!why.empty()) return why;
+  const Value* achievements = member(record, "achievements");
+  if (options_.min_achievements) {
+    if (achievements == nullptr || !achievements->IsArray()) {
+      missing = true;
+      if (!pass_missing) return "--min-achievements";
+    } else if (achievements->Size() < *options_.min_achievements) {
+      return "--min-achievements";
+    }
+  }
+  if (!options_.achievements.empty()) {
+    size_t found = 0;
+    if (achievements != nullptr && achievements->IsArray()) {
+      for (const std::string& wanted : options_.achievements) {
+        for (const Value& have : achievements->GetArray()) {
+          if (have.IsString() && text(have) == wanted) {
+            ++found;
+            break;
+          }
+        }
+      }
+    }
+    const bool ok = options_.any_achievement ? found > 0 : found == options_.achievements.size();
+    if (!ok) return "--achievement";
+  }
+  why = bound(member(record, "cost_usd"), std::nullopt, options_.max_cost, "", "--max-cost");
+  if (!why.empty()) return why;
+  if (options_.max_tokens) {
+    const Value* usage = member(record, "usage");
+    why = bound(usage != nullptr ? member(*usage, "total_tokens") : nullptr, std::nullopt,
+                static_cast<double>(*options_.max_tokens), "", "--max-tokens");
+    if (!why.empty()) return why;
+  }
+  for (const ScoreBound& score : scores_) {
+    const Value* scores = member(record, "scores");
+    const Value* group = scores != nullptr ? member(*scores, score.group.c_str()) : nullptr;
+    const Value* value = group != nullptr ? member(*group, score.name.c_str()) : nullptr;
+    const std::string name = std::string(score.is_min ? "--min-" : "--max-") + score.group + " " + score.name;
+    why = bound(value, score.is_min ? std::optional<double>(score.value) : std::nullopt,
+                score.is_min ? std::nullopt : std::optional<double>(score.value), name.c_str(), name.c_str());
+    if (!why.empty()) return why;
+  }
+  if (options_.sample < 1.0) {
+    const Value* id = member(record, "session_id");
+    const bool sampled = id != nullptr && id->IsString() && in_sample(text(*id));
+    if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+
+void add_filter_options(CLI::App& app, FilterOptions& o) {
+  const char* bounds = "Bounds (a missing or non-numeric value fails a bound unless --missing pass)";
+  app.add_option("--min-reward", o.min_reward, "Keep sessions with reward >= X")->group(bounds);
+  app.add_option("--max-reward", o.max_reward, "Keep sessions with reward <= X")->group(bounds);
+  app.add_option("--min-achievements", o.min_achievements, "Keep sessions with at least N achievements")->group(bounds);
+  app.add_option("--max-cost", o.max_cost, "Keep sessions with cost_usd <= X")->group(bounds);
+  app.add_option("--max-tokens", o.max_tokens, "Keep sessions with usage.total_tokens <= N")->group(bounds);
+  app.add_option("--since", o.since, "Keep sessions created at or after TIME (RFC 3339, 'YYYY-MM-DD HH:MM:SS', a date, or Unix seconds)")
+      ->group(bounds);
+  app.add_option("--until", o.until, "Keep sessions created at or before TIME")->group(bounds);
+  app.add_option("--min-judge", o.min_judge, "Keep sessions with scores.judge.NAME >= X (repeatable)")
+      ->type_name("NAME=X")->allow_extra_args(false)->group(bounds);
+  app.add_option("--max-judge", o.max_judge, "Keep sessions with scores.judge.NAME <= X")->type_name("NAME=X")->allow_extra_args(false)->group(bounds);
+  app.add_option("--min-verifier", o.min_verifier, "Keep sessions with scores.verifier.NAME >= X")
+      ->type_name("NAME=X")->allow_extra_args(false)->group(bounds);
+  app.add_option("--max-verifier", o.max_verifier, "Keep sessions with scores.verifier.NAME <= X")
+      ->type_name("NAME=X")->allow_extra_args(false)->group(bounds);
+  const std::vector<std::pair<std::string, MissingPolicy>> policies{{"fail", MissingPolicy::fail}, {"pass", MissingPolicy::pass}};
+  app.add_option("--missing", o.missing, "A missing or non-numeric value: fail the bound (default) or pass it")
+      ->transform(libstream::enum_choice(policies))
+      ->type_name("fail|pass")
+      ->default_str("fail")
+      ->group(bounds);
+
+  const char* choices = "Selections (repeat an option to allow several values)";
+  app.add_option("--achievement", o.achievements, "Keep sessions that unlocked NAME (all named, or any with --any-achievement)")
+      ->allow_extra_args(false)->group(choices);
+  app.add_flag("--any-achievement", o.any_achievement, "--achievement matches when any one is unlocked")->group(choices);
+  app.add_option("--model", o.models, "Keep sessions of this model")->allow_extra_args(false)->group(choices);
+  app.add_option("--split", o.splits, "Keep sessions of this split")->allow_extra_args(false)->group(choices);
+  app.add_option("--task-id", o.task_ids, "Keep sessions of this task")->allow_extra_args(false)->group(choices);
+  app.add_option("--experiment", o.experiments, "Keep sessions of this experiment_id")->allow_extra_args(false)->group(choices);
+  app.add_option("--status", o.statuses, "Keep sessions with this status")->allow_extra_args(false)->group(choices);
+  app.add_option("--phase", o.phases, "Keep sessions of this phase")->allow_extra_args(false)->group(choices);
+
+  const char* sampling = "Sampling and paging";
+  app.add_option("--sample", o.sample,
+                 "Keep the sessions whose stable hash of session_id falls in this fraction; nested and "
+                 "independent of input order and sharding")
+      ->group(sampling);
+  app.add_option("--seed", o.seed, "Mix TEXT into the sample hash (a different, equally stable sample)")->group(sampling);
+  app.add_flag("--invert", o.invert, "Keep the sessions --sample leaves out (train/validation splits)")->group(sampling);
+  app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
+  app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
+  app.add_flag("--dry-run", o.dry_run, "Write nothing; report how many sessions each criterion drops")->group(sampling);
+}
+
+namespace {
+Selection compile(const FilterOptions& options) {
+  try {
+    return Selection(options);
+  } catch (const std::invalid_argument& e) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", e.what());  // exit 2
+  }
+}
+}  // namespace
+
+void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
+  const Selection selection = compile(options);
+  libstream::DocumentParser parser;
+  libstream::JsonError error;
+  std::map<std::string, uint64_t> dropped;
+  uint64_t selected = 0;
+  uint64_t missing_values = 0;
+  libstream::Counters& counters = context.counters();
+
+  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
+                                                                   libstream::RawRecord& record) {
+    const Value* root = parser.parse(record.data, record.size, &error);
+    if (root == nullptr) {
+      context.reject(source, record, error.describe());
+      return true;
+    }
+    const Value* id = member(*root, "session_id");
+    if (!root->IsObject() || id == nullptr || !id->IsString()) {
+      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+      return true;
+    }
+    bool missing = false;
+    const std::string why = selection.decide(*root, missing);
+    missing_values += missing;
+    if (!why.empty()) {
+      ++dropped[why];
+      ++counters.filtered;
+      return true;
+    }
+    ++selected;
+    if (selected <= options.offset) {
+      ++dropped["--offset"];
+      ++counters.filtered;
+      return true;
+    }
+    if (options.dry_run) {
+      ++counters.filtered;  // selected, but a dry run writes nothing
+    } else {
+      context.write_line(context.record_bytes(source, record));
+    }
+    const uint64_t kept = selected - options.offset;
+    return options.limit == 0 || kept < options.limit;
+  });
+
+  const uint64_t kept = selected > options.offset ? selected - options.offset : 0;
+  if (options.dry_run || context.options().summary) {
+    const uint64_t considered = counters.read - counters.rejected;
+    const uint64_t percent_tenths = considered == 0 ? 0 : (kept * 1000 + considered / 2) / considered;
+    context.info("kept " + std::to_string(kept) + " of " + std::to_string(considered) + " sessions (" +
+                 std::to_string(percent_tenths / 10) + "." + std::to_string(percent_tenths % 10) + "%)" +
+                 (options.dry_run ? ", dry run: nothing written" : ""));
+    for (const auto& [criterion, count] : dropped) context.info("dropped by " + criterion + ": " + std::to_string(count));
+  }
+  if (missing_values > 0 && !context.options().quiet) {
+    context.warning("", std::to_string(missing_values) + " session" + (missing_values == 1 ? "" : "s") +
+                            " had a missing or non-numeric value under a bound (" +
+                            (options.missing == MissingPolicy::fail ? "dropped; --missing pass keeps them" : "kept: --missing pass") + ")");
+  }
+}
+
+}  // namespace tracemill

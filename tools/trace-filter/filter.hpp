@@ -1,0 +1,67 @@
+// trace-filter: keeps or drops whole trace/v1 session records; kept records pass through
+// byte for byte.
+#pragma once
+
+#include <libstream/cli.hpp>
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tracemill {
+
+enum class MissingPolicy { fail, pass };
+
+struct FilterOptions {
+  std::optional<double> min_reward, max_reward, max_cost;
+  std::optional<uint64_t> min_achievements, max_tokens;
+  std::vector<std::string> achievements;  ///< --achievement NAME (all of them, or any with any_achievement)
+  bool any_achievement = false;
+  std::vector<std::string> models, splits, task_ids, experiments, statuses, phases;
+  std::string since, until;                ///< created_at bounds (any supported time format)
+  std::vector<std::string> min_judge, max_judge, min_verifier, max_verifier;  ///< NAME=VALUE
+  double sample = 1.0;                     ///< keep this fraction, by stable hash of session_id
+  std::string seed;                        ///< mixes into the sample hash
+  bool invert = false;                     ///< keep the complement of --sample
+  uint64_t offset = 0;
+  uint64_t limit = 0;                      ///< 0 = no limit
+  MissingPolicy missing = MissingPolicy::fail;
+  bool dry_run = false;
+};
+
+void add_filter_options(CLI::App& app, FilterOptions& options);
+
+/// A time in microseconds since 1970-01-01T00:00:00Z. Accepts RFC 3339 ("2025-09-26T22:06:25Z",
+/// with fraction and/or a +hh:mm offset), "2025-09-26 22:06:25.611865" (UTC), "2025-09-26"
+/// (midnight UTC) and Unix seconds as a number or numeric string. nullopt if unparseable.
+[[nodiscard]] std::optional<int64_t> parse_instant(std::string_view text);
+
+/// The compiled selection: decides on one parsed record.
+class Selection {
+ public:
+  explicit Selection(const FilterOptions& options);  ///< throws std::invalid_argument on bad values
+  /// The criterion that drops `record` ("" = kept). `missing` is set when the decision was
+  /// made on a missing or non-numeric value.
+  [[nodiscard]] std::string decide(const rapidjson::Value& record, bool& missing) const;
+  /// The sample test alone (so --invert flips only it).
+  [[nodiscard]] bool in_sample(std::string_view session_id) const;
+
+ private:
+  struct ScoreBound {
+    std::string group;  // "judge" or "verifier"
+    std::string name;
+    double value;
+    bool is_min;
+  };
+  const FilterOptions& options_;
+  std::optional<int64_t> since_, until_;
+  std::vector<ScoreBound> scores_;
+  uint64_t sample_threshold_ = 0;
+};
+
+void run_filter(const FilterOptions& options, libstream::ToolContext& context);
+
+}  // namespace tracemill
