@@ -32,6 +32,18 @@ if os.path.exists(validate_path):
     add("validate --profile trace", validate_path)
     if rows[-1][1]["read"] != single["written"]:
         ok = False  # validate must see every record read wrote
+    validated = rows[-1][1]["written"]
+    split = []
+    for side in ("train", "val"):
+        path = os.path.join(out, side + ".counts.json")
+        if os.path.exists(path):
+            add("filter (" + side + ")", path)
+            split.append(rows[-1][1])
+    if split:
+        if any(c["read"] != validated for c in split):
+            ok = False  # each side of the split reads every valid session
+        if len(split) == 2 and split[0]["written"] + split[1]["written"] > validated:
+            ok = False
 print("# Ledger\n")
 print("| stage | read | written | filtered | rejected | blank | balanced |")
 print("|---|---:|---:|---:|---:|---:|---|")
