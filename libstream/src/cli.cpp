@@ -342,6 +342,8 @@ int run_tool(const std::string& name, const std::string& description, int argc, 
   CLI::App app{description, name};
   app.set_version_flag("--version", name + " (tracemill) " + version());
   app.set_config("--config", "", "Read options from a TOML file (options on the command line win)");
+  // A key the tool does not know is an error, never silently ignored (a typo would change nothing).
+  app.allow_config_extras(CLI::config_extras_mode::error);
   add_io_options(app, io);
   setup(app);
   try {

@@ -256,6 +256,103 @@ std::string Selection::decide(const Value& record, bool& missing) const {
 
 // ---------------------------------------------------------------------------------------
 
+namespace {
+
+std::optional<double> config_number(const CLI::ConfigItem& item) {
+  const std::string where = item.fullname();
+  if (item.inputs.size() != 1) throw std::invalid_argument(where + ": expected one number");
+  const std::string& text = item.inputs.front();
+  if (text.empty() || text == "\"\"") return std::nullopt;  // synth-ai: "" means no bound
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !std::isfinite(value)) throw std::invalid_argument(where + ": '" + text + "' is not a finite number");
+  return value;
+}
+
+uint64_t config_count(const CLI::ConfigItem& item) {
+  const auto value = config_number(item);
+  if (!value || *value < 0 || *value != std::floor(*value)) {
+    throw std::invalid_argument(item.fullname() + ": expected a whole number >= 0");
+  }
+  return static_cast<uint64_t>(*value);
+}
+
+}  // namespace
+
+void apply_filter_tables(const std::vector<CLI::ConfigItem>& items,
+                         const std::function<bool(const std::string&)>& is_set_on_command_line, FilterOptions& o) {
+  std::map<std::string, std::string> applied;  // option -> the key that set it, to catch conflicts
+  const auto claim = [&](const std::string& option, const CLI::ConfigItem& item) {
+    if (is_set_on_command_line(option)) return false;  // the command line wins, key by key
+    const auto [it, fresh] = applied.emplace(option, item.fullname());
+    if (!fresh) throw std::invalid_argument(item.fullname() + " and " + it->second + " both set " + option);
+    return true;
+  };
+  const auto strings = [](const CLI::ConfigItem& item) {
+    std::vector<std::string> out;
+    for (std::string value : item.inputs) {
+      while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+      while (!value.empty() && value.back() == ' ') value.pop_back();
+      if (!value.empty()) out.push_back(value);
+    }
+    return out;
+  };
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // CLI11's markers of a table's start and end
+    if (item.parents.empty() || (item.parents[0] != "filter" && item.parents[0] != "filters")) continue;
+    const std::string& table = item.parents[0];
+    const std::string key = item.parents.size() > 1 ? item.parents[1] : item.name;
+    const std::string where = item.fullname();
+    if (table == "filter" && item.parents.size() == 2 &&
+        (key == "min_judge_scores" || key == "max_judge_scores" || key == "min_verifier_scores" ||
+         key == "max_verifier_scores")) {
+      const std::string option = "--" + key.substr(0, 3) + "-" + key.substr(4, key.find('_', 4) - 4);
+      if (is_set_on_command_line(option)) continue;
+      const auto value = config_number(item);
+      if (!value) continue;
+      auto& list = key == "min_judge_scores" ? o.min_judge : key == "max_judge_scores" ? o.max_judge
+                   : key == "min_verifier_scores" ? o.min_verifier : o.max_verifier;
+      std::string number = item.inputs.front();
+      list.push_back(item.name + "=" + number);
+      continue;
+    }
+    if (item.parents.size() != 1) throw std::invalid_argument(where + ": unknown key");
+    if (table == "filter") {
+      if (key == "splits" && claim("--split", item)) o.splits = strings(item);
+      else if (key == "task_ids" && claim("--task-id", item)) o.task_ids = strings(item);
+      else if (key == "models" && claim("--model", item)) o.models = strings(item);
+      else if (key == "min_official_score" && claim("--min-reward", item)) o.min_reward = config_number(item);
+      else if (key == "max_official_score" && claim("--max-reward", item)) o.max_reward = config_number(item);
+      else if (key == "min_created_at" && claim("--since", item)) o.since = strings(item).empty() ? "" : strings(item)[0];
+      else if (key == "max_created_at" && claim("--until", item)) o.until = strings(item).empty() ? "" : strings(item)[0];
+      else if (key == "limit" && claim("--limit", item)) o.limit = config_count(item);
+      else if (key == "offset" && claim("--offset", item)) o.offset = config_count(item);
+      else if (key == "shuffle" || key == "shuffle_seed") {
+        throw std::invalid_argument(where + ": shuffling is not supported yet; remove the key");
+      } else if (key == "db" || key == "output" || key == "objective") {
+        o.config_notes.push_back(where + " is ignored: trace-filter reads the files named on its command line and writes standard output or -o");
+      } else if (key != "splits" && key != "task_ids" && key != "models" && key != "min_official_score" &&
+                 key != "max_official_score" && key != "min_created_at" && key != "max_created_at" &&
+                 key != "limit" && key != "offset") {
+        throw std::invalid_argument(where + ": unknown key");
+      }
+    } else {  // [filters] of the older DuckDB filter
+      if (key == "min_total_reward" && claim("--min-reward", item)) o.min_reward = config_number(item);
+      else if (key == "min_achievements" && claim("--min-achievements", item)) o.min_achievements = config_count(item);
+      else if (key == "max_cost" && claim("--max-cost", item)) o.max_cost = config_number(item);
+      else if (key == "max_tokens" && claim("--max-tokens", item)) o.max_tokens = config_count(item);
+      else if (key != "min_total_reward" && key != "min_achievements" && key != "max_cost" && key != "max_tokens") {
+        throw std::invalid_argument(where + ": unknown key");
+      }
+    }
+  }
+}
+
 void add_filter_options(CLI::App& app, FilterOptions& o) {
   const char* bounds = "Bounds (a missing or non-numeric value fails a bound unless --missing pass)";
   app.add_option("--min-reward", o.min_reward, "Keep sessions with reward >= X")->group(bounds);
@@ -301,6 +398,31 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
   app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
   app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
   app.add_flag("--dry-run", o.dry_run, "Write nothing; report how many sessions each criterion drops")->group(sampling);
+
+  // The [filter] and [filters] tables of --config are read here, after parsing, so that
+  // options given on the command line override them key by key.
+  app.allow_config_extras(CLI::config_extras_mode::ignore);
+  app.parse_complete_callback([&app, &o] {
+    const CLI::Option* config = app.get_config_ptr();
+    if (config == nullptr || config->count() == 0) return;
+    const std::string path = config->as<std::string>();
+    std::vector<CLI::ConfigItem> items = CLI::ConfigTOML().from_file(path);
+    for (const CLI::ConfigItem& item : items) {  // ignore mode hides typos: check top-level keys here
+      if (item.name == "++" || item.name == "--") continue;
+      if (item.parents.empty() && app.get_option_no_throw("--" + item.name) == nullptr &&
+          app.get_option_no_throw(item.name) == nullptr) {
+        throw CLI::ValidationError("--config", path + ": unknown key '" + item.name + "'");
+      }
+      if (!item.parents.empty() && item.parents[0] != "filter" && item.parents[0] != "filters") {
+        throw CLI::ValidationError("--config", path + ": unknown table [" + item.parents[0] + "]");
+      }
+    }
+    try {
+      apply_filter_tables(items, [&app](const std::string& option) { return app.count(option) > 0; }, o);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("--config", path + ": " + e.what());
+    }
+  });
 }
 
 namespace {
@@ -314,6 +436,7 @@ Selection compile(const FilterOptions& options) {
 }  // namespace
 
 void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
+  for (const std::string& note : options.config_notes) context.warning("", note);
   const Selection selection = compile(options);
   libstream::DocumentParser parser;
   libstream::JsonError error;

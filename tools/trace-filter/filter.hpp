@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,9 +31,17 @@ struct FilterOptions {
   uint64_t limit = 0;                      ///< 0 = no limit
   MissingPolicy missing = MissingPolicy::fail;
   bool dry_run = false;
+  std::vector<std::string> config_notes;  ///< warnings from reading --config, shown when the run starts
 };
 
 void add_filter_options(CLI::App& app, FilterOptions& options);
+
+/// Applies the synth-ai `[filter]` table and the older `[filters]` table of a TOML file to
+/// `options`, key by key, skipping every option `is_set_on_command_line` names. Throws
+/// std::invalid_argument naming the key for unknown keys, bad values and unsupported ones.
+void apply_filter_tables(const std::vector<CLI::ConfigItem>& items,
+                         const std::function<bool(const std::string&)>& is_set_on_command_line,
+                         FilterOptions& options);
 
 /// A time in microseconds since 1970-01-01T00:00:00Z. Accepts RFC 3339 ("2025-09-26T22:06:25Z",
 /// with fraction and/or a +hh:mm offset), "2025-09-26 22:06:25.611865" (UTC), "2025-09-26"
