@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one golden CLI case. A case is a folder tests/cli/<tool>/<case>/ holding:
-#   args       the command line after the tool name (bash words; $DATA is shared/data)
+#   args       the command line after the tool name (bash words; $DATA is shared/data,
+#              $CASE this case's files, $ROOT the project)
 #   stdin.*    optional standard input (in zstd mode it is compressed first)
 #   stdout     expected standard output (missing: empty)
 #   stderr     expected standard error (missing: empty)
@@ -27,7 +28,8 @@ if [[ $mode == zstd && $stdin != /dev/null ]]; then
   zstd -q -c "$stdin" >"$work/stdin.zst"
   stdin=$work/stdin.zst
 fi
-export DATA CASE="$work/case"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)  # the project, for cases that run its scripts
+export DATA CASE="$work/case" ROOT
 args=$(cat "$case_dir/args" 2>/dev/null || true)
 (cd "$work/run" && PATH="$bin:$PATH" eval "$tool $args") <"$stdin" >"$work/stdout" 2>"$work/stderr"
 rc=$?

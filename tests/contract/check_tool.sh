@@ -7,7 +7,7 @@ name=$(basename "$tool")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL [$check] $name: $*"; exit 1; }
-record='{"session_id":"s-1","reward":1.5,"messages":[]}'
+record='{"schema":"trace/v1","session_id":"s-1","reward":1.5,"messages":[{"role":"user","content":"u"},{"role":"assistant","content":"a"}]}'
 
 case $check in
   help)

@@ -1,0 +1,323 @@
+#include "pair.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/hash.hpp>
+#include <libstream/json.hpp>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <unordered_map>
+
+namespace tracemill {
+
+using rapidjson::Value;
+
+namespace {
+
+const Value* member(const Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+void append_value(std::string& out, const Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  out.append(buffer.GetString(), buffer.GetSize());
+}
+
+void append_member(std::string& out, const char* key, const Value* value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  if (value == nullptr) {
+    out += "null";
+  } else {
+    append_value(out, *value);
+  }
+}
+
+}  // namespace
+
+Pairer::Pairer(const PairOptions& options)
+    : options_(options),
+      weights_(options.weights.value_or(options.mode == PairMode::turn ? WeightPolicy::last : WeightPolicy::all)) {}
+
+bool Pairer::serialize(const Value& message, Message& out, std::string& problem) {
+  const Value* role = member(message, "role");
+  if (role == nullptr || !role->IsString()) {
+    problem = "a message without a string role";
+    return false;
+  }
+  out.role.assign(role->GetString(), role->GetStringLength());
+  if (out.role != "system" && out.role != "user" && out.role != "assistant" && out.role != "tool") {
+    problem = "role \"" + out.role + "\" is not system, user, assistant or tool (normalise to trace/v1 first)";
+    return false;
+  }
+  std::string& b = out.bytes;
+  b = "{\"role\":\"" + out.role + "\"";
+  const Value* content = member(message, "content");
+  if (out.role == "system" && options_.system_prompt) {
+    b += ",\"content\":";
+    libstream::append_json_string(b, *options_.system_prompt);
+  } else if (content != nullptr || out.role == "assistant") {
+    append_member(b, "content", content);
+  }
+  if (const Value* name = member(message, "name"); name != nullptr && out.role != "tool") append_member(b, "name", name);
+  if (const Value* calls = member(message, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+    if (out.role != "assistant") {
+      problem = "tool_calls on a " + out.role + " message";
+      return false;
+    }
+    if (options_.tool_format == ToolFormat::openai) {
+      append_member(b, "tool_calls", calls);
+    } else {  // Hugging Face / TRL: arguments as an object
+      b += ",\"tool_calls\":[";
+      for (rapidjson::SizeType i = 0; i < calls->Size(); ++i) {
+        const Value& call = (*calls)[i];
+        const Value* function = member(call, "function");
+        const Value* name = function != nullptr ? member(*function, "name") : nullptr;
+        const Value* arguments = function != nullptr ? member(*function, "arguments") : nullptr;
+        if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
+          problem = "a tool call without a function name and arguments string";
+          return false;
+        }
+        if (const Value* id = member(call, "id"); id != nullptr && id->IsString()) {
+          call_names_[std::string(id->GetString(), id->GetStringLength())] = std::string(name->GetString(), name->GetStringLength());
+        }
+        b += i == 0 ? "{" : ",{";
+        b += "\"type\":\"function\",\"function\":{\"name\":";
+        append_value(b, *name);
+        b += ",\"arguments\":";
+        if (!libstream::append_compact_json(arguments->GetString(), arguments->GetStringLength(), b, nullptr)) {
+          problem = "the arguments of tool call " + std::to_string(i) + " are not JSON text";
+          return false;
+        }
+        b += "}}";
+      }
+      b += "]";
+    }
+  }
+  if (out.role == "tool") {
+    const Value* call_id = member(message, "tool_call_id");
+    if (options_.tool_format == ToolFormat::openai) {
+      append_member(b, "tool_call_id", call_id);
+    } else {
+      const auto it = call_id != nullptr && call_id->IsString()
+                          ? call_names_.find(std::string(call_id->GetString(), call_id->GetStringLength()))
+                          : call_names_.end();
+      b += ",\"name\":";
+      if (it == call_names_.end()) {
+        b += "null";
+      } else {
+        libstream::append_json_string(b, it->second);
+      }
+    }
+  }
+  out.masked_bytes = out.role == "assistant" ? b + ",\"weight\":0}" : std::string();
+  b += "}";
+  return true;
+}
+
+void Pairer::emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
+                          const std::function<void(std::string_view)>& emit, PairResult& result) {
+  size_t last_assistant = picked.size();
+  for (size_t k = 0; k < picked.size(); ++k) {
+    if (messages_[picked[k]].role == "assistant") last_assistant = k;
+  }
+  line_ = "{\"messages\":[";
+  for (size_t k = 0; k < picked.size(); ++k) {
+    const Message& m = messages_[picked[k]];
+    if (k > 0) line_ += ',';
+    const bool masked = weights_ == WeightPolicy::last && m.role == "assistant" && k != last_assistant;
+    line_ += masked ? m.masked_bytes : m.bytes;
+  }
+  line_ += ']';
+  if (options_.dedup && !seen_.insert(libstream::stable_hash(line_)).second) {
+    ++result.duplicates;
+    return;
+  }
+  if (options_.metadata) line_ += metadata_prefix_ + extra_metadata + "}";
+  line_ += '}';
+  emit(line_);
+  ++result.examples;
+}
+
+PairResult Pairer::pair(const Value& session, const std::function<void(std::string_view)>& emit) {
+  PairResult result;
+  const Value* messages = member(session, "messages");
+  if (messages == nullptr || !messages->IsArray()) {
+    result.problem = "no messages array (normalise the record to trace/v1 first)";
+    return result;
+  }
+  messages_.clear();
+  call_names_.clear();
+  std::vector<size_t> kept;  // messages that go out, in order (system messages may be dropped)
+  const bool drop_system = options_.system_prompt && *options_.system_prompt == "none";
+  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
+    Message m;
+    if (!serialize((*messages)[i], m, result.problem)) {
+      result.problem = "messages[" + std::to_string(i) + "]: " + result.problem;
+      return result;
+    }
+    if (drop_system && m.role == "system") continue;
+    messages_.push_back(std::move(m));
+    kept.push_back(messages_.size() - 1);
+  }
+
+  metadata_prefix_.clear();
+  if (options_.metadata) {
+    metadata_prefix_ = ",\"metadata\":{\"session_id\":";
+    append_value(metadata_prefix_, *member(session, "session_id"));
+    for (const char* key : {"env", "policy", "model", "seed", "split", "task_id"}) append_member(metadata_prefix_, key, member(session, key));
+    append_member(metadata_prefix_, "total_reward", member(session, "reward"));
+    const Value* achievements = member(session, "achievements");
+    append_member(metadata_prefix_, "achievements", achievements);
+    metadata_prefix_ += ",\"achievements_count\":";
+    metadata_prefix_ += achievements != nullptr && achievements->IsArray() ? std::to_string(achievements->Size()) : "null";
+    append_member(metadata_prefix_, "created_at", member(session, "created_at"));
+  }
+  const auto range = [](size_t first, size_t last) {
+    return ",\"messages_range\":[" + std::to_string(first) + "," + std::to_string(last) + "]";
+  };
+
+  switch (options_.mode) {
+    case PairMode::trajectory: {
+      bool has_assistant = false;
+      for (size_t k : kept) has_assistant = has_assistant || messages_[k].role == "assistant";
+      if (!has_assistant || kept.empty()) {
+        ++result.unanswered;
+        break;
+      }
+      emit_example(kept, range(0, kept.size() - 1), emit, result);
+      break;
+    }
+    case PairMode::turn: {
+      // One example per assistant message: exactly what came before it, then it.
+      std::vector<size_t> picked;
+      uint64_t turn = 0;
+      for (size_t k = 0; k < kept.size(); ++k) {
+        picked.push_back(kept[k]);
+        if (messages_[kept[k]].role != "assistant") continue;
+        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(0, k), emit, result);
+      }
+      if (turn == 0) ++result.unanswered;
+      break;
+    }
+    case PairMode::pairs: {
+      // synth-ai's pairs: the nearest system prompt before the user message, the user
+      // message, and the next assistant message before any other user message.
+      std::optional<size_t> system;
+      uint64_t turn = 0;
+      for (size_t k = 0; k < kept.size(); ++k) {
+        const std::string& role = messages_[kept[k]].role;
+        if (role == "system") system = k;
+        if (role != "user") continue;
+        std::optional<size_t> reply;
+        for (size_t j = k + 1; j < kept.size(); ++j) {
+          if (messages_[kept[j]].role == "user") break;
+          if (messages_[kept[j]].role == "assistant") {
+            reply = j;
+            break;
+          }
+        }
+        if (!reply) {
+          ++result.unanswered;
+          continue;
+        }
+        std::vector<size_t> picked;
+        if (system) picked.push_back(kept[*system]);
+        picked.push_back(kept[k]);
+        picked.push_back(kept[*reply]);
+        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(system.value_or(k), *reply), emit, result);
+      }
+      break;
+    }
+  }
+  return result;
+}
+
+void add_pair_options(CLI::App& app, PairOptions& options) {
+  const std::vector<std::pair<std::string, PairMode>> modes{
+      {"trajectory", PairMode::trajectory}, {"turn", PairMode::turn}, {"pairs", PairMode::pairs}};
+  app.add_option("-m,--mode", options.mode,
+                 "trajectory: one example per session; turn: one per assistant message with the history before "
+                 "it; pairs: system + user + the next assistant reply (synth-ai)")
+      ->transform(libstream::enum_choice(modes))
+      ->type_name("trajectory|turn|pairs")
+      ->default_str("turn");
+  const std::vector<std::pair<std::string, ToolFormat>> formats{{"openai", ToolFormat::openai}, {"hf", ToolFormat::hf}};
+  app.add_option("--tool-format", options.tool_format,
+                 "openai: arguments as a JSON string, tool messages with tool_call_id; hf: arguments as an "
+                 "object, tool messages with the function name (Hugging Face/TRL)")
+      ->transform(libstream::enum_choice(formats))
+      ->type_name("openai|hf")
+      ->default_str("openai");
+  const std::vector<std::pair<std::string, WeightPolicy>> weights{{"all", WeightPolicy::all}, {"last", WeightPolicy::last}};
+  app.add_option("--weights", options.weights,
+                 "Which assistant messages to train on: all, or the last of each example (earlier ones get "
+                 "\"weight\":0). Default: last in turn mode, all otherwise")
+      ->transform(libstream::enum_choice(weights))
+      ->type_name("all|last");
+  app.add_flag("!--no-metadata", options.metadata, "Leave out the metadata object (strict uploads)");
+  app.add_option("--system-prompt", options.system_prompt,
+                 "Replace the content of every system message with TEXT; 'none' drops system messages");
+  app.add_flag("--dedup", options.dedup,
+               "Drop an example whose messages are identical to an earlier one (keeps one 64-bit hash per example)");
+}
+
+void run_pair(const PairOptions& options, libstream::ToolContext& context) {
+  Pairer pairer(options);
+  libstream::DocumentParser parser;
+  libstream::JsonError error;
+  libstream::Counters& counters = context.counters();
+  libstream::BufferedSink& out = context.out();
+  uint64_t examples = 0, unanswered = 0, duplicates = 0;
+  const auto emit = [&](std::string_view line) {
+    out.write(line.data(), line.size());
+    out.put('\n');
+  };
+  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
+                                                                   libstream::RawRecord& record) {
+    const Value* root = parser.parse(record.data, record.size, &error);
+    if (root == nullptr) {
+      context.reject(source, record, error.describe());
+      return true;
+    }
+    const Value* id = member(*root, "session_id");
+    if (id == nullptr || !id->IsString()) {
+      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+      return true;
+    }
+    const PairResult result = pairer.pair(*root, emit);
+    if (!result.problem.empty()) {
+      context.reject(source, record, result.problem);
+      return true;
+    }
+    examples += result.examples;
+    unanswered += result.unanswered;
+    duplicates += result.duplicates;
+    // Sessions are what is read: one with examples counts as written, one without as filtered.
+    if (result.examples > 0) {
+      ++counters.written;
+    } else {
+      ++counters.filtered;
+    }
+    return true;
+  });
+  const auto count = [](uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  if (counters.read > 0) {
+    context.info(count(examples, "example", "examples") + " from " + count(counters.written, "session", "sessions") +
+                 "; " +
+                 (options.mode == PairMode::pairs ? count(unanswered, "user turn", "user turns")
+                                                  : count(unanswered, "session", "sessions")) +
+                 " without an assistant reply skipped" +
+                 (options.dedup ? "; " + count(duplicates, "duplicate example", "duplicate examples") + " dropped" : ""));
+  }
+}
+
+}  // namespace tracemill

@@ -1,0 +1,69 @@
+// trace-pair: OpenAI chat fine-tuning examples (JSONL) from trace/v1 sessions.
+#pragma once
+
+#include <libstream/cli.hpp>
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace tracemill {
+
+enum class PairMode { trajectory, turn, pairs };
+enum class ToolFormat { openai, hf };
+enum class WeightPolicy { all, last };
+
+struct PairOptions {
+  PairMode mode = PairMode::turn;
+  ToolFormat tool_format = ToolFormat::openai;
+  std::optional<WeightPolicy> weights;    ///< default: last for turn, all otherwise
+  bool metadata = true;
+  std::optional<std::string> system_prompt;  ///< replace every system message; "none" drops them
+  bool dedup = false;
+};
+
+void add_pair_options(CLI::App& app, PairOptions& options);
+
+/// What making examples from one session produced.
+struct PairResult {
+  uint64_t examples = 0;
+  uint64_t duplicates = 0;      ///< dropped by --dedup
+  uint64_t unanswered = 0;      ///< turns skipped because no assistant reply follows (pairs mode)
+  std::string problem;          ///< non-empty: the session cannot be paired (rejected with this reason)
+};
+
+/// Builds the examples of one parsed trace/v1 session, handing each line (without newline) to
+/// `emit`. Holds the --dedup set, so use one Pairer per run.
+class Pairer {
+ public:
+  explicit Pairer(const PairOptions& options);
+  PairResult pair(const rapidjson::Value& session, const std::function<void(std::string_view)>& emit);
+
+ private:
+  struct Message {
+    std::string role;
+    std::string bytes;          // the message as it goes out
+    std::string masked_bytes;   // the same with "weight":0 (assistant messages)
+  };
+  bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
+  void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
+                    const std::function<void(std::string_view)>& emit, PairResult& result);
+
+  const PairOptions& options_;
+  WeightPolicy weights_;
+  std::vector<Message> messages_;
+  std::string metadata_prefix_;  // the session's metadata members, shared by its examples
+  std::string line_;
+  std::unordered_set<uint64_t> seen_;                         // --dedup: hashes of examples written
+  std::unordered_map<std::string, std::string> call_names_;  // call id -> function name (hf tool messages)
+};
+
+void run_pair(const PairOptions& options, libstream::ToolContext& context);
+
+}  // namespace tracemill
