@@ -44,6 +44,12 @@ if os.path.exists(validate_path):
             ok = False  # each side of the split reads every valid session
         if len(split) == 2 and split[0]["written"] + split[1]["written"] > validated:
             ok = False
+        for side, counts in zip(("train", "val"), split):
+            path = os.path.join(out, side + ".pair.counts.json")
+            if os.path.exists(path):
+                add("pair (" + side + ", sessions)", path)
+                if rows[-1][1]["read"] != counts["written"]:
+                    ok = False  # pair reads every session its side of the split kept
 print("# Ledger\n")
 print("| stage | read | written | filtered | rejected | blank | balanced |")
 print("|---|---:|---:|---:|---:|---:|---|")
