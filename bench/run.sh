@@ -4,7 +4,8 @@
 #   bench/run.sh                          both suites, 1 GB dump in bench/data/ (made once, ~70 s)
 #   bench/run.sh --suite filter --runs 1  one suite, quicker
 # Suites: read (trace-read vs cat, zstd -dc, jq, Miller, Python), filter (trace-filter vs jq,
-# Miller on the same selection, outputs compared before timing).
+# Miller on the same selection, outputs compared before timing), pair (trace-pair turn mode vs
+# a jq program making the same examples, counts compared before timing).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 size=1G runs=3 data=$root/bench/data suite=all
@@ -14,7 +15,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --suite) suite=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|all]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|pair|all]" >&2; exit 2 ;;
   esac
 done
 "$root/scripts/install-deps.sh" --bench >/dev/null
@@ -113,4 +114,20 @@ PY
   report "trace-filter" "trace-filter --min-reward 2 --model M" \
     "Selection: reward >= 2 (a missing reward fails) and model gpt-4.1-mini; $kept sessions kept, the same count as jq's, and trace-filter's output is the input's own lines (checked before timing)." \
     "Targets: >= 720 MB/s, >= 12 x jq."
+fi
+
+if [[ $suite == pair || $suite == all ]]; then
+  # One example per assistant message with the messages before it (no weights, no metadata).
+  jq_pair='. as $s | range(0; .messages | length) | select($s.messages[.].role == "assistant") | {messages: $s.messages[0:(. + 1)]}'
+  examples=$("$bin/trace-pair" -q --mode turn --weights all --no-metadata "$dump" | wc -l)
+  jq_examples=$(head -n 2000 "$dump" | jq -c "$jq_pair" | wc -l)
+  ours_head=$(head -n 2000 "$dump" | "$bin/trace-pair" -q --mode turn --weights all --no-metadata | wc -l)
+  [[ $jq_examples == "$ours_head" ]] || { echo "on 2000 sessions: trace-pair made $ours_head examples, jq $jq_examples" >&2; exit 1; }
+  bench "trace-pair --mode turn" "$runs" "$bin/trace-pair" -q --mode turn "$dump"
+  bench "trace-pair --mode turn --weights all --no-metadata" "$runs" "$bin/trace-pair" -q --mode turn --weights all --no-metadata "$dump"
+  bench "trace-pair (.zst)" "$runs" "$bin/trace-pair" -q --mode turn "$dump.zst"
+  bench "jq (the same examples, no weights or metadata)" 1 jq -c "$jq_pair" "$dump"
+  report "trace-pair" "trace-pair --mode turn" \
+    "Turn mode: $examples examples from $records sessions; on the first 2000 sessions trace-pair and jq make the same number of examples (checked before timing)." \
+    "Targets: >= 300 MB/s of input, >= 50 x jq."
 fi

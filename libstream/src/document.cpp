@@ -31,4 +31,15 @@ const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, Jso
   return nullptr;
 }
 
+const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+const rapidjson::Value* find_present(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value* value = find_member(object, name);
+  return value == nullptr || value->IsNull() ? nullptr : value;
+}
+
 }  // namespace libstream

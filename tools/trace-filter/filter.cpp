@@ -15,13 +15,6 @@ using rapidjson::Value;
 
 namespace {
 
-const Value* member(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto it = object.FindMember(name);
-  return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-
-std::string_view text(const Value& value) { return {value.GetString(), value.GetStringLength()}; }
 
 // Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -159,10 +152,10 @@ std::string Selection::decide(const Value& record, bool& missing) const {
   const bool pass_missing = options_.missing == MissingPolicy::pass;
   const auto one_of = [&](const char* key, const std::vector<std::string>& choices, const char* criterion) {
     if (choices.empty()) return std::string();
-    const Value* value = member(record, key);
+    const Value* value = libstream::find_present(record, key);
     if (value != nullptr && value->IsString()) {
       for (const std::string& choice : choices) {
-        if (text(*value) == choice) return std::string();
+        if (libstream::string_of(*value) == choice) return std::string();
       }
     }
     return std::string(criterion);
@@ -191,9 +184,9 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     if (!why.empty()) return why;
   }
   if (since_ || until_) {
-    const Value* created = member(record, "created_at");
+    const Value* created = libstream::find_present(record, "created_at");
     std::optional<int64_t> at;
-    if (created != nullptr && created->IsString()) at = parse_instant(text(*created));
+    if (created != nullptr && created->IsString()) at = parse_instant(libstream::string_of(*created));
     if (created != nullptr && created->IsNumber()) at = static_cast<int64_t>(std::llround(created->GetDouble() * 1e6));
     if (!at) {
       missing = true;
@@ -203,9 +196,9 @@ std::string Selection::decide(const Value& record, bool& missing) const {
       if (until_ && *at > *until_) return "--until";
     }
   }
-  std::string why = bound(member(record, "reward"), options_.min_reward, options_.max_reward, "--min-reward", "--max-reward");
+  std::string why = bound(libstream::find_present(record, "reward"), options_.min_reward, options_.max_reward, "--min-reward", "--max-reward");
   if (!why.empty()) return why;
-  const Value* achievements = member(record, "achievements");
+  const Value* achievements = libstream::find_present(record, "achievements");
   if (options_.min_achievements) {
     if (achievements == nullptr || !achievements->IsArray()) {
       missing = true;
@@ -219,7 +212,7 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     if (achievements != nullptr && achievements->IsArray()) {
       for (const std::string& wanted : options_.achievements) {
         for (const Value& have : achievements->GetArray()) {
-          if (have.IsString() && text(have) == wanted) {
+          if (have.IsString() && libstream::string_of(have) == wanted) {
             ++found;
             break;
           }
@@ -229,26 +222,26 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     const bool ok = options_.any_achievement ? found > 0 : found == options_.achievements.size();
     if (!ok) return "--achievement";
   }
-  why = bound(member(record, "cost_usd"), std::nullopt, options_.max_cost, "", "--max-cost");
+  why = bound(libstream::find_present(record, "cost_usd"), std::nullopt, options_.max_cost, "", "--max-cost");
   if (!why.empty()) return why;
   if (options_.max_tokens) {
-    const Value* usage = member(record, "usage");
-    why = bound(usage != nullptr ? member(*usage, "total_tokens") : nullptr, std::nullopt,
+    const Value* usage = libstream::find_present(record, "usage");
+    why = bound(usage != nullptr ? libstream::find_present(*usage, "total_tokens") : nullptr, std::nullopt,
                 static_cast<double>(*options_.max_tokens), "", "--max-tokens");
     if (!why.empty()) return why;
   }
   for (const ScoreBound& score : scores_) {
-    const Value* scores = member(record, "scores");
-    const Value* group = scores != nullptr ? member(*scores, score.group.c_str()) : nullptr;
-    const Value* value = group != nullptr ? member(*group, score.name.c_str()) : nullptr;
+    const Value* scores = libstream::find_present(record, "scores");
+    const Value* group = scores != nullptr ? libstream::find_present(*scores, score.group.c_str()) : nullptr;
+    const Value* value = group != nullptr ? libstream::find_present(*group, score.name.c_str()) : nullptr;
     const std::string name = std::string(score.is_min ? "--min-" : "--max-") + score.group + " " + score.name;
     why = bound(value, score.is_min ? std::optional<double>(score.value) : std::nullopt,
                 score.is_min ? std::nullopt : std::optional<double>(score.value), name.c_str(), name.c_str());
     if (!why.empty()) return why;
   }
   if (options_.sample < 1.0) {
-    const Value* id = member(record, "session_id");
-    const bool sampled = id != nullptr && id->IsString() && in_sample(text(*id));
+    const Value* id = libstream::find_present(record, "session_id");
+    const bool sampled = id != nullptr && id->IsString() && in_sample(libstream::string_of(*id));
     if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
   }
   return {};
@@ -452,7 +445,7 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
       context.reject(source, record, error.describe());
       return true;
     }
-    const Value* id = member(*root, "session_id");
+    const Value* id = libstream::find_present(*root, "session_id");
     if (!root->IsObject() || id == nullptr || !id->IsString()) {
       context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
       return true;

@@ -15,11 +15,6 @@ using rapidjson::Value;
 
 namespace {
 
-const Value* member(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
 
 void append_value(std::string& out, const Value& value) {
   rapidjson::StringBuffer buffer;
@@ -46,29 +41,39 @@ Pairer::Pairer(const PairOptions& options)
       weights_(options.weights.value_or(options.mode == PairMode::turn ? WeightPolicy::last : WeightPolicy::all)) {}
 
 bool Pairer::serialize(const Value& message, Message& out, std::string& problem) {
-  const Value* role = member(message, "role");
+  const Value* role = libstream::find_member(message, "role");
   if (role == nullptr || !role->IsString()) {
     problem = "a message without a string role";
     return false;
   }
-  out.role.assign(role->GetString(), role->GetStringLength());
-  if (out.role != "system" && out.role != "user" && out.role != "assistant" && out.role != "tool") {
-    problem = "role \"" + out.role + "\" is not system, user, assistant or tool (normalise to trace/v1 first)";
+  const std::string_view role_name = libstream::string_of(*role);
+  if (role_name == "system") {
+    out.role = Role::system;
+  } else if (role_name == "user") {
+    out.role = Role::user;
+  } else if (role_name == "assistant") {
+    out.role = Role::assistant;
+  } else if (role_name == "tool") {
+    out.role = Role::tool;
+  } else {
+    problem = "role \"" + std::string(role_name) + "\" is not system, user, assistant or tool (normalise to trace/v1 first)";
     return false;
   }
   std::string& b = out.bytes;
-  b = "{\"role\":\"" + out.role + "\"";
-  const Value* content = member(message, "content");
-  if (out.role == "system" && options_.system_prompt) {
+  b.assign("{\"role\":\"");
+  b.append(role_name);
+  b += '"';
+  const Value* content = libstream::find_member(message, "content");
+  if (out.role == Role::system && options_.system_prompt) {
     b += ",\"content\":";
     libstream::append_json_string(b, *options_.system_prompt);
-  } else if (content != nullptr || out.role == "assistant") {
+  } else if (content != nullptr || out.role == Role::assistant) {
     append_member(b, "content", content);
   }
-  if (const Value* name = member(message, "name"); name != nullptr && out.role != "tool") append_member(b, "name", name);
-  if (const Value* calls = member(message, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
-    if (out.role != "assistant") {
-      problem = "tool_calls on a " + out.role + " message";
+  if (const Value* name = libstream::find_member(message, "name"); name != nullptr && out.role != Role::tool) append_member(b, "name", name);
+  if (const Value* calls = libstream::find_member(message, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+    if (out.role != Role::assistant) {
+      problem = "tool_calls on a " + std::string(role_name) + " message";
       return false;
     }
     if (options_.tool_format == ToolFormat::openai) {
@@ -77,14 +82,14 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       b += ",\"tool_calls\":[";
       for (rapidjson::SizeType i = 0; i < calls->Size(); ++i) {
         const Value& call = (*calls)[i];
-        const Value* function = member(call, "function");
-        const Value* name = function != nullptr ? member(*function, "name") : nullptr;
-        const Value* arguments = function != nullptr ? member(*function, "arguments") : nullptr;
+        const Value* function = libstream::find_member(call, "function");
+        const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
+        const Value* arguments = function != nullptr ? libstream::find_member(*function, "arguments") : nullptr;
         if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
           problem = "a tool call without a function name and arguments string";
           return false;
         }
-        if (const Value* id = member(call, "id"); id != nullptr && id->IsString()) {
+        if (const Value* id = libstream::find_member(call, "id"); id != nullptr && id->IsString()) {
           call_names_[std::string(id->GetString(), id->GetStringLength())] = std::string(name->GetString(), name->GetStringLength());
         }
         b += i == 0 ? "{" : ",{";
@@ -100,8 +105,8 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       b += "]";
     }
   }
-  if (out.role == "tool") {
-    const Value* call_id = member(message, "tool_call_id");
+  if (out.role == Role::tool) {
+    const Value* call_id = libstream::find_member(message, "tool_call_id");
     if (options_.tool_format == ToolFormat::openai) {
       append_member(b, "tool_call_id", call_id);
     } else {
@@ -116,68 +121,85 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       }
     }
   }
-  out.masked_bytes = out.role == "assistant" ? b + ",\"weight\":0}" : std::string();
-  b += "}";
+  if (out.role == Role::assistant) {
+    out.masked_bytes.assign(b);
+    out.masked_bytes += ",\"weight\":0}";
+  }
+  b += '}';
   return true;
 }
 
 void Pairer::emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
-                          const std::function<void(std::string_view)>& emit, PairResult& result) {
+                          libstream::BufferedSink& out, PairResult& result) {
   size_t last_assistant = picked.size();
   for (size_t k = 0; k < picked.size(); ++k) {
-    if (messages_[picked[k]].role == "assistant") last_assistant = k;
+    if (messages_[picked[k]].role == Role::assistant) last_assistant = k;
   }
-  line_ = "{\"messages\":[";
-  for (size_t k = 0; k < picked.size(); ++k) {
+  const auto bytes_of = [&](size_t k) -> const std::string& {
     const Message& m = messages_[picked[k]];
-    if (k > 0) line_ += ',';
-    const bool masked = weights_ == WeightPolicy::last && m.role == "assistant" && k != last_assistant;
-    line_ += masked ? m.masked_bytes : m.bytes;
+    const bool masked = weights_ == WeightPolicy::last && m.role == Role::assistant && k != last_assistant;
+    return masked ? m.masked_bytes : m.bytes;
+  };
+  if (options_.dedup) {  // the hash of the messages part, piece by piece
+    uint64_t hash = libstream::fnv1a64("[");
+    for (size_t k = 0; k < picked.size(); ++k) hash = libstream::fnv1a64(bytes_of(k), libstream::fnv1a64(",", hash));
+    if (!seen_.insert(libstream::fmix64(hash)).second) {
+      ++result.duplicates;
+      return;
+    }
   }
-  line_ += ']';
-  if (options_.dedup && !seen_.insert(libstream::stable_hash(line_)).second) {
-    ++result.duplicates;
-    return;
+  // Written straight into the output buffer: no per-example string (examples share history).
+  static constexpr std::string_view kOpen = "{\"messages\":[";
+  out.write(kOpen.data(), kOpen.size());
+  for (size_t k = 0; k < picked.size(); ++k) {
+    if (k > 0) out.put(',');
+    const std::string& bytes = bytes_of(k);
+    out.write(bytes.data(), bytes.size());
   }
-  if (options_.metadata) line_ += metadata_prefix_ + extra_metadata + "}";
-  line_ += '}';
-  emit(line_);
+  out.put(']');
+  if (options_.metadata) {
+    out.write(metadata_prefix_.data(), metadata_prefix_.size());
+    out.write(extra_metadata.data(), extra_metadata.size());
+    out.put('}');
+  }
+  out.put('}');
+  out.put('\n');
   ++result.examples;
 }
 
-PairResult Pairer::pair(const Value& session, const std::function<void(std::string_view)>& emit) {
+PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
   PairResult result;
-  const Value* messages = member(session, "messages");
+  const Value* messages = libstream::find_member(session, "messages");
   if (messages == nullptr || !messages->IsArray()) {
     result.problem = "no messages array (normalise the record to trace/v1 first)";
     return result;
   }
-  messages_.clear();
   call_names_.clear();
   std::vector<size_t> kept;  // messages that go out, in order (system messages may be dropped)
   const bool drop_system = options_.system_prompt && *options_.system_prompt == "none";
+  if (messages_.size() < messages->Size()) messages_.resize(messages->Size());
+  message_count_ = 0;
   for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
-    Message m;
+    Message& m = messages_[message_count_];
     if (!serialize((*messages)[i], m, result.problem)) {
       result.problem = "messages[" + std::to_string(i) + "]: " + result.problem;
       return result;
     }
-    if (drop_system && m.role == "system") continue;
-    messages_.push_back(std::move(m));
-    kept.push_back(messages_.size() - 1);
+    if (drop_system && m.role == Role::system) continue;
+    kept.push_back(message_count_++);
   }
 
   metadata_prefix_.clear();
   if (options_.metadata) {
     metadata_prefix_ = ",\"metadata\":{\"session_id\":";
-    append_value(metadata_prefix_, *member(session, "session_id"));
-    for (const char* key : {"env", "policy", "model", "seed", "split", "task_id"}) append_member(metadata_prefix_, key, member(session, key));
-    append_member(metadata_prefix_, "total_reward", member(session, "reward"));
-    const Value* achievements = member(session, "achievements");
+    append_value(metadata_prefix_, *libstream::find_member(session, "session_id"));
+    for (const char* key : {"env", "policy", "model", "seed", "split", "task_id"}) append_member(metadata_prefix_, key, libstream::find_member(session, key));
+    append_member(metadata_prefix_, "total_reward", libstream::find_member(session, "reward"));
+    const Value* achievements = libstream::find_member(session, "achievements");
     append_member(metadata_prefix_, "achievements", achievements);
     metadata_prefix_ += ",\"achievements_count\":";
     metadata_prefix_ += achievements != nullptr && achievements->IsArray() ? std::to_string(achievements->Size()) : "null";
-    append_member(metadata_prefix_, "created_at", member(session, "created_at"));
+    append_member(metadata_prefix_, "created_at", libstream::find_member(session, "created_at"));
   }
   const auto range = [](size_t first, size_t last) {
     return ",\"messages_range\":[" + std::to_string(first) + "," + std::to_string(last) + "]";
@@ -186,12 +208,12 @@ PairResult Pairer::pair(const Value& session, const std::function<void(std::stri
   switch (options_.mode) {
     case PairMode::trajectory: {
       bool has_assistant = false;
-      for (size_t k : kept) has_assistant = has_assistant || messages_[k].role == "assistant";
+      for (size_t k : kept) has_assistant = has_assistant || messages_[k].role == Role::assistant;
       if (!has_assistant || kept.empty()) {
         ++result.unanswered;
         break;
       }
-      emit_example(kept, range(0, kept.size() - 1), emit, result);
+      emit_example(kept, range(0, kept.size() - 1), out, result);
       break;
     }
     case PairMode::turn: {
@@ -200,8 +222,8 @@ PairResult Pairer::pair(const Value& session, const std::function<void(std::stri
       uint64_t turn = 0;
       for (size_t k = 0; k < kept.size(); ++k) {
         picked.push_back(kept[k]);
-        if (messages_[kept[k]].role != "assistant") continue;
-        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(0, k), emit, result);
+        if (messages_[kept[k]].role != Role::assistant) continue;
+        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(0, k), out, result);
       }
       if (turn == 0) ++result.unanswered;
       break;
@@ -212,13 +234,13 @@ PairResult Pairer::pair(const Value& session, const std::function<void(std::stri
       std::optional<size_t> system;
       uint64_t turn = 0;
       for (size_t k = 0; k < kept.size(); ++k) {
-        const std::string& role = messages_[kept[k]].role;
-        if (role == "system") system = k;
-        if (role != "user") continue;
+        const Role role = messages_[kept[k]].role;
+        if (role == Role::system) system = k;
+        if (role != Role::user) continue;
         std::optional<size_t> reply;
         for (size_t j = k + 1; j < kept.size(); ++j) {
-          if (messages_[kept[j]].role == "user") break;
-          if (messages_[kept[j]].role == "assistant") {
+          if (messages_[kept[j]].role == Role::user) break;
+          if (messages_[kept[j]].role == Role::assistant) {
             reply = j;
             break;
           }
@@ -231,7 +253,7 @@ PairResult Pairer::pair(const Value& session, const std::function<void(std::stri
         if (system) picked.push_back(kept[*system]);
         picked.push_back(kept[k]);
         picked.push_back(kept[*reply]);
-        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(system.value_or(k), *reply), emit, result);
+        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(system.value_or(k), *reply), out, result);
       }
       break;
     }
@@ -275,10 +297,6 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
   libstream::Counters& counters = context.counters();
   libstream::BufferedSink& out = context.out();
   uint64_t examples = 0, unanswered = 0, duplicates = 0;
-  const auto emit = [&](std::string_view line) {
-    out.write(line.data(), line.size());
-    out.put('\n');
-  };
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
     const Value* root = parser.parse(record.data, record.size, &error);
@@ -286,12 +304,12 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
       context.reject(source, record, error.describe());
       return true;
     }
-    const Value* id = member(*root, "session_id");
+    const Value* id = libstream::find_member(*root, "session_id");
     if (id == nullptr || !id->IsString()) {
       context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
       return true;
     }
-    const PairResult result = pairer.pair(*root, emit);
+    const PairResult result = pairer.pair(*root, out);
     if (!result.problem.empty()) {
       context.reject(source, record, result.problem);
       return true;

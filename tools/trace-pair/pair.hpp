@@ -38,28 +38,30 @@ struct PairResult {
   std::string problem;          ///< non-empty: the session cannot be paired (rejected with this reason)
 };
 
-/// Builds the examples of one parsed trace/v1 session, handing each line (without newline) to
-/// `emit`. Holds the --dedup set, so use one Pairer per run.
+/// Builds the examples of one parsed trace/v1 session and writes them to `out`, one per line.
+/// Each message is serialised once per session and examples are written piece by piece from
+/// those bytes. Holds the --dedup set, so use one Pairer per run.
 class Pairer {
  public:
   explicit Pairer(const PairOptions& options);
-  PairResult pair(const rapidjson::Value& session, const std::function<void(std::string_view)>& emit);
+  PairResult pair(const rapidjson::Value& session, libstream::BufferedSink& out);
 
  private:
+  enum class Role { system, user, assistant, tool };
   struct Message {
-    std::string role;
+    Role role = Role::user;
     std::string bytes;          // the message as it goes out
     std::string masked_bytes;   // the same with "weight":0 (assistant messages)
   };
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
   void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
-                    const std::function<void(std::string_view)>& emit, PairResult& result);
+                    libstream::BufferedSink& out, PairResult& result);
 
   const PairOptions& options_;
   WeightPolicy weights_;
-  std::vector<Message> messages_;
+  std::vector<Message> messages_;  // reused across sessions: their buffers keep their capacity
+  size_t message_count_ = 0;
   std::string metadata_prefix_;  // the session's metadata members, shared by its examples
-  std::string line_;
   std::unordered_set<uint64_t> seen_;                         // --dedup: hashes of examples written
   std::unordered_map<std::string, std::string> call_names_;  // call id -> function name (hf tool messages)
 };

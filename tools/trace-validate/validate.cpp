@@ -40,12 +40,6 @@ std::string kind(const Value& value) {
   return "?";
 }
 
-const Value* member(const Value& object, const char* name) {
-  const auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string_view text(const Value& value) { return {value.GetString(), value.GetStringLength()}; }
 
 bool one_of(std::string_view value, std::initializer_list<std::string_view> choices) {
   return std::find(choices.begin(), choices.end(), value) != choices.end();
@@ -70,12 +64,12 @@ void check_parts(const Value& parts, const std::string& path, std::string_view r
   for (rapidjson::SizeType k = 0; k < parts.Size(); ++k) {
     const Value& part = parts[k];
     const std::string where = at(path, k);
-    const Value* type = part.IsObject() ? member(part, "type") : nullptr;
+    const Value* type = part.IsObject() ? libstream::find_member(part, "type") : nullptr;
     if (type == nullptr || !type->IsString()) {
       out.error("invalid_content_part", where, "expected an object with a string \"type\", found " + kind(part));
       continue;
     }
-    const std::string_view name = text(*type);
+    const std::string_view name = libstream::string_of(*type);
     const bool allowed = name == "text" || (role == "user" && name == "image_url") ||
                          (role == "assistant" && name == "refusal");
     if (!allowed) {
@@ -84,13 +78,13 @@ void check_parts(const Value& parts, const std::string& path, std::string_view r
       continue;
     }
     const char* field = name == "image_url" ? "image_url" : name == "refusal" ? "refusal" : "text";
-    const Value* value = member(part, field);
+    const Value* value = libstream::find_member(part, field);
     if (value == nullptr) {
       out.error("invalid_content_part", at(where, field), "absent");
-    } else if (name == "image_url" ? !value->IsObject() || member(*value, "url") == nullptr : !value->IsString()) {
+    } else if (name == "image_url" ? !value->IsObject() || libstream::find_member(*value, "url") == nullptr : !value->IsString()) {
       out.error("invalid_content_part", at(where, field), "unexpected " + kind(*value));
     } else if (value->IsString()) {
-      tokens += estimate_tokens(text(*value));
+      tokens += estimate_tokens(libstream::string_of(*value));
     }
   }
 }
@@ -109,28 +103,28 @@ void check_tool_calls(const Value& calls, const std::string& path, std::set<std:
       out.error("invalid_tool_call", where, "expected an object, found " + kind(call));
       continue;
     }
-    const Value* id = member(call, "id");
+    const Value* id = libstream::find_member(call, "id");
     if (id == nullptr || !id->IsString() || id->GetStringLength() == 0) {
       out.error("invalid_tool_call", at(where, "id"), id == nullptr ? "absent" : "expected a non-empty string, found " + kind(*id));
-    } else if (!issued.insert(std::string(text(*id))).second) {
-      out.error("duplicate_tool_call_id", at(where, "id"), "\"" + std::string(text(*id)) + "\" is used twice in this example");
+    } else if (!issued.insert(std::string(libstream::string_of(*id))).second) {
+      out.error("duplicate_tool_call_id", at(where, "id"), "\"" + std::string(libstream::string_of(*id)) + "\" is used twice in this example");
     }
-    const Value* type = member(call, "type");
-    if (type == nullptr || !type->IsString() || text(*type) != "function") {
+    const Value* type = libstream::find_member(call, "type");
+    if (type == nullptr || !type->IsString() || libstream::string_of(*type) != "function") {
       out.error("invalid_tool_call", at(where, "type"), type == nullptr ? "absent" : "expected \"function\", found " + kind(*type));
     }
-    const Value* function = member(call, "function");
+    const Value* function = libstream::find_member(call, "function");
     if (function == nullptr || !function->IsObject()) {
       out.error("invalid_tool_call", at(where, "function"), function == nullptr ? "absent" : "expected an object, found " + kind(*function));
       continue;
     }
-    const Value* name = member(*function, "name");
+    const Value* name = libstream::find_member(*function, "name");
     if (name == nullptr || !name->IsString() || name->GetStringLength() == 0) {
       out.error("invalid_tool_call", at(where, "function.name"), name == nullptr ? "absent" : "expected a non-empty string, found " + kind(*name));
     } else {
-      tokens += estimate_tokens(text(*name));
+      tokens += estimate_tokens(libstream::string_of(*name));
     }
-    const Value* arguments = member(*function, "arguments");
+    const Value* arguments = libstream::find_member(*function, "arguments");
     if (arguments == nullptr) {
       out.error("invalid_tool_call", at(where, "function.arguments"), "absent");
     } else if (!arguments->IsString()) {
@@ -142,28 +136,28 @@ void check_tool_calls(const Value& calls, const std::string& path, std::set<std:
       if (!json.check(arguments->GetString(), arguments->GetStringLength(), &error)) {
         out.error("arguments_not_json", at(where, "function.arguments"), "not JSON text: " + error.describe());
       }
-      tokens += estimate_tokens(text(*arguments));
+      tokens += estimate_tokens(libstream::string_of(*arguments));
     }
   }
 }
 
 void check_tools(const Value& record, Collector& out) {
-  if (const Value* tools = member(record, "tools")) {
+  if (const Value* tools = libstream::find_member(record, "tools")) {
     if (!tools->IsArray()) {
       out.error("invalid_tools", "tools", "expected an array, found " + kind(*tools));
     } else {
       for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
         const Value& tool = (*tools)[i];
-        const Value* type = tool.IsObject() ? member(tool, "type") : nullptr;
-        const Value* function = tool.IsObject() ? member(tool, "function") : nullptr;
-        const Value* name = function != nullptr && function->IsObject() ? member(*function, "name") : nullptr;
-        if (type == nullptr || !type->IsString() || text(*type) != "function" || name == nullptr || !name->IsString()) {
+        const Value* type = tool.IsObject() ? libstream::find_member(tool, "type") : nullptr;
+        const Value* function = tool.IsObject() ? libstream::find_member(tool, "function") : nullptr;
+        const Value* name = function != nullptr && function->IsObject() ? libstream::find_member(*function, "name") : nullptr;
+        if (type == nullptr || !type->IsString() || libstream::string_of(*type) != "function" || name == nullptr || !name->IsString()) {
           out.error("invalid_tools", at("tools", i), "expected {\"type\":\"function\",\"function\":{\"name\":...}}, found " + kind(tool));
         }
       }
     }
   }
-  if (const Value* parallel = member(record, "parallel_tool_calls")) {
+  if (const Value* parallel = libstream::find_member(record, "parallel_tool_calls")) {
     if (!parallel->IsBool()) out.error("invalid_tools", "parallel_tool_calls", "expected a boolean, found " + kind(*parallel));
   }
 }
@@ -244,7 +238,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       out.warning("non_portable_key", std::string(name), "not part of the fine-tuning schema: strip it before upload");
     }
   }
-  const Value* messages = member(record, "messages");
+  const Value* messages = libstream::find_member(record, "messages");
   if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
     out.error("missing_messages_list", "messages",
               messages == nullptr ? "absent" : messages->IsArray() ? "empty" : "expected an array, found " + kind(*messages));
@@ -264,16 +258,16 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       continue;
     }
     tokens += 3;
-    const Value* role_value = member(message, "role");
+    const Value* role_value = libstream::find_member(message, "role");
     if (role_value == nullptr) {
       out.error("message_missing_key", at(path, "role"), "absent");
       continue;
     }
-    if (!role_value->IsString() || !one_of(text(*role_value), {"system", "user", "assistant", "tool", "function"})) {
+    if (!role_value->IsString() || !one_of(libstream::string_of(*role_value), {"system", "user", "assistant", "tool", "function"})) {
       out.error("unrecognized_role", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role_value));
       continue;
     }
-    const std::string_view role = text(*role_value);
+    const std::string_view role = libstream::string_of(*role_value);
     tokens += estimate_tokens(role);
     const bool assistant = role == "assistant";
 
@@ -290,16 +284,16 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       }
       if (!allowed) unknown += (unknown.empty() ? "" : ", ") + std::string(key);
       if (key == "name") tokens += 1;
-      if (key == "name" && m.value.IsString()) tokens += estimate_tokens(text(m.value));
+      if (key == "name" && m.value.IsString()) tokens += estimate_tokens(libstream::string_of(m.value));
     }
     if (!unknown.empty()) {
       out.error("message_unrecognized_key", path, "keys not allowed on a " + std::string(role) + " message: " + unknown);
     }
 
-    const Value* content = member(message, "content");
-    const Value* tool_calls = member(message, "tool_calls");
+    const Value* content = libstream::find_member(message, "content");
+    const Value* tool_calls = libstream::find_member(message, "tool_calls");
     const bool has_calls = (tool_calls != nullptr && tool_calls->IsArray() && !tool_calls->Empty()) ||
-                           member(message, "function_call") != nullptr;
+                           libstream::find_member(message, "function_call") != nullptr;
     uint64_t content_tokens = 0;
     if (content == nullptr) {
       if (!(assistant && has_calls)) {
@@ -311,7 +305,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       }
     } else if (content->IsString()) {
       if (content->GetStringLength() == 0 && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "empty");
-      content_tokens = estimate_tokens(text(*content));
+      content_tokens = estimate_tokens(libstream::string_of(*content));
     } else if (content->IsArray()) {
       if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");
       check_parts(*content, at(path, "content"), role, out, content_tokens);
@@ -324,21 +318,21 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       has_assistant = true;
       check.assistant_tokens += content_tokens;
       if (tool_calls != nullptr) check_tool_calls(*tool_calls, at(path, "tool_calls"), issued, out, tokens);
-      const Value* weight = member(message, "weight");
+      const Value* weight = libstream::find_member(message, "weight");
       if (weight != nullptr && !(weight->IsInt() && (weight->GetInt() == 0 || weight->GetInt() == 1))) {
         out.error("invalid_weight", at(path, "weight"), "expected 0 or 1, found " + kind(*weight));
       }
       // Only an explicit 0 masks a turn; an invalid weight is reported once, above.
       if (weight == nullptr || !(weight->IsInt() && weight->GetInt() == 0)) trainable = true;
     } else if (role == "tool") {
-      const Value* call_id = member(message, "tool_call_id");
+      const Value* call_id = libstream::find_member(message, "tool_call_id");
       if (call_id == nullptr) {
         out.error("message_missing_key", at(path, "tool_call_id"), "absent: a tool message answers a call");
       } else if (!call_id->IsString()) {
         out.error("tool_call_id_unknown", at(path, "tool_call_id"), "expected a string, found " + kind(*call_id));
-      } else if (issued.count(std::string(text(*call_id))) == 0) {
+      } else if (issued.count(std::string(libstream::string_of(*call_id))) == 0) {
         out.error("tool_call_id_unknown", at(path, "tool_call_id"),
-                  "\"" + std::string(text(*call_id)) + "\" answers no earlier tool call of this example");
+                  "\"" + std::string(libstream::string_of(*call_id)) + "\" answers no earlier tool call of this example");
       }
     } else if (role == "system") {
       has_system = true;
@@ -417,17 +411,17 @@ void check_trace(const Value& record, RecordCheck& check) {
     if (!one_of(key, kTraceKeys)) out.error("unknown_member", std::string(key), "not a trace/v1 member (keep it under extra)");
   }
   const auto require_string = [&](const char* key, bool required) {
-    const Value* value = member(record, key);
+    const Value* value = libstream::find_member(record, key);
     if (value == nullptr) {
       if (required) out.error("missing_member", key, "absent");
     } else if (!(value->IsString() && value->GetStringLength() > 0) && !(value->IsNull() && !required)) {
       out.error("wrong_type", key, std::string("expected a non-empty string") + (required ? "" : " or null") + ", found " + kind(*value));
     }
   };
-  const Value* schema = member(record, "schema");
+  const Value* schema = libstream::find_member(record, "schema");
   if (schema == nullptr) {
     out.error("missing_member", "schema", "absent");
-  } else if (!schema->IsString() || text(*schema) != "trace/v1") {
+  } else if (!schema->IsString() || libstream::string_of(*schema) != "trace/v1") {
     out.error("wrong_schema", "schema", "expected \"trace/v1\", found " + kind(*schema));
   }
   require_string("session_id", true);
@@ -436,7 +430,7 @@ void check_trace(const Value& record, RecordCheck& check) {
     require_string(key, false);
   }
   const auto number_or_null = [&](const char* key, bool non_negative) {
-    if (const Value* value = member(record, key)) {
+    if (const Value* value = libstream::find_member(record, key)) {
       if (!value->IsNull() && !value->IsNumber()) {
         out.error("wrong_type", key, "expected a number or null, found " + kind(*value));
       } else if (non_negative && value->IsNumber() && value->GetDouble() < 0) {
@@ -446,17 +440,17 @@ void check_trace(const Value& record, RecordCheck& check) {
   };
   number_or_null("reward", false);
   number_or_null("cost_usd", true);
-  if (const Value* seed = member(record, "seed")) {
+  if (const Value* seed = libstream::find_member(record, "seed")) {
     if (!seed->IsNull() && !seed->IsInt64() && !seed->IsUint64() && !seed->IsString()) {
       out.error("wrong_type", "seed", "expected an integer, a string or null, found " + kind(*seed));
     }
   }
-  if (const Value* created = member(record, "created_at")) {
-    if (!created->IsNull() && !(created->IsString() && rfc3339_utc(text(*created)))) {
+  if (const Value* created = libstream::find_member(record, "created_at")) {
+    if (!created->IsNull() && !(created->IsString() && rfc3339_utc(libstream::string_of(*created)))) {
       out.error("wrong_format", "created_at", "expected an RFC 3339 UTC time like 2025-09-26T22:06:25.611865Z, found " + kind(*created));
     }
   }
-  if (const Value* achievements = member(record, "achievements")) {
+  if (const Value* achievements = libstream::find_member(record, "achievements")) {
     if (!achievements->IsArray()) {
       out.error("wrong_type", "achievements", "expected an array of names, found " + kind(*achievements));
     } else {
@@ -465,7 +459,7 @@ void check_trace(const Value& record, RecordCheck& check) {
       }
     }
   }
-  if (const Value* usage = member(record, "usage")) {
+  if (const Value* usage = libstream::find_member(record, "usage")) {
     if (!usage->IsNull() && !usage->IsObject()) {
       out.error("wrong_type", "usage", "expected an object or null, found " + kind(*usage));
     } else if (usage->IsObject()) {
@@ -478,11 +472,11 @@ void check_trace(const Value& record, RecordCheck& check) {
     }
   }
   for (const char* key : {"extra", "config", "scores", "source"}) {
-    if (const Value* value = member(record, key)) {
+    if (const Value* value = libstream::find_member(record, key)) {
       if (!value->IsObject() && !value->IsNull()) out.error("wrong_type", key, "expected an object, found " + kind(*value));
     }
   }
-  const Value* messages = member(record, "messages");
+  const Value* messages = libstream::find_member(record, "messages");
   if (messages == nullptr) {
     out.error("missing_member", "messages", "absent");
     return;
@@ -503,17 +497,17 @@ void check_trace(const Value& record, RecordCheck& check) {
       const std::string_view key(m.name.GetString(), m.name.GetStringLength());
       if (!one_of(key, kMessageKeys)) out.error("unknown_member", at(path, std::string(key).c_str()), "not a trace/v1 message member (keep it under extra)");
     }
-    const Value* role = member(message, "role");
+    const Value* role = libstream::find_member(message, "role");
     if (role == nullptr) {
       out.error("missing_member", at(path, "role"), "absent");
-    } else if (!role->IsString() || !one_of(text(*role), {"system", "user", "assistant", "tool"})) {
+    } else if (!role->IsString() || !one_of(libstream::string_of(*role), {"system", "user", "assistant", "tool"})) {
       out.error("wrong_value", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role));
     }
-    const Value* content = member(message, "content");
+    const Value* content = libstream::find_member(message, "content");
     if (content != nullptr && !content->IsNull() && !content->IsString() && !content->IsArray()) {
       out.error("wrong_type", at(path, "content"), "expected a string, an array of parts or null, found " + kind(*content));
     }
-    if (const Value* calls = member(message, "tool_calls")) {
+    if (const Value* calls = libstream::find_member(message, "tool_calls")) {
       std::set<std::string> ids;
       uint64_t ignored = 0;
       RecordCheck call_check;
@@ -522,7 +516,7 @@ void check_trace(const Value& record, RecordCheck& check) {
       for (Finding& f : call_check.errors) check.errors.push_back(std::move(f));
     }
     for (const char* key : {"tool_call_id", "name", "original_role"}) {
-      if (const Value* value = member(message, key)) {
+      if (const Value* value = libstream::find_member(message, key)) {
         if (!value->IsString()) out.error("wrong_type", at(path, key), "expected a string, found " + kind(*value));
       }
     }

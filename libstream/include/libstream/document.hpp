@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace libstream {
 
@@ -30,5 +31,16 @@ class DocumentParser {
   std::string scratch_;
   std::optional<rapidjson::Document> document_;  // a fresh Document per record
 };
+
+/// The member `name` of `object`; nullptr when `object` is not an object or lacks it.
+[[nodiscard]] const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name);
+
+/// As find_member(), but a null member counts as absent: trace/v1's "missing means absent or null".
+[[nodiscard]] const rapidjson::Value* find_present(const rapidjson::Value& object, const char* name);
+
+/// The bytes of a string value (which must be a string).
+[[nodiscard]] inline std::string_view string_of(const rapidjson::Value& value) {
+  return {value.GetString(), value.GetStringLength()};
+}
 
 }  // namespace libstream

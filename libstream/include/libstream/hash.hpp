@@ -14,8 +14,11 @@
 
 namespace libstream {
 
-[[nodiscard]] constexpr uint64_t fnv1a64(std::string_view bytes) noexcept {
-  uint64_t hash = 0xcbf29ce484222325ULL;
+inline constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;
+
+/// FNV-1a 64 of `bytes`; pass the result of the previous piece as `hash` to hash a
+/// concatenation piece by piece (fnv1a64(b, fnv1a64(a)) == fnv1a64(a + b)).
+[[nodiscard]] constexpr uint64_t fnv1a64(std::string_view bytes, uint64_t hash = kFnvOffsetBasis) noexcept {
   for (const char c : bytes) {
     hash ^= static_cast<unsigned char>(c);
     hash *= 0x100000001b3ULL;
