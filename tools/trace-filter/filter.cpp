@@ -131,6 +131,15 @@ Selection::Selection(const FilterOptions& options) : options_(options) {
       scores_.push_back({group, name, value, is_min});
     }
   }
+  for (const std::string& text : options.where) {
+    try {
+      where_.emplace_back(text);
+    } catch (const libstream::ExpressionError& e) {
+      // Show where: the expression, and a caret under the column.
+      throw std::invalid_argument(std::string("--where: ") + e.what() + "\n  " + text + "\n  " +
+                                  std::string(e.column() - 1, ' ') + "^");
+    }
+  }
   if (options.min_reward && options.max_reward && *options.min_reward > *options.max_reward) {
     throw std::invalid_argument("--min-reward is greater than --max-reward");
   }
@@ -238,6 +247,9 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     why = bound(value, score.is_min ? std::optional<double>(score.value) : std::nullopt,
                 score.is_min ? std::nullopt : std::optional<double>(score.value), name.c_str(), name.c_str());
     if (!why.empty()) return why;
+  }
+  for (const libstream::Expression& expression : where_) {
+    if (!expression.matches(record)) return "--where";
   }
   if (options_.sample < 1.0) {
     const Value* id = libstream::find_present(record, "session_id");
@@ -380,6 +392,13 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
   app.add_option("--experiment", o.experiments, "Keep sessions of this experiment_id")->allow_extra_args(false)->group(choices);
   app.add_option("--status", o.statuses, "Keep sessions with this status")->allow_extra_args(false)->group(choices);
   app.add_option("--phase", o.phases, "Keep sessions of this phase")->allow_extra_args(false)->group(choices);
+
+  app.add_option("--where", o.where,
+                 "Keep sessions where EXPR holds (repeatable: all must); e.g. 'reward >= 2 and model in [\"m1\", \"m2\"]' "
+                 "(docs/expressions.md)")
+      ->type_name("EXPR")
+      ->allow_extra_args(false)
+      ->group(choices);
 
   const char* sampling = "Sampling and paging";
   app.add_option("--sample", o.sample,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libstream/cli.hpp>
+#include <libstream/expression.hpp>
 
 #include <rapidjson/document.h>
 
@@ -24,6 +25,7 @@ struct FilterOptions {
   std::vector<std::string> models, splits, task_ids, experiments, statuses, phases;
   std::string since, until;                ///< created_at bounds (any supported time format)
   std::vector<std::string> min_judge, max_judge, min_verifier, max_verifier;  ///< NAME=VALUE
+  std::vector<std::string> where;          ///< --where expressions (all must hold)
   double sample = 1.0;                     ///< keep this fraction, by stable hash of session_id
   std::string seed;                        ///< mixes into the sample hash
   bool invert = false;                     ///< keep the complement of --sample
@@ -68,6 +70,7 @@ class Selection {
   const FilterOptions& options_;
   std::optional<int64_t> since_, until_;
   std::vector<ScoreBound> scores_;
+  std::vector<libstream::Expression> where_;
   uint64_t sample_threshold_ = 0;
 };
 

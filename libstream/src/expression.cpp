@@ -1,0 +1,358 @@
+#include <libstream/expression.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace libstream {
+
+namespace {
+
+enum class Op { or_, and_, not_, exists, truthy, eq, ne, lt, le, gt, ge, in, contains, startswith, endswith };
+
+struct Operand {
+  enum class Kind { path, number, string, boolean, null, length } kind = Kind::null;
+  std::vector<std::string> keys;  // path steps; an index step is stored as "[N]"
+  double number = 0;
+  std::string text;
+  bool boolean = false;
+};
+
+}  // namespace
+
+struct Expression::Node {
+  Op op = Op::truthy;
+  std::unique_ptr<Node> left, right;
+  Operand a, b;
+  std::vector<Operand> list;
+};
+
+namespace {
+
+using Node = Expression::Node;
+
+class Parser {
+ public:
+  explicit Parser(const std::string& text) : s_(text) {}
+
+  std::unique_ptr<Node> parse() {
+    auto node = parse_or();
+    skip_space();
+    if (i_ < s_.size()) fail("unexpected '" + std::string(1, s_[i_]) + "' after a complete expression");
+    return node;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& message) const { throw ExpressionError(i_ + 1, message); }
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t')) ++i_;
+  }
+  static bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  }
+  bool keyword(const char* word) {
+    skip_space();
+    const size_t n = std::strlen(word);
+    if (s_.compare(i_, n, word) == 0 && (i_ + n == s_.size() || !word_char(s_[i_ + n]))) {
+      i_ += n;
+      return true;
+    }
+    return false;
+  }
+  bool symbol(const char* text) {
+    skip_space();
+    const size_t n = std::strlen(text);
+    if (s_.compare(i_, n, text) == 0) {
+      i_ += n;
+      return true;
+    }
+    return false;
+  }
+  std::string found() const {
+    if (i_ >= s_.size()) return "the end";
+    size_t j = i_;
+    while (j < s_.size() && j - i_ < 12 && s_[j] != ' ') ++j;
+    return "'" + s_.substr(i_, j - i_) + "'";
+  }
+
+  std::unique_ptr<Node> parse_or() {
+    auto left = parse_and();
+    while (keyword("or")) {
+      auto node = std::make_unique<Node>();
+      node->op = Op::or_;
+      node->left = std::move(left);
+      node->right = parse_and();
+      left = std::move(node);
+    }
+    return left;
+  }
+  std::unique_ptr<Node> parse_and() {
+    auto left = parse_not();
+    while (keyword("and")) {
+      auto node = std::make_unique<Node>();
+      node->op = Op::and_;
+      node->left = std::move(left);
+      node->right = parse_not();
+      left = std::move(node);
+    }
+    return left;
+  }
+  std::unique_ptr<Node> parse_not() {
+    if (keyword("not")) {
+      auto node = std::make_unique<Node>();
+      node->op = Op::not_;
+      node->left = parse_not();
+      return node;
+    }
+    return parse_primary();
+  }
+  std::unique_ptr<Node> parse_primary() {
+    if (symbol("(")) {
+      auto node = parse_or();
+      if (!symbol(")")) fail("expected ')', found " + found());
+      return node;
+    }
+    auto node = std::make_unique<Node>();
+    if (keyword("exists")) {
+      if (!symbol("(")) fail("expected '(' after exists, found " + found());
+      node->op = Op::exists;
+      node->a = parse_path();
+      if (!symbol(")")) fail("expected ')', found " + found());
+      return node;
+    }
+    node->a = parse_operand();
+    static const std::pair<const char*, Op> kSymbols[] = {{"==", Op::eq}, {"!=", Op::ne}, {"<=", Op::le},
+                                                          {">=", Op::ge}, {"<", Op::lt},  {">", Op::gt}};
+    for (const auto& [text, op] : kSymbols) {
+      if (symbol(text)) {
+        node->op = op;
+        node->b = parse_operand();
+        return node;
+      }
+    }
+    if (keyword("in")) {
+      node->op = Op::in;
+      if (!symbol("[")) fail("expected '[' to open the list after in, found " + found());
+      do {
+        node->list.push_back(parse_operand());
+        if (node->list.back().kind == Operand::Kind::path || node->list.back().kind == Operand::Kind::length) {
+          fail("a list after in holds literals (numbers, strings, true, false, null)");
+        }
+      } while (symbol(","));
+      if (!symbol("]")) fail("expected ',' or ']' in the list, found " + found());
+      return node;
+    }
+    for (const auto& [word, op] : {std::pair{"contains", Op::contains}, std::pair{"startswith", Op::startswith},
+                                   std::pair{"endswith", Op::endswith}}) {
+      if (keyword(word)) {
+        node->op = op;
+        node->b = parse_operand();
+        if (node->b.kind != Operand::Kind::string) fail(std::string(word) + " takes a string");
+        return node;
+      }
+    }
+    if (node->a.kind != Operand::Kind::path) fail("expected an operator (== != < <= > >= in contains startswith endswith), found " + found());
+    node->op = Op::truthy;
+    return node;
+  }
+  Operand parse_path() {
+    skip_space();
+    Operand operand;
+    operand.kind = Operand::Kind::path;
+    for (;;) {
+      const size_t start = i_;
+      while (i_ < s_.size() && (word_char(s_[i_]))) ++i_;
+      if (i_ == start) fail("expected a field name, found " + found());
+      operand.keys.push_back(s_.substr(start, i_ - start));
+      while (i_ < s_.size() && s_[i_] == '[') {
+        const size_t open = i_++;
+        const size_t digits = i_;
+        while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+        if (i_ == digits || i_ >= s_.size() || s_[i_] != ']') {
+          i_ = open;
+          fail("expected an index like [0]");
+        }
+        operand.keys.push_back(s_.substr(open, i_ + 1 - open));
+        ++i_;
+      }
+      if (i_ < s_.size() && s_[i_] == '.') {
+        ++i_;
+        continue;
+      }
+      return operand;
+    }
+  }
+  Operand parse_operand() {
+    skip_space();
+    Operand operand;
+    if (i_ >= s_.size()) fail("expected a value, found the end");
+    const char c = s_[i_];
+    if (c == '"' || c == '\'') {
+      operand.kind = Operand::Kind::string;
+      ++i_;
+      while (i_ < s_.size() && s_[i_] != c) {
+        if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
+        operand.text += s_[i_++];
+      }
+      if (i_ >= s_.size()) fail("the string is not closed");
+      ++i_;
+      return operand;
+    }
+    if ((c >= '0' && c <= '9') || c == '-' || c == '.') {
+      const char* begin = s_.c_str() + i_;
+      char* end = nullptr;
+      operand.number = std::strtod(begin, &end);
+      if (end == begin) fail("expected a number, found " + found());
+      operand.kind = Operand::Kind::number;
+      i_ += static_cast<size_t>(end - begin);
+      return operand;
+    }
+    if (keyword("true") || keyword("false")) {
+      operand.kind = Operand::Kind::boolean;
+      operand.boolean = s_[i_ - 1] == 'e' && s_.compare(i_ - 4, 4, "true") == 0;
+      return operand;
+    }
+    if (keyword("null")) return operand;
+    if (keyword("len")) {
+      if (!symbol("(")) fail("expected '(' after len, found " + found());
+      operand = parse_path();
+      operand.kind = Operand::Kind::length;
+      if (!symbol(")")) fail("expected ')', found " + found());
+      return operand;
+    }
+    return parse_path();
+  }
+
+  const std::string& s_;
+  size_t i_ = 0;
+};
+
+const rapidjson::Value* resolve(const rapidjson::Value& record, const std::vector<std::string>& keys) {
+  const rapidjson::Value* value = &record;
+  for (const std::string& key : keys) {
+    if (key.front() == '[') {
+      const auto index = std::strtoull(key.c_str() + 1, nullptr, 10);
+      if (!value->IsArray() || index >= value->Size()) return nullptr;
+      value = &(*value)[static_cast<rapidjson::SizeType>(index)];
+    } else {
+      if (!value->IsObject()) return nullptr;
+      const auto it = value->FindMember(rapidjson::StringRef(key.data(), key.size()));
+      if (it == value->MemberEnd()) return nullptr;
+      value = &it->value;
+    }
+  }
+  return value->IsNull() ? nullptr : value;
+}
+
+// The value of an operand: a JSON value (paths), or a literal held in `scratch`.
+struct Resolved {
+  const rapidjson::Value* value = nullptr;  // nullptr: missing
+  double length = 0;
+  bool is_length = false;
+};
+
+Resolved evaluate(const Operand& operand, const rapidjson::Value& record, rapidjson::Value& scratch) {
+  Resolved r;
+  switch (operand.kind) {
+    case Operand::Kind::path: r.value = resolve(record, operand.keys); break;
+    case Operand::Kind::length: {
+      const rapidjson::Value* v = resolve(record, operand.keys);
+      if (v == nullptr) break;
+      if (v->IsArray()) r.length = v->Size();
+      else if (v->IsObject()) r.length = v->MemberCount();
+      else if (v->IsString()) r.length = v->GetStringLength();
+      else break;
+      scratch.SetDouble(r.length);
+      r.value = &scratch;
+      break;
+    }
+    case Operand::Kind::number: scratch.SetDouble(operand.number); r.value = &scratch; break;
+    case Operand::Kind::string: scratch.SetString(rapidjson::StringRef(operand.text.data(), operand.text.size())); r.value = &scratch; break;
+    case Operand::Kind::boolean: scratch.SetBool(operand.boolean); r.value = &scratch; break;
+    case Operand::Kind::null: break;  // a null literal is "missing": comparisons with it are false
+  }
+  return r;
+}
+
+// -1, 0, 1, or 2 when the two values cannot be ordered (different types).
+int compare(const rapidjson::Value& x, const rapidjson::Value& y) {
+  if (x.IsNumber() && y.IsNumber()) {
+    const double a = x.GetDouble(), b = y.GetDouble();
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (x.IsString() && y.IsString()) {
+    const int c = std::string_view(x.GetString(), x.GetStringLength()).compare(std::string_view(y.GetString(), y.GetStringLength()));
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  if (x.IsBool() && y.IsBool()) return x.GetBool() == y.GetBool() ? 0 : 2;
+  return 2;
+}
+
+bool eval(const Node& node, const rapidjson::Value& record) {
+  switch (node.op) {
+    case Op::or_: return eval(*node.left, record) || eval(*node.right, record);
+    case Op::and_: return eval(*node.left, record) && eval(*node.right, record);
+    case Op::not_: return !eval(*node.left, record);
+    case Op::exists: return resolve(record, node.a.keys) != nullptr;
+    default: break;
+  }
+  rapidjson::Value scratch_a, scratch_b;
+  const Resolved a = evaluate(node.a, record, scratch_a);
+  if (node.op == Op::truthy) {
+    if (a.value == nullptr) return false;
+    if (a.value->IsBool()) return a.value->GetBool();
+    if (a.value->IsNumber()) return a.value->GetDouble() != 0;
+    if (a.value->IsString()) return a.value->GetStringLength() > 0;
+    return true;
+  }
+  if (a.value == nullptr) return false;  // missing never satisfies a comparison
+  if (node.op == Op::in) {
+    for (const Operand& item : node.list) {
+      rapidjson::Value scratch;
+      const Resolved b = evaluate(item, record, scratch);
+      if (b.value != nullptr && compare(*a.value, *b.value) == 0) return true;
+    }
+    return false;
+  }
+  const Resolved b = evaluate(node.b, record, scratch_b);
+  if (b.value == nullptr) return false;
+  if (node.op == Op::contains || node.op == Op::startswith || node.op == Op::endswith) {
+    if (!a.value->IsString()) {
+      if (node.op == Op::contains && a.value->IsArray()) {  // list membership
+        for (const auto& element : a.value->GetArray()) {
+          if (compare(element, *b.value) == 0) return true;
+        }
+      }
+      return false;
+    }
+    const std::string_view haystack(a.value->GetString(), a.value->GetStringLength());
+    const std::string_view needle(b.value->GetString(), b.value->GetStringLength());
+    if (node.op == Op::contains) return haystack.find(needle) != std::string_view::npos;
+    if (node.op == Op::startswith) return haystack.substr(0, needle.size()) == needle;
+    return haystack.size() >= needle.size() && haystack.substr(haystack.size() - needle.size()) == needle;
+  }
+  const int c = compare(*a.value, *b.value);
+  if (c == 2) return false;  // different types never compare
+  switch (node.op) {
+    case Op::eq: return c == 0;
+    case Op::ne: return c != 0;
+    case Op::lt: return c < 0;
+    case Op::le: return c <= 0;
+    case Op::gt: return c > 0;
+    case Op::ge: return c >= 0;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+Expression::Expression(const std::string& text) : root_(Parser(text).parse()) {}
+Expression::~Expression() = default;
+Expression::Expression(Expression&&) noexcept = default;
+Expression& Expression::operator=(Expression&&) noexcept = default;
+
+bool Expression::matches(const rapidjson::Value& record) const { return eval(*root_, record); }
+
+}  // namespace libstream

@@ -1,0 +1,83 @@
+// The --where language: each operator, paths, missing values, and error columns.
+#include <libstream/document.hpp>
+#include <libstream/expression.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+const char* kRecord =
+    R"({"reward":2.5,"model":"gpt-4.1-mini","seed":null,"ok":true,"achievements":["wood","cow"],)"
+    R"("scores":{"judge":{"quality":0.9}},"messages":[{"role":"system","content":"hi"}],"task_id":"crafter-7"})";
+
+bool where(const std::string& text) {
+  libstream::DocumentParser parser;
+  const rapidjson::Value* record = parser.parse(kRecord, std::strlen(kRecord), nullptr);
+  EXPECT_NE(record, nullptr);
+  return libstream::Expression(text).matches(*record);
+}
+
+size_t error_column(const std::string& text) {
+  try {
+    libstream::Expression expression(text);
+  } catch (const libstream::ExpressionError& e) {
+    return e.column();
+  }
+  return 0;
+}
+
+TEST(Expression, Comparisons) {
+  EXPECT_TRUE(where("reward >= 2.5"));
+  EXPECT_FALSE(where("reward > 2.5"));
+  EXPECT_TRUE(where("reward < 3 and reward != 2"));
+  EXPECT_TRUE(where("model == \"gpt-4.1-mini\""));
+  EXPECT_TRUE(where("model == 'gpt-4.1-mini'"));
+  EXPECT_FALSE(where("model == 2.5"));  // different types never compare
+  EXPECT_FALSE(where("model != 2.5"));
+  EXPECT_TRUE(where("ok == true"));
+  EXPECT_TRUE(where("ok"));
+}
+
+TEST(Expression, PathsIndexesAndLength) {
+  EXPECT_TRUE(where("scores.judge.quality > 0.8"));
+  EXPECT_TRUE(where("messages[0].role == \"system\""));
+  EXPECT_FALSE(where("messages[1].role == \"system\""));
+  EXPECT_TRUE(where("len(achievements) == 2 and len(messages) == 1 and len(model) == 12"));
+}
+
+TEST(Expression, MissingNeverSatisfiesAComparison) {
+  for (const char* text : {"seed == null", "seed != 1", "seed < 1", "nothing >= 0", "nothing != \"x\"",
+                           "seed in [1, null]", "nothing", "len(nothing) == 0"}) {
+    EXPECT_FALSE(where(text)) << text;
+  }
+  EXPECT_TRUE(where("not exists(seed) and not exists(nothing) and exists(reward)"));
+}
+
+TEST(Expression, InContainsStartsEnds) {
+  EXPECT_TRUE(where("model in [\"a\", \"gpt-4.1-mini\"]"));
+  EXPECT_TRUE(where("reward in [1, 2.5]"));
+  EXPECT_TRUE(where("achievements contains \"cow\""));
+  EXPECT_FALSE(where("achievements contains \"iron\""));
+  EXPECT_TRUE(where("model contains \"4.1\" and task_id startswith \"crafter-\" and task_id endswith \"-7\""));
+}
+
+TEST(Expression, PrecedenceAndParentheses) {
+  EXPECT_TRUE(where("reward > 9 or reward > 1 and ok"));     // and binds tighter
+  EXPECT_FALSE(where("(reward > 9 or reward > 1) and not ok"));
+  EXPECT_TRUE(where("not not ok"));
+}
+
+TEST(Expression, ErrorsPointAtTheColumn) {
+  EXPECT_EQ(error_column("reward >= 2 an model == 1"), 13u);
+  EXPECT_EQ(error_column("(reward > 1"), 12u);
+  EXPECT_EQ(error_column("reward >"), 9u);
+  EXPECT_EQ(error_column("model in \"x\""), 10u);
+  EXPECT_EQ(error_column("model startswith 3"), 19u);
+  EXPECT_EQ(error_column("'open"), 6u);
+  EXPECT_EQ(error_column("3"), 2u);  // a literal alone is no condition
+  EXPECT_TRUE(where("3 > 2"));       // two literals compare (a constant)
+}
+
+}  // namespace
