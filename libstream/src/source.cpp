@@ -36,6 +36,8 @@ FdSource::FdSource(const std::string& path) : name_(display_name(path)) {
 #endif
 }
 
+FdSource::FdSource(int fd, std::string name, bool owned) : fd_(fd), owned_(owned), name_(std::move(name)) {}
+
 FdSource::~FdSource() {
   if (owned_ && fd_ >= 0) ::close(fd_);
 }

@@ -2,11 +2,14 @@
 
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
+#include <libstream/external_sort.hpp>
 #include <libstream/hash.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace tracemill {
@@ -337,13 +340,21 @@ void apply_filter_tables(const std::vector<CLI::ConfigItem>& items,
       else if (key == "max_created_at" && claim("--until", item)) o.until = strings(item).empty() ? "" : strings(item)[0];
       else if (key == "limit" && claim("--limit", item)) o.limit = config_count(item);
       else if (key == "offset" && claim("--offset", item)) o.offset = config_count(item);
-      else if (key == "shuffle" || key == "shuffle_seed") {
-        throw std::invalid_argument(where + ": shuffling is not supported yet; remove the key");
+      else if (key == "shuffle" && claim("--shuffle", item)) {
+        // synth-ai accepted true or "1"/"true"/"yes" in any case
+        std::string value = item.inputs.empty() ? "" : item.inputs.front();
+        for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (value != "true" && value != "false" && value != "1" && value != "0" && value != "yes" && value != "no") {
+          throw std::invalid_argument(where + ": expected true or false, not '" + value + "'");
+        }
+        o.shuffle = value == "true" || value == "1" || value == "yes";
+      } else if (key == "shuffle_seed" && claim("--seed", item)) {
+        o.seed = strings(item).empty() ? "" : strings(item)[0];
       } else if (key == "db" || key == "output" || key == "objective") {
         o.config_notes.push_back(where + " is ignored: trace-filter reads the files named on its command line and writes standard output or -o");
       } else if (key != "splits" && key != "task_ids" && key != "models" && key != "min_official_score" &&
                  key != "max_official_score" && key != "min_created_at" && key != "max_created_at" &&
-                 key != "limit" && key != "offset") {
+                 key != "limit" && key != "offset" && key != "shuffle" && key != "shuffle_seed") {
         throw std::invalid_argument(where + ": unknown key");
       }
     } else {  // [filters] of the older DuckDB filter
@@ -407,6 +418,22 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
       ->group(sampling);
   app.add_option("--seed", o.seed, "Mix TEXT into the sample hash (a different, equally stable sample)")->group(sampling);
   app.add_flag("--invert", o.invert, "Keep the sessions --sample leaves out (train/validation splits)")->group(sampling);
+  app.add_flag("--shuffle", o.shuffle,
+               "Write the selected sessions in a deterministic random order: by the stable hash of "
+               "--seed:session_id, whatever the input order or sharding (then --offset and --limit)")
+      ->group(sampling);
+  app.add_option("--shuffle-memory", o.shuffle_memory,
+                 "Memory for --shuffle before sorted runs spill to temporary files in $TMPDIR (suffix K, M, G)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        try {
+          (void)libstream::parse_size(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string("invalid size '") + text + "': " + e.what();
+        }
+      })
+      ->group(sampling);
   app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
   app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
   app.add_flag("--dry-run", o.dry_run, "Write nothing; report how many sessions each criterion drops")->group(sampling);
@@ -456,6 +483,24 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
   uint64_t selected = 0;
   uint64_t missing_values = 0;
   libstream::Counters& counters = context.counters();
+  std::unique_ptr<libstream::ExternalSorter> sorter;
+  if (options.shuffle) sorter = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options.shuffle_memory));
+  // One selected session, in output order: --offset, --limit, then written (or counted).
+  const auto take = [&](std::string_view bytes) {
+    ++selected;
+    if (selected <= options.offset) {
+      ++dropped["--offset"];
+      ++counters.filtered;
+      return true;
+    }
+    if (options.dry_run) {
+      ++counters.filtered;  // selected, but a dry run writes nothing
+    } else {
+      context.write_line(bytes);
+    }
+    const uint64_t kept = selected - options.offset;
+    return options.limit == 0 || kept < options.limit;
+  };
 
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
@@ -477,20 +522,20 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
       ++counters.filtered;
       return true;
     }
-    ++selected;
-    if (selected <= options.offset) {
-      ++dropped["--offset"];
-      ++counters.filtered;
+    if (sorter) {  // offset and limit apply to the shuffled order, at the end
+      const std::string key = options.seed + ":" + std::string(libstream::string_of(*id));
+      sorter->add(libstream::stable_hash(key), context.record_bytes(source, record));
       return true;
     }
-    if (options.dry_run) {
-      ++counters.filtered;  // selected, but a dry run writes nothing
-    } else {
-      context.write_line(context.record_bytes(source, record));
-    }
-    const uint64_t kept = selected - options.offset;
-    return options.limit == 0 || kept < options.limit;
+    return take(context.record_bytes(source, record));
   });
+  if (sorter) {
+    // Everything was read; the sessions not taken below are counted as filtered.
+    sorter->finish([&](std::string_view bytes) { return take(bytes); });
+    const uint64_t untaken = counters.read - counters.rejected - counters.filtered - counters.written;
+    counters.filtered += untaken;
+    if (untaken > 0) dropped["--limit"] += untaken;
+  }
 
   const uint64_t kept = selected > options.offset ? selected - options.offset : 0;
   if (options.dry_run || context.options().summary) {

@@ -29,6 +29,8 @@ struct FilterOptions {
   double sample = 1.0;                     ///< keep this fraction, by stable hash of session_id
   std::string seed;                        ///< mixes into the sample hash
   bool invert = false;                     ///< keep the complement of --sample
+  bool shuffle = false;                    ///< order by stable_hash(seed:session_id), then --offset/--limit
+  std::string shuffle_memory = "64M";      ///< held in memory before sorted runs spill to temporary files
   uint64_t offset = 0;
   uint64_t limit = 0;                      ///< 0 = no limit
   MissingPolicy missing = MissingPolicy::fail;

@@ -27,6 +27,8 @@ class FdSource final : public ByteSource {
  public:
   /// Opens `path` ("-" = stdin). Throws Error(io) naming the file if it cannot be opened.
   explicit FdSource(const std::string& path);
+  /// Reads an open descriptor from its current offset; closes it when `owned`.
+  FdSource(int fd, std::string name, bool owned);
   ~FdSource() override;
   FdSource(const FdSource&) = delete;
   FdSource& operator=(const FdSource&) = delete;

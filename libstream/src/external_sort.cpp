@@ -1,0 +1,119 @@
+#include <libstream/error.hpp>
+#include <libstream/external_sort.hpp>
+#include <libstream/record_reader.hpp>
+#include <libstream/sink.hpp>
+#include <libstream/source.hpp>
+#include <libstream/stream_buffer.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <queue>
+
+namespace libstream {
+namespace {
+
+constexpr size_t kItemOverhead = sizeof(uint64_t) + sizeof(std::string) + 16;
+constexpr char kHex[] = "0123456789abcdef";
+
+// A run line is the key as 16 hex digits, a space, then the record.
+uint64_t key_of(std::string_view line) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 16 && i < line.size(); ++i) {
+    const char c = line[i];
+    key = (key << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return key;
+}
+
+}  // namespace
+
+ExternalSorter::ExternalSorter(size_t memory_budget) : budget_(memory_budget) {}
+
+ExternalSorter::~ExternalSorter() {
+  for (const int fd : runs_) ::close(fd);
+}
+
+void ExternalSorter::add(uint64_t key, std::string_view record) {
+  items_.push_back({key, std::string(record)});
+  held_ += record.size() + kItemOverhead;
+  if (held_ > budget_) spill();
+}
+
+void ExternalSorter::spill() {
+  std::sort(items_.begin(), items_.end(),
+            [](const Item& a, const Item& b) { return a.key != b.key ? a.key < b.key : a.record < b.record; });
+  const char* dir = std::getenv("TMPDIR");
+  std::string name = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/tracemill-sort-XXXXXX";
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) throw_system_error(name, "cannot create a temporary file for sorting", errno);
+  ::unlink(name.c_str());  // gone from the folder now; the data lives until the descriptor closes
+  runs_.push_back(fd);
+  BufferedSink sink(std::make_unique<FdSink>(fd, name));
+  char key[17];
+  key[16] = ' ';
+  for (const Item& item : items_) {
+    for (int i = 15, shift = 0; i >= 0; --i, shift += 4) key[i] = kHex[(item.key >> shift) & 0xF];
+    sink.write(key, sizeof key);
+    sink.write(item.record.data(), item.record.size());
+    sink.put('\n');
+  }
+  sink.flush();
+  items_.clear();
+  items_.shrink_to_fit();
+  held_ = 0;
+}
+
+void ExternalSorter::finish(const std::function<bool(std::string_view)>& emit) {
+  if (runs_.empty()) {  // everything fit in memory
+    std::sort(items_.begin(), items_.end(),
+              [](const Item& a, const Item& b) { return a.key != b.key ? a.key < b.key : a.record < b.record; });
+    for (const Item& item : items_) {
+      if (!emit(item.record)) return;
+    }
+    return;
+  }
+  if (!items_.empty()) spill();
+  struct Run {
+    std::unique_ptr<FdSource> source;
+    std::unique_ptr<StreamBuffer> buffer;
+    std::unique_ptr<LineReader> lines;
+    RawRecord line;
+  };
+  std::vector<Run> runs(runs_.size());
+  FramingOptions framing;
+  framing.max_record_size = std::max<size_t>(budget_, size_t{1} << 30);  // runs hold records we already accepted
+  for (size_t r = 0; r < runs_.size(); ++r) {
+    if (::lseek(runs_[r], 0, SEEK_SET) != 0) throw_system_error("<sort run>", "cannot rewind a temporary file", errno);
+    runs[r].source = std::make_unique<FdSource>(runs_[r], "<sort run>", false);
+    runs[r].buffer = std::make_unique<StreamBuffer>(*runs[r].source, size_t{1} << 16);
+    runs[r].lines = std::make_unique<LineReader>(*runs[r].buffer, framing);
+  }
+  // Each run's current line is copied out, so advancing one run cannot move another's bytes.
+  std::vector<std::string> heads(runs.size());
+  const auto advance = [&](size_t r) {
+    if (!runs[r].lines->next(runs[r].line)) return false;
+    heads[r].assign(runs[r].line.data, runs[r].line.size);
+    return true;
+  };
+  const auto later = [&](size_t a, size_t b) {
+    const uint64_t ka = key_of(heads[a]), kb = key_of(heads[b]);
+    if (ka != kb) return ka > kb;
+    return heads[a].compare(17, std::string::npos, heads[b], 17, std::string::npos) > 0;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(later)> queue(later);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    if (advance(r)) queue.push(r);
+  }
+  while (!queue.empty()) {
+    const size_t r = queue.top();
+    queue.pop();
+    if (!emit(std::string_view(heads[r]).substr(17))) return;
+    if (advance(r)) queue.push(r);
+  }
+}
+
+}  // namespace libstream
