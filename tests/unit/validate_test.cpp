@@ -2,6 +2,7 @@
 #include "validate.hpp"
 
 #include <libstream/document.hpp>
+#include <libstream/tokens.hpp>
 
 #include <gtest/gtest.h>
 
@@ -108,11 +109,11 @@ TEST(OpenAiChat, ContentPartsByRole) {
 }
 
 TEST(TokenEstimate, FollowsTheDocumentedPieces) {
-  EXPECT_EQ(tracemill::estimate_tokens(""), 0u);
-  EXPECT_EQ(tracemill::estimate_tokens("Eat a banana!"), 4u);       // Eat| a| banana|!
-  EXPECT_EQ(tracemill::estimate_tokens("Eat a banana!Eat a banana!"), 8u);
-  EXPECT_EQ(tracemill::estimate_tokens("I'm 12345"), 5u);           // I|'m| |123|45
-  EXPECT_EQ(tracemill::estimate_tokens("internationalization"), 3u);  // 20 letters: 1 + 19/8
+  EXPECT_EQ(libstream::estimate_tokens(""), 0u);
+  EXPECT_EQ(libstream::estimate_tokens("Eat a banana!"), 4u);       // Eat| a| banana|!
+  EXPECT_EQ(libstream::estimate_tokens("Eat a banana!Eat a banana!"), 8u);
+  EXPECT_EQ(libstream::estimate_tokens("I'm 12345"), 5u);           // I|'m| |123|45
+  EXPECT_EQ(libstream::estimate_tokens("internationalization"), 3u);  // 20 letters: 1 + 19/8
 }
 
 TEST(Trace, AMinimalAndAFullRecordAreValid) {

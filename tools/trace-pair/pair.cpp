@@ -3,6 +3,7 @@
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/tokens.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -121,6 +122,7 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       }
     }
   }
+  out.tokens = 3 + libstream::estimate_tokens(b);  // the JSON punctuation counted too: an upper estimate
   if (out.role == Role::assistant) {
     out.masked_bytes.assign(b);
     out.masked_bytes += ",\"weight\":0}";
@@ -129,8 +131,30 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
   return true;
 }
 
-void Pairer::emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
+void Pairer::fit_budget(std::vector<size_t>& picked, PairResult& result) const {
+  uint64_t total = 3;  // reply priming, as the cookbook counts
+  for (size_t k : picked) total += messages_[k].tokens;
+  bool trimmed = false;
+  while (total > options_.max_tokens) {
+    // The oldest turn: from the first non-system message up to the next user message. The
+    // target's own turn (holding the last message) and system messages are never dropped;
+    // a whole turn goes, so no tool result loses its call.
+    size_t begin = 0;
+    while (begin < picked.size() && messages_[picked[begin]].role == Role::system) ++begin;
+    size_t end = begin + 1;
+    while (end < picked.size() && messages_[picked[end]].role != Role::user) ++end;
+    if (begin >= picked.size() || end >= picked.size()) break;  // only system + the target's turn left
+    for (size_t k = begin; k < end; ++k) total -= messages_[picked[k]].tokens;
+    picked.erase(picked.begin() + static_cast<std::ptrdiff_t>(begin), picked.begin() + static_cast<std::ptrdiff_t>(end));
+    trimmed = true;
+  }
+  result.trimmed += trimmed;
+  result.over_budget += total > options_.max_tokens;
+}
+
+void Pairer::emit_example(std::vector<size_t> picked, const std::string& extra_metadata,
                           libstream::BufferedSink& out, PairResult& result) {
+  if (options_.max_tokens > 0) fit_budget(picked, result);
   size_t last_assistant = picked.size();
   for (size_t k = 0; k < picked.size(); ++k) {
     if (messages_[picked[k]].role == Role::assistant) last_assistant = k;
@@ -286,6 +310,9 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
   app.add_flag("!--no-metadata", options.metadata, "Leave out the metadata object (strict uploads)");
   app.add_option("--system-prompt", options.system_prompt,
                  "Replace the content of every system message with TEXT; 'none' drops system messages");
+  app.add_option("--max-tokens", options.max_tokens,
+                 "Per-example budget (token estimate of the messages as written): drop the oldest whole turns, "
+                 "never system messages or the target's turn");
   app.add_flag("--dedup", options.dedup,
                "Drop an example whose messages are identical to an earlier one (keeps one 64-bit hash per example)");
 }
@@ -296,7 +323,7 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
   libstream::JsonError error;
   libstream::Counters& counters = context.counters();
   libstream::BufferedSink& out = context.out();
-  uint64_t examples = 0, unanswered = 0, duplicates = 0;
+  uint64_t examples = 0, unanswered = 0, duplicates = 0, trimmed = 0, over_budget = 0;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
     const Value* root = parser.parse(record.data, record.size, &error);
@@ -317,6 +344,8 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
     examples += result.examples;
     unanswered += result.unanswered;
     duplicates += result.duplicates;
+    trimmed += result.trimmed;
+    over_budget += result.over_budget;
     // Sessions are what is read: one with examples counts as written, one without as filtered.
     if (result.examples > 0) {
       ++counters.written;
@@ -334,7 +363,10 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
                  (options.mode == PairMode::pairs ? count(unanswered, "user turn", "user turns")
                                                   : count(unanswered, "session", "sessions")) +
                  " without an assistant reply skipped" +
-                 (options.dedup ? "; " + count(duplicates, "duplicate example", "duplicate examples") + " dropped" : ""));
+                 (options.dedup ? "; " + count(duplicates, "duplicate example", "duplicate examples") + " dropped" : "") +
+                 (options.max_tokens > 0 ? "; " + count(trimmed, "example", "examples") + " trimmed to --max-tokens, " +
+                                               std::to_string(over_budget) + " still over it"
+                                         : ""));
   }
 }
 

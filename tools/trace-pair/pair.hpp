@@ -26,6 +26,7 @@ struct PairOptions {
   bool metadata = true;
   std::optional<std::string> system_prompt;  ///< replace every system message; "none" drops them
   bool dedup = false;
+  uint64_t max_tokens = 0;  ///< 0 = no budget; else drop the oldest whole turns above this estimate
 };
 
 void add_pair_options(CLI::App& app, PairOptions& options);
@@ -35,6 +36,8 @@ struct PairResult {
   uint64_t examples = 0;
   uint64_t duplicates = 0;      ///< dropped by --dedup
   uint64_t unanswered = 0;      ///< turns skipped because no assistant reply follows (pairs mode)
+  uint64_t trimmed = 0;         ///< examples whose oldest turns were dropped for --max-tokens
+  uint64_t over_budget = 0;     ///< examples still over --max-tokens with only system + target left
   std::string problem;          ///< non-empty: the session cannot be paired (rejected with this reason)
 };
 
@@ -52,9 +55,11 @@ class Pairer {
     Role role = Role::user;
     std::string bytes;          // the message as it goes out
     std::string masked_bytes;   // the same with "weight":0 (assistant messages)
+    uint64_t tokens = 0;        // estimate of the message as written (3 + its bytes)
   };
+  void fit_budget(std::vector<size_t>& picked, PairResult& result) const;
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
-  void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
+  void emit_example(std::vector<size_t> picked, const std::string& extra_metadata,
                     libstream::BufferedSink& out, PairResult& result);
 
   const PairOptions& options_;

@@ -2,6 +2,7 @@
 
 #include <libstream/document.hpp>
 #include <libstream/json.hpp>
+#include <libstream/tokens.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -84,7 +85,7 @@ void check_parts(const Value& parts, const std::string& path, std::string_view r
     } else if (name == "image_url" ? !value->IsObject() || libstream::find_member(*value, "url") == nullptr : !value->IsString()) {
       out.error("invalid_content_part", at(where, field), "unexpected " + kind(*value));
     } else if (value->IsString()) {
-      tokens += estimate_tokens(libstream::string_of(*value));
+      tokens += libstream::estimate_tokens(libstream::string_of(*value));
     }
   }
 }
@@ -122,7 +123,7 @@ void check_tool_calls(const Value& calls, const std::string& path, std::set<std:
     if (name == nullptr || !name->IsString() || name->GetStringLength() == 0) {
       out.error("invalid_tool_call", at(where, "function.name"), name == nullptr ? "absent" : "expected a non-empty string, found " + kind(*name));
     } else {
-      tokens += estimate_tokens(libstream::string_of(*name));
+      tokens += libstream::estimate_tokens(libstream::string_of(*name));
     }
     const Value* arguments = libstream::find_member(*function, "arguments");
     if (arguments == nullptr) {
@@ -136,7 +137,7 @@ void check_tool_calls(const Value& calls, const std::string& path, std::set<std:
       if (!json.check(arguments->GetString(), arguments->GetStringLength(), &error)) {
         out.error("arguments_not_json", at(where, "function.arguments"), "not JSON text: " + error.describe());
       }
-      tokens += estimate_tokens(libstream::string_of(*arguments));
+      tokens += libstream::estimate_tokens(libstream::string_of(*arguments));
     }
   }
 }
@@ -164,67 +165,6 @@ void check_tools(const Value& record, Collector& out) {
 
 }  // namespace
 
-uint64_t estimate_tokens(std::string_view text) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; };
-  const auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
-  const auto newline = [](unsigned char c) { return c == '\n' || c == '\r'; };
-  const auto space = [&](unsigned char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || newline(c); };
-  const size_t n = text.size();
-  uint64_t tokens = 0;
-  const auto piece = [&](size_t length) { tokens += 1 + (length > 0 ? (length - 1) / 8 : 0); };
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = byte(i);
-    if (c == '\'' && i + 1 < n) {  // 's 't 'm 'd 're 've 'll
-      size_t length = 0;
-      for (const char* suffix : {"re", "ve", "ll", "s", "t", "m", "d"}) {
-        const size_t k = std::strlen(suffix);
-        if (i + k < n + 0 && i + 1 + k <= n && strncasecmp(text.data() + i + 1, suffix, k) == 0) {
-          length = k + 1;
-          break;
-        }
-      }
-      if (length > 0) {
-        piece(length);
-        i += length;
-        continue;
-      }
-    }
-    // [^\r\n\p{L}\p{N}]?\p{L}+ : letters, with one leading non-letter (often a space)
-    if (letter(c) || (!newline(c) && !digit(c) && i + 1 < n && letter(byte(i + 1)))) {
-      size_t j = letter(c) ? i : i + 1;
-      while (j < n && letter(byte(j))) ++j;
-      if (!letter(c) && c != ' ') ++tokens;  // BPE keeps a leading "!" or "(" apart from the word
-      piece(j - i);
-      i = j;
-      continue;
-    }
-    if (digit(c)) {  // \p{N}{1,3}
-      size_t j = i;
-      while (j < n && j - i < 3 && digit(byte(j))) ++j;
-      piece(j - i);
-      i = j;
-      continue;
-    }
-    // ' ?[^\s\p{L}\p{N}]+[\r\n]*' : punctuation, with one leading space
-    const size_t start = c == ' ' && i + 1 < n ? i + 1 : i;
-    if (start < n && !space(byte(start)) && !letter(byte(start)) && !digit(byte(start))) {
-      size_t j = start;
-      while (j < n && !space(byte(j)) && !letter(byte(j)) && !digit(byte(j))) ++j;
-      while (j < n && newline(byte(j))) ++j;
-      piece(j - i);
-      i = j;
-      continue;
-    }
-    // whitespace; a final space before a word goes with the word
-    size_t j = i;
-    while (j < n && space(byte(j))) ++j;
-    if (j < n && j - i > 1 && byte(j - 1) == ' ') --j;
-    piece(j - i);
-    i = j;
-  }
-  return tokens;
-}
 
 void check_openai_chat(const Value& record, const ValidateOptions& options, RecordCheck& check) {
   Collector out{check};
@@ -268,7 +208,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       continue;
     }
     const std::string_view role = libstream::string_of(*role_value);
-    tokens += estimate_tokens(role);
+    tokens += libstream::estimate_tokens(role);
     const bool assistant = role == "assistant";
 
     std::string unknown;
@@ -284,7 +224,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       }
       if (!allowed) unknown += (unknown.empty() ? "" : ", ") + std::string(key);
       if (key == "name") tokens += 1;
-      if (key == "name" && m.value.IsString()) tokens += estimate_tokens(libstream::string_of(m.value));
+      if (key == "name" && m.value.IsString()) tokens += libstream::estimate_tokens(libstream::string_of(m.value));
     }
     if (!unknown.empty()) {
       out.error("message_unrecognized_key", path, "keys not allowed on a " + std::string(role) + " message: " + unknown);
@@ -305,7 +245,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       }
     } else if (content->IsString()) {
       if (content->GetStringLength() == 0 && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "empty");
-      content_tokens = estimate_tokens(libstream::string_of(*content));
+      content_tokens = libstream::estimate_tokens(libstream::string_of(*content));
     } else if (content->IsArray()) {
       if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");
       check_parts(*content, at(path, "content"), role, out, content_tokens);

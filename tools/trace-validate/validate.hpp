@@ -46,10 +46,6 @@ struct RecordCheck {
 void check_openai_chat(const rapidjson::Value& record, const ValidateOptions& options, RecordCheck& check);
 void check_trace(const rapidjson::Value& record, RecordCheck& check);
 
-/// The documented token estimate (docs/token-estimate.md): the number of pieces the
-/// cl100k_base pre-tokenizer would cut `text` into, long pieces counting one token per 8 bytes.
-[[nodiscard]] uint64_t estimate_tokens(std::string_view text);
-
 /// "reason; reason" for a reject.
 [[nodiscard]] std::string describe(const std::vector<Finding>& findings);
 
