@@ -70,6 +70,13 @@ report() {
 
 cat "$dump" >/dev/null  # warm the page cache
 
+# DuckDB from the npm registry (bench/duckdb/package.json), when node is available.
+duckdb=""
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  (cd "$root/bench/duckdb" && npm install --no-audit --no-fund >/dev/null 2>&1) && duckdb="node $root/bench/duckdb/query.mjs"
+fi
+[[ -n $duckdb ]] || echo "  DuckDB skipped: node/npm or the @duckdb/node-api package is not available" >&2
+
 if [[ $suite == read || $suite == all ]]; then
   cat >"$data/pyjson.py" <<'PY'
 import json, sys
@@ -111,9 +118,17 @@ PY
   bench "trace-filter (.zst)" "$runs" "$bin/trace-filter" -q --min-reward 2 --model gpt-4.1-mini "$dump.zst"
   bench "jq -c 'select(...)'" 1 jq -c "$jq_expr" "$dump"
   bench "mlr filter" 1 mlr --ijsonl --ojsonl filter "$mlr_expr" "$dump"
+  if [[ -n $duckdb ]]; then
+    where="reward >= 2 AND model = 'gpt-4.1-mini'"
+    duck_kept=$($duckdb "SELECT count(*) FROM read_ndjson_auto('$dump') WHERE $where")
+    [[ $duck_kept == "$kept" ]] || { echo "trace-filter kept $kept sessions, DuckDB $duck_kept" >&2; exit 1; }
+    bench "DuckDB COPY (SELECT * ... WHERE) TO NDJSON" 1 $duckdb "COPY (SELECT * FROM read_ndjson_auto('$dump') WHERE $where) TO '/dev/null' (FORMAT JSON)"
+    bench "DuckDB SELECT count(*) ... WHERE (projected)" 1 $duckdb "SELECT count(*) FROM read_ndjson_auto('$dump') WHERE $where"
+  fi
   report "trace-filter" "trace-filter --min-reward 2 --model M" \
     "Selection: reward >= 2 (a missing reward fails) and model gpt-4.1-mini; $kept sessions kept, the same count as jq's, and trace-filter's output is the input's own lines (checked before timing)." \
-    "Targets: >= 720 MB/s, >= 12 x jq."
+    "DuckDB: @duckdb/node-api from npm, 2 threads; COPY writes the selected records (the same work), count(*) only reads the two columns." \
+    "Targets: >= 720 MB/s, >= 12 x jq, >= 2 x DuckDB."
 fi
 
 if [[ $suite == pair || $suite == all ]]; then
