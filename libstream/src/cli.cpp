@@ -83,6 +83,19 @@ uint64_t parse_size(const std::string& text) {
   return number * scale;
 }
 
+CLI::Validator size_option() {
+  return CLI::Validator(
+      [](std::string& text) {
+        try {
+          (void)parse_size(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string("invalid size '") + text + "': " + e.what();
+        }
+      },
+      "SIZE");
+}
+
 void add_io_options(CLI::App& app, IoOptions& options) {
   app.add_option("files", options.inputs, "Inputs, read in order; - is standard input (the default)")
       ->type_name("FILE");
@@ -113,14 +126,7 @@ void add_io_options(CLI::App& app, IoOptions& options) {
   app.add_option("--max-record-size", options.max_record_size,
                  "Reject records larger than this (suffix K, M or G)")
       ->capture_default_str()
-      ->check([](const std::string& text) {
-        try {
-          (void)parse_size(text);
-          return std::string();
-        } catch (const std::exception& e) {
-          return std::string("invalid size '") + text + "': " + e.what();
-        }
-      })
+      ->check(size_option())
       ->group(group);
   app.add_flag("-q,--quiet", options.quiet, "Do not print warnings or per-record messages")->group(group);
   app.add_flag("--summary", options.summary, "Print the counts (read, written, filtered, rejected, blank) on stderr")
@@ -168,6 +174,22 @@ void ToolContext::warning(const std::string& where, const std::string& message) 
 
 void ToolContext::info(const std::string& message) {
   if (!options_.quiet) write_diagnostic(tool_ + ": " + message);
+}
+
+const rapidjson::Value* ToolContext::parse_session(DocumentParser& parser, const RecordSource& source,
+                                                  const RawRecord& record) {
+  JsonError error;
+  const rapidjson::Value* root = parser.parse(record.data, record.size, &error);
+  if (root == nullptr) {
+    reject(source, record, error.describe());
+    return nullptr;
+  }
+  const rapidjson::Value* id = find_present(*root, "session_id");
+  if (id == nullptr || !id->IsString()) {
+    reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+    return nullptr;
+  }
+  return root;
 }
 
 std::string_view ToolContext::record_bytes(const RecordSource& source, const RawRecord& record, bool compact) {

@@ -425,14 +425,7 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
   app.add_option("--shuffle-memory", o.shuffle_memory,
                  "Memory for --shuffle before sorted runs spill to temporary files in $TMPDIR (suffix K, M, G)")
       ->capture_default_str()
-      ->check([](const std::string& text) {
-        try {
-          (void)libstream::parse_size(text);
-          return std::string();
-        } catch (const std::exception& e) {
-          return std::string("invalid size '") + text + "': " + e.what();
-        }
-      })
+      ->check(libstream::size_option())
       ->group(sampling);
   app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
   app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
@@ -478,7 +471,6 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
   for (const std::string& note : options.config_notes) context.warning("", note);
   const Selection selection = compile(options);
   libstream::DocumentParser parser;
-  libstream::JsonError error;
   std::map<std::string, uint64_t> dropped;
   uint64_t selected = 0;
   uint64_t missing_values = 0;
@@ -504,16 +496,9 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
 
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
-    const Value* root = parser.parse(record.data, record.size, &error);
-    if (root == nullptr) {
-      context.reject(source, record, error.describe());
-      return true;
-    }
+    const Value* root = context.parse_session(parser, source, record);
+    if (root == nullptr) return true;  // rejected with the reason
     const Value* id = libstream::find_present(*root, "session_id");
-    if (!root->IsObject() || id == nullptr || !id->IsString()) {
-      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
-      return true;
-    }
     bool missing = false;
     const std::string why = selection.decide(*root, missing);
     missing_values += missing;

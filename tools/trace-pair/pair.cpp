@@ -320,22 +320,13 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
 void run_pair(const PairOptions& options, libstream::ToolContext& context) {
   Pairer pairer(options);
   libstream::DocumentParser parser;
-  libstream::JsonError error;
   libstream::Counters& counters = context.counters();
   libstream::BufferedSink& out = context.out();
   uint64_t examples = 0, unanswered = 0, duplicates = 0, trimmed = 0, over_budget = 0;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
-    const Value* root = parser.parse(record.data, record.size, &error);
-    if (root == nullptr) {
-      context.reject(source, record, error.describe());
-      return true;
-    }
-    const Value* id = libstream::find_member(*root, "session_id");
-    if (id == nullptr || !id->IsString()) {
-      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
-      return true;
-    }
+    const Value* root = context.parse_session(parser, source, record);
+    if (root == nullptr) return true;  // rejected with the reason
     const PairResult result = pairer.pair(*root, out);
     if (!result.problem.empty()) {
       context.reject(source, record, result.problem);

@@ -4,6 +4,7 @@
 // Diagnostics are written to file descriptor 2 through a ByteSink: no stdio anywhere.
 #pragma once
 
+#include <libstream/document.hpp>
 #include <libstream/record_reader.hpp>
 #include <libstream/sink.hpp>
 
@@ -67,6 +68,9 @@ extern const std::vector<std::pair<std::string, OnError>> kErrorPolicies;
 /// "256M" -> 268435456 (suffixes K, M, G, powers of 1024). Throws std::invalid_argument.
 [[nodiscard]] uint64_t parse_size(const std::string& text);
 
+/// A CLI11 check accepting what parse_size() accepts, with its reason otherwise.
+[[nodiscard]] CLI::Validator size_option();
+
 struct Counters {
   uint64_t read = 0;      ///< records read (framed), rejected ones included
   uint64_t written = 0;   ///< records (or examples) written
@@ -109,6 +113,11 @@ class ToolContext {
     reject(reader.name(), record.line, record.offset, reason, std::string_view(record.data, record.size),
            record.full_size);
   }
+
+  /// Parses `record` as a trace/v1 session with `parser`: the root object, or nullptr after
+  /// rejecting the record with the reason (not JSON, or no string session_id).
+  [[nodiscard]] const rapidjson::Value* parse_session(DocumentParser& parser, const RecordSource& source,
+                                                      const RawRecord& record);
 
   /// The bytes to write for a record that is valid JSON: the line itself (spaces or tabs
   /// around it trimmed) so NDJSON passes through byte for byte; a compact rewrite when the
