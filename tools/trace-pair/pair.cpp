@@ -152,9 +152,14 @@ void Pairer::fit_budget(std::vector<size_t>& picked, PairResult& result) const {
   result.over_budget += total > options_.max_tokens;
 }
 
-void Pairer::emit_example(std::vector<size_t> picked, const std::string& extra_metadata,
+void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::string& extra_metadata,
                           libstream::BufferedSink& out, PairResult& result) {
-  if (options_.max_tokens > 0) fit_budget(picked, result);
+  std::vector<size_t> trimmed;  // a copy only when a budget may drop turns
+  if (options_.max_tokens > 0) {
+    trimmed = all_picked;
+    fit_budget(trimmed, result);
+  }
+  const std::vector<size_t>& picked = options_.max_tokens > 0 ? trimmed : all_picked;
   size_t last_assistant = picked.size();
   for (size_t k = 0; k < picked.size(); ++k) {
     if (messages_[picked[k]].role == Role::assistant) last_assistant = k;

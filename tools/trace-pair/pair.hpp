@@ -59,7 +59,7 @@ class Pairer {
   };
   void fit_budget(std::vector<size_t>& picked, PairResult& result) const;
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
-  void emit_example(std::vector<size_t> picked, const std::string& extra_metadata,
+  void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
                     libstream::BufferedSink& out, PairResult& result);
 
   const PairOptions& options_;

@@ -96,7 +96,7 @@ void check_tool_calls(const Value& calls, const std::string& path, std::set<std:
     out.error("invalid_tool_call", path, "expected an array, found " + kind(calls));
     return;
   }
-  libstream::JsonChecker json;
+  static thread_local libstream::JsonChecker json;  // one per thread, not one per message
   for (rapidjson::SizeType j = 0; j < calls.Size(); ++j) {
     const Value& call = calls[j];
     const std::string where = at(path, j);
