@@ -131,7 +131,7 @@ Selection::Selection(const FilterOptions& options) : options_(options) {
         std::make_tuple(&options.max_verifier, "verifier", false, "--max-verifier")}) {
     for (const std::string& entry : *list) {
       auto [name, value] = name_value(entry, option);
-      scores_.push_back({group, name, value, is_min});
+      scores_.push_back({group, name, value, is_min, std::string(option) + " " + name});
     }
   }
   for (const std::string& text : options.where) {
@@ -246,9 +246,9 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     const Value* scores = libstream::find_present(record, "scores");
     const Value* group = scores != nullptr ? libstream::find_present(*scores, score.group.c_str()) : nullptr;
     const Value* value = group != nullptr ? libstream::find_present(*group, score.name.c_str()) : nullptr;
-    const std::string name = std::string(score.is_min ? "--min-" : "--max-") + score.group + " " + score.name;
     why = bound(value, score.is_min ? std::optional<double>(score.value) : std::nullopt,
-                score.is_min ? std::nullopt : std::optional<double>(score.value), name.c_str(), name.c_str());
+                score.is_min ? std::nullopt : std::optional<double>(score.value), score.criterion.c_str(),
+                score.criterion.c_str());
     if (!why.empty()) return why;
   }
   for (const libstream::Expression& expression : where_) {

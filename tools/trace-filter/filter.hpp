@@ -68,6 +68,7 @@ class Selection {
     std::string name;
     double value;
     bool is_min;
+    std::string criterion;  // "--min-judge quality": the drop reason, built once
   };
   const FilterOptions& options_;
   std::optional<int64_t> since_, until_;
