@@ -249,8 +249,6 @@ const rapidjson::Value* resolve(const rapidjson::Value& record, const std::vecto
 // The value of an operand: a JSON value (paths), or a literal held in `scratch`.
 struct Resolved {
   const rapidjson::Value* value = nullptr;  // nullptr: missing
-  double length = 0;
-  bool is_length = false;
 };
 
 Resolved evaluate(const Operand& operand, const rapidjson::Value& record, rapidjson::Value& scratch) {
@@ -260,11 +258,10 @@ Resolved evaluate(const Operand& operand, const rapidjson::Value& record, rapidj
     case Operand::Kind::length: {
       const rapidjson::Value* v = resolve(record, operand.keys);
       if (v == nullptr) break;
-      if (v->IsArray()) r.length = v->Size();
-      else if (v->IsObject()) r.length = v->MemberCount();
-      else if (v->IsString()) r.length = v->GetStringLength();
+      if (v->IsArray()) scratch.SetDouble(v->Size());
+      else if (v->IsObject()) scratch.SetDouble(v->MemberCount());
+      else if (v->IsString()) scratch.SetDouble(v->GetStringLength());
       else break;
-      scratch.SetDouble(r.length);
       r.value = &scratch;
       break;
     }

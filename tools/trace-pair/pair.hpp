@@ -6,7 +6,6 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>

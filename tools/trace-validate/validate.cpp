@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <map>
 #include <cstring>
 #include <set>
 #include <string_view>
@@ -173,7 +174,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
     return;
   }
   for (const auto& m : record.GetObject()) {
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    const std::string_view name = libstream::string_of(m.name);
     if (!one_of(name, {"messages", "tools", "parallel_tool_calls", "functions"})) {
       out.warning("non_portable_key", std::string(name), "not part of the fine-tuning schema: strip it before upload");
     }
@@ -213,7 +214,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
 
     std::string unknown;
     for (const auto& m : message.GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      const std::string_view key = libstream::string_of(m.name);
       bool allowed = one_of(key, {"role", "content"});
       if (role == "system" || role == "user" || role == "function") allowed = allowed || key == "name";
       if (assistant) allowed = allowed || one_of(key, {"name", "refusal", "audio", "tool_calls", "function_call", "weight"});
@@ -347,7 +348,7 @@ void check_trace(const Value& record, RecordCheck& check) {
     return;
   }
   for (const auto& m : record.GetObject()) {
-    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    const std::string_view key = libstream::string_of(m.name);
     if (!one_of(key, kTraceKeys)) out.error("unknown_member", std::string(key), "not a trace/v1 member (keep it under extra)");
   }
   const auto require_string = [&](const char* key, bool required) {
@@ -404,7 +405,7 @@ void check_trace(const Value& record, RecordCheck& check) {
       out.error("wrong_type", "usage", "expected an object or null, found " + kind(*usage));
     } else if (usage->IsObject()) {
       for (const auto& m : usage->GetObject()) {
-        const std::string key(m.name.GetString(), m.name.GetStringLength());
+        const std::string key(libstream::string_of(m.name));
         if (!m.value.IsNull() && !m.value.IsUint64()) {
           out.error("wrong_type", "usage." + key, "expected a non-negative integer or null, found " + kind(m.value));
         }
@@ -434,7 +435,7 @@ void check_trace(const Value& record, RecordCheck& check) {
       continue;
     }
     for (const auto& m : message.GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      const std::string_view key = libstream::string_of(m.name);
       if (!one_of(key, kMessageKeys)) out.error("unknown_member", at(path, std::string(key).c_str()), "not a trace/v1 message member (keep it under extra)");
     }
     const Value* role = libstream::find_member(message, "role");

@@ -7,7 +7,6 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 

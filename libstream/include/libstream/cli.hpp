@@ -96,7 +96,6 @@ class ToolContext {
   [[nodiscard]] const IoOptions& options() const { return options_; }
   [[nodiscard]] BufferedSink& out() { return *out_; }
   [[nodiscard]] Counters& counters() { return counters_; }
-  [[nodiscard]] FramingOptions framing() const { return framing_; }
 
   /// "trace-X: WHERE: warning: MESSAGE" unless -q.
   void warning(const std::string& where, const std::string& message);

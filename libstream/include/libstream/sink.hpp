@@ -53,20 +53,6 @@ class AtomicFileSink final : public ByteSink {
   bool committed_ = false;
 };
 
-/// Collects bytes in memory (tests).
-class MemorySink final : public ByteSink {
- public:
-  void write(const char* data, size_t size) override { bytes_.append(data, size); }
-  void flush() override {}
-  void commit() override { committed_ = true; }
-  [[nodiscard]] const std::string& bytes() const { return bytes_; }
-  [[nodiscard]] bool committed() const { return committed_; }
-
- private:
-  std::string bytes_;
-  bool committed_ = false;
-};
-
 /// Accepts `capacity` bytes, then fails like a full disk (tests of write-error paths).
 class FailingSink final : public ByteSink {
  public:
