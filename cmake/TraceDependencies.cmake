@@ -20,6 +20,7 @@ else()
 endif()
 
 find_package(ZLIB REQUIRED)
+find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
 
 if(TRACE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

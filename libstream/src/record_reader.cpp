@@ -1,6 +1,7 @@
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
 #include <libstream/record_reader.hpp>
+#include <libstream/stores.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -295,8 +296,9 @@ InputFormat RecordReader::detect() {
                                                              : nullptr;
   if (store != nullptr) {
     throw Error(ErrorKind::data, source_->name(),
-                std::string("this is ") + store + ", not JSON text: trace-read does not read stores yet "
-                "(export its tables as NDJSON first)");
+                std::string("this is ") + store + ", not JSON text: " +
+                    (store[2] == 'S' ? "name the database file itself (a store cannot be read from a pipe or with --format)"
+                                     : "export its tables as NDJSON first (scripts/export-duckdb)"));
   }
   if (format_ != InputFormat::auto_detect) return format_;
 
@@ -343,6 +345,14 @@ InputFormat RecordReader::detect() {
 
 std::unique_ptr<RecordSource> open_record_source(const std::string& path, InputFormat format,
                                                  FramingOptions options) {
+  if (format == InputFormat::auto_detect) {
+    std::string resolved;
+    switch (detect_store(path, resolved)) {
+      case StoreKind::sqlite: return open_sqlite_store(path, resolved);
+      case StoreKind::table_export: return open_table_export(path, options);
+      case StoreKind::none: break;
+    }
+  }
   return std::make_unique<RecordReader>(open_input(path), format, options);
 }
 

@@ -1,5 +1,6 @@
 // trace-filter: time parsing across formats, and each selection rule on hand-written records.
 #include "filter.hpp"
+#include <libstream/time.hpp>
 
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
@@ -10,7 +11,7 @@
 
 namespace {
 
-using tracemill::parse_instant;
+using libstream::parse_instant;
 
 TEST(ParseInstant, MixedFormatsAreTheSameInstant) {
   const auto utc = parse_instant("2025-09-26T22:06:25Z");

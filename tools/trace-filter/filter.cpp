@@ -1,6 +1,7 @@
 #include "filter.hpp"
 
 #include <libstream/document.hpp>
+#include <libstream/time.hpp>
 #include <libstream/error.hpp>
 #include <libstream/external_sort.hpp>
 #include <libstream/hash.hpp>
@@ -18,26 +19,6 @@ using rapidjson::Value;
 
 namespace {
 
-
-// Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool digits(std::string_view s, size_t from, size_t count, int64_t& value) {
-  if (from + count > s.size()) return false;
-  value = 0;
-  for (size_t i = from; i < from + count; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    value = value * 10 + (s[i] - '0');
-  }
-  return true;
-}
 
 std::pair<std::string, double> name_value(const std::string& text, const char* option) {
   const size_t eq = text.find('=');
@@ -58,67 +39,12 @@ std::pair<std::string, double> name_value(const std::string& text, const char* o
 
 }  // namespace
 
-std::optional<int64_t> parse_instant(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (s.empty()) return std::nullopt;
-  if (s.size() < 10 || s[4] != '-') {  // Unix seconds
-    const std::string copy(s);
-    char* end = nullptr;
-    const double seconds = std::strtod(copy.c_str(), &end);
-    if (end != copy.c_str() + copy.size() || !std::isfinite(seconds) || std::fabs(seconds) > 1e13) return std::nullopt;
-    return static_cast<int64_t>(std::llround(seconds * 1e6));
-  }
-  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, micros = 0;
-  if (!digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' || !digits(s, 8, 2, day) ||
-      month < 1 || month > 12 || day < 1 || day > 31) {
-    return std::nullopt;
-  }
-  size_t i = 10;
-  int64_t offset_minutes = 0;
-  if (i < s.size()) {
-    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return std::nullopt;
-    if (!digits(s, i + 1, 2, hour) || s.size() < i + 9 || s[i + 3] != ':' || !digits(s, i + 4, 2, minute) ||
-        s[i + 6] != ':' || !digits(s, i + 7, 2, second) || hour > 23 || minute > 59 || second > 60) {
-      return std::nullopt;
-    }
-    i += 9;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      int64_t scale = 100000;
-      const size_t start = i;
-      for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-        if (scale > 0) micros += (s[i] - '0') * scale;
-        scale /= 10;
-      }
-      if (i == start) return std::nullopt;
-    }
-    if (i < s.size()) {
-      if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
-        // UTC
-      } else if (s[i] == '+' || s[i] == '-') {
-        int64_t oh = 0, om = 0;
-        const bool colon = i + 3 < s.size() && s[i + 3] == ':';
-        if (!digits(s, i + 1, 2, oh) || !digits(s, i + (colon ? 4 : 3), 2, om) || i + (colon ? 6 : 5) != s.size()) {
-          return std::nullopt;
-        }
-        offset_minutes = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
-      } else {
-        return std::nullopt;
-      }
-    }
-  }
-  const int64_t seconds =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return seconds * 1000000 + micros;
-}
-
 // ---------------------------------------------------------------------------------------
 
 Selection::Selection(const FilterOptions& options) : options_(options) {
   const auto instant = [](const std::string& value, const char* option) -> std::optional<int64_t> {
     if (value.empty()) return std::nullopt;
-    const auto parsed = parse_instant(value);
+    const auto parsed = libstream::parse_instant(value);
     if (!parsed) throw std::invalid_argument(std::string(option) + ": cannot read '" + value + "' as a time");
     return parsed;
   };
@@ -198,7 +124,7 @@ std::string Selection::decide(const Value& record, bool& missing) const {
   if (since_ || until_) {
     const Value* created = libstream::find_present(record, "created_at");
     std::optional<int64_t> at;
-    if (created != nullptr && created->IsString()) at = parse_instant(libstream::string_of(*created));
+    if (created != nullptr && created->IsString()) at = libstream::parse_instant(libstream::string_of(*created));
     if (created != nullptr && created->IsNumber()) at = static_cast<int64_t>(std::llround(created->GetDouble() * 1e6));
     if (!at) {
       missing = true;

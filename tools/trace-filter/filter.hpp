@@ -49,8 +49,6 @@ void apply_filter_tables(const std::vector<CLI::ConfigItem>& items,
 
 /// A time in microseconds since 1970-01-01T00:00:00Z. Accepts RFC 3339 ("2025-09-26T22:06:25Z",
 /// with fraction and/or a +hh:mm offset), "2025-09-26 22:06:25.611865" (UTC), "2025-09-26"
-/// (midnight UTC) and Unix seconds as a number or numeric string. nullopt if unparseable.
-[[nodiscard]] std::optional<int64_t> parse_instant(std::string_view text);
 
 /// The compiled selection: decides on one parsed record.
 class Selection {

@@ -334,10 +334,12 @@ bool rfc3339_utc(std::string_view s) {
 const std::initializer_list<std::string_view> kTraceKeys = {
     "schema", "session_id", "messages", "reward", "achievements", "model", "model_source", "experiment_id",
     "split", "task_id", "seed", "created_at", "usage", "cost_usd", "cost_usd_cents_truncated", "status", "env",
-    "policy", "turns", "event_rewards", "scores", "phase", "trial_id", "job_id", "config", "source", "extra"};
+    "policy", "turns", "event_rewards", "scores", "phase", "trial_id", "job_id", "config", "source", "extra",
+    "original_session_id", "original_created_at", "reward_source", "error", "outcome", "events", "env_messages",
+    "timesteps", "experiment"};
 const std::initializer_list<std::string_view> kMessageKeys = {
     "role", "content", "tool_calls", "tool_call_id", "name", "original_role", "original_arguments",
-    "model", "usage", "turn", "created_at", "reward", "extra"};
+    "model", "usage", "turn", "created_at", "reward", "context_messages", "extra"};
 
 }  // namespace
 
@@ -367,7 +369,7 @@ void check_trace(const Value& record, RecordCheck& check) {
   }
   require_string("session_id", true);
   for (const char* key : {"model", "model_source", "experiment_id", "split", "task_id", "status", "env", "policy",
-                          "phase", "trial_id", "job_id"}) {
+                          "phase", "trial_id", "job_id", "original_session_id", "reward_source", "error"}) {
     require_string(key, false);
   }
   const auto number_or_null = [&](const char* key, bool non_negative) {

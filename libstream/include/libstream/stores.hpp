@@ -1,0 +1,37 @@
+// Readers of trace stores: each turns a database, or a folder of table exports, into one
+// JSON record per session (or per experiment, job and trial) in the store's own dialect,
+// faithfully; trace-normalize maps the dialects to trace/v1 (docs/input-formats.md).
+#pragma once
+
+#include <libstream/record_reader.hpp>
+
+#include <memory>
+#include <string>
+
+namespace libstream {
+
+/// What a path names when it is not a stream of JSON text.
+enum class StoreKind {
+  none,            ///< a file or stdin of JSON text
+  sqlite,          ///< a SQLite file (v3 trace store or experiment queue), or a sqld directory
+  table_export,    ///< a folder of v2 DuckDB table exports (session_traces.ndjson, ...)
+};
+
+/// Looks at `path` (never "-"): a directory with dbs/default/data or with table exports,
+/// or a file starting with the SQLite header. `resolved` receives the file to open.
+[[nodiscard]] StoreKind detect_store(const std::string& path, std::string& resolved);
+
+/// A v3 SQLite trace store, one record per session in the v3 JSON export shape
+/// (synth-ai trace_utils.load_session_trace), sessions in order of their parsed created_at,
+/// then session_id; or an experiment-queue database, one record per experiment, job and
+/// trial with "record_type" first. One session is held at a time. Throws Error(data).
+[[nodiscard]] std::unique_ptr<RecordSource> open_sqlite_store(const std::string& path, const std::string& file);
+
+/// A folder of v2 DuckDB table exports (scripts/export-duckdb), one record per session:
+/// {"store":"duckdb-v2","session_id",...,"session":row,"timesteps":[...],"events":[...],
+/// "messages":[...],"experiment":row}. Each table file must be ordered by session_id
+/// (the export script does so); a row out of order is an Error naming file and line.
+[[nodiscard]] std::unique_ptr<RecordSource> open_table_export(const std::string& directory,
+                                                              FramingOptions options = {});
+
+}  // namespace libstream
