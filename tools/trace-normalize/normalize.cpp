@@ -421,7 +421,7 @@ std::string array_json(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-/// Session-level fields from a synth-ai metadata object (spec/inputs.md §4.7); the rest is
+/// Session-level fields from a synth-ai metadata object (spec/inputs.md section 4.7); the rest is
 /// kept under extra.metadata.
 void map_session_metadata(const Value* metadata, Record& out, std::string& metadata_model) {
   if (metadata == nullptr || !metadata->IsObject()) {
@@ -458,7 +458,7 @@ void map_session_metadata(const Value* metadata, Record& out, std::string& metad
 }
 
 void set_model(Record& out, const std::string& event_model, const std::string& metadata_model) {
-  // Precedence (spec/inputs.md §8.2): job override > config file > event model > session metadata.
+  // Precedence (spec/inputs.md section 8.2): job override > config file > event model > session metadata.
   if (!event_model.empty()) {
     out.set_text("model", event_model);
     out.set_text("model_source", "event");
@@ -777,7 +777,7 @@ std::optional<int64_t> v2_event_turn(const Value& event, Embedded& embedded) {
 }
 
 /// Achievements first seen per turn from per-turn achievement states. An observation at
-/// turn t is the state before turn t's actions (spec/inputs.md §2.3), so what it shows new
+/// turn t is the state before turn t's actions (spec/inputs.md section 2.3), so what it shows new
 /// was gained by turn t-1 at the latest; the episode results give the state after the last
 /// turn. The first state is the baseline: what was held before it is nobody's gain.
 void achievement_deltas(const std::map<int64_t, std::vector<std::string>>& states, const std::vector<std::string>& final_state,
@@ -810,20 +810,23 @@ class ChatBuilder {
   /// Appends the prompt of one LLM call, skipping the part the conversation already ends
   /// with, then its completion. The assistant message records how many messages its
   /// prompt held (context_messages), so per-turn examples hold exactly what the model saw.
+  /// Messages are compared on role and content only (turns and usage are ours, not the prompt's).
   void add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
                 const std::string& usage, Embedded& embedded) {
-    std::vector<std::string> prompt_messages;
+    std::vector<std::pair<std::string, std::string>> prompt_messages;  // (json, comparison key)
     if (prompt != nullptr && prompt->IsArray()) {
       for (const Value& m : prompt->GetArray()) prompt_messages.push_back(convert(m, turn, embedded));
     }
-    size_t overlap = std::min(prompt_messages.size(), messages_.size());
+    size_t overlap = std::min(prompt_messages.size(), keys_.size());
     for (; overlap > 0; --overlap) {
-      if (std::equal(prompt_messages.begin(), prompt_messages.begin() + static_cast<std::ptrdiff_t>(overlap),
-                     messages_.end() - static_cast<std::ptrdiff_t>(overlap))) {
-        break;
-      }
+      bool same = true;
+      for (size_t i = 0; i < overlap && same; ++i) same = prompt_messages[i].second == keys_[keys_.size() - overlap + i];
+      if (same) break;
     }
-    for (size_t i = overlap; i < prompt_messages.size(); ++i) messages_.push_back(prompt_messages[i]);
+    for (size_t i = overlap; i < prompt_messages.size(); ++i) {
+      messages_.push_back(prompt_messages[i].first);
+      keys_.push_back(prompt_messages[i].second);
+    }
     if (completion == nullptr) {
       ++unanswered_;
       return;
@@ -831,37 +834,31 @@ class ChatBuilder {
     Message reply;
     reply.role = "assistant";
     set_content(*completion, reply, "call_" + std::to_string(messages_.size()), embedded);
+    keys_.push_back(reply.json());
     reply.turn = turn;
     reply.model = model;
     reply.usage = usage;
     reply.context_messages = static_cast<int64_t>(prompt_messages.size());
     messages_.push_back(reply.json());
-    // Later prompts repeat the reply without our additions: compare on the plain form.
-    Message plain;
-    plain.role = "assistant";
-    set_content(*completion, plain, "call_" + std::to_string(messages_.size() - 1), embedded);
-    plain.turn = turn;
-    plain_reply_ = plain.json();
   }
   [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
   [[nodiscard]] size_t unanswered() const { return unanswered_; }
 
  private:
-  std::string convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded) {
+  std::pair<std::string, std::string> convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded) {
     Message message;
     const std::string source_role(text(find_member(m, "role")).value_or(""));
     message.role = role_of_type(source_role);
     if (message.role.empty()) message.role = "user";
     if (message.role != source_role) message.original_role = source_role;
     set_content(m, message, "call_" + std::to_string(messages_.size()), embedded);
+    std::string key = message.json();
     message.turn = turn;
-    std::string json = message.json();
-    if (!messages_.empty() && json == plain_reply_) return messages_.back();  // the previous reply, repeated
-    return json;
+    return {message.json(), std::move(key)};
   }
 
   std::vector<std::string> messages_;
-  std::string plain_reply_;
+  std::vector<std::string> keys_;
   size_t unanswered_ = 0;
 };
 
@@ -1062,7 +1059,9 @@ void map_v2_duckdb(const Value& r, Record& out, const Warn& warn) {
     if (message.role != type) message.original_role = type;
     message.turn = o.turn;
     set_content(*content, message, "call_" + std::to_string(messages.size()), embedded);
-    message.extra.emplace_back("row", json_of(row));
+    for (const auto& m : row.GetObject()) {  // the row's other columns, for the record
+      if (string_of(m.name) != "content" && string_of(m.name) != "session_id") message.extra.emplace_back(string_of(m.name), json_of(m.value));
+    }
     messages.push_back(message.json());
   }
   if (messages.empty()) {
@@ -1135,25 +1134,23 @@ void map_chat_messages(const Value& list, Record& out) {
     Message message;
     std::string source_role(text(find_member(m, "role")).value_or(""));
     if (source_role.empty()) source_role = std::string(text(find_member(m, "from")).value_or(""));  // ShareGPT
+    if (source_role.empty()) source_role = std::string(text(find_member(m, "message_type")).value_or(""));  // store rows
     message.role = role_of_type(source_role);
     if (message.role.empty()) {
       throw MappingError{"messages[" + std::to_string(i) + "]: role " + quote(source_role) +
                          " is not system, user, assistant or tool (nor a synth-ai or ShareGPT name for one)"};
     }
     if (message.role != source_role) message.original_role = source_role;
-    if (find_member(m, "value") != nullptr && find_member(m, "content") == nullptr) {
+    if (find_member(m, "value") != nullptr && find_member(m, "content") == nullptr) {  // ShareGPT {from, value}
       set_content(*find_member(m, "value"), message, "call_" + std::to_string(i), embedded);
+      for (const auto& member : m.GetObject()) {
+        const std::string_view key = string_of(member.name);
+        if (key != "from" && key != "value" && key != "role") message.extra.emplace_back(key, json_of(member.value));
+      }
     } else {
-      set_content(m, message, "call_" + std::to_string(i), embedded);
-    }
-    static const std::set<std::string_view> kKnown = {"role", "from", "value", "content", "tool_calls", "tool_call_id", "name"};
-    for (const auto& member : m.GetObject()) {
-      const std::string_view key = string_of(member.name);
-      if (kKnown.count(key) != 0) continue;
-      if (key == "weight" || key == "turn" || key == "model") {
-        message.extra.emplace_back(key, json_of(member.value));
-      } else {
-        message.extra.emplace_back(key, json_of(member.value));
+      set_content(m, message, "call_" + std::to_string(i), embedded);  // keeps unmapped members in extra
+      if (message.role == "tool" && message.tool_call_id.empty()) {
+        if (auto call = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*call);
       }
     }
     messages.push_back(message.json());
@@ -1164,8 +1161,10 @@ void map_chat_messages(const Value& list, Record& out) {
 void map_sft(const Value& r, std::string_view raw, Record& out, const Warn& warn) {
   const Value* metadata = find_present(r, "metadata");
   std::string metadata_model;
-  if (auto id = text(metadata != nullptr ? find_member(*metadata, "session_id") : nullptr); id && !id->empty()) {
+  if (auto id = text(find_member(r, "session_id")); id && !id->empty()) {
     out.set_text("session_id", *id);
+  } else if (auto mid = text(metadata != nullptr ? find_member(*metadata, "session_id") : nullptr); mid && !mid->empty()) {
+    out.set_text("session_id", *mid);
   } else {
     out.set_text("session_id", hex_id("example-", libstream::stable_hash(raw)));
   }
@@ -1185,7 +1184,7 @@ void map_sft(const Value& r, std::string_view raw, Record& out, const Warn& warn
       out.set_text("model_source", "session_metadata");
     }
   }
-  out.keep_rest(r, {"messages", "metadata"});
+  out.keep_rest(r, {"messages", "metadata", "session_id"});
 }
 
 void map_summary(const Value& r, Record& out, const Warn& warn) {
@@ -1263,25 +1262,26 @@ Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) 
     int number = 0;
     while (std::getline(in, line)) {
       ++number;
-      const size_t hash = line.find('#');
-      if (hash != std::string::npos && line.find('"') > hash) line.resize(hash);
       line.erase(0, line.find_first_not_of(" \t"));
-      while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
-      if (line.empty()) continue;
+      if (line.empty() || line.front() == '#') continue;
       if (line.front() == '[') {
-        in_map = line == "[map]";
+        in_map = line.compare(0, 5, "[map]") == 0;
         continue;
       }
       if (!in_map) continue;
+      // FIELD = "path"  # comment
       const size_t eq = line.find('=');
+      const size_t open = line.find('"', eq == std::string::npos ? 0 : eq);
+      const size_t close = open == std::string::npos ? std::string::npos : line.find('"', open + 1);
       std::string key = eq == std::string::npos ? "" : line.substr(0, eq);
-      std::string value = eq == std::string::npos ? "" : line.substr(eq + 1);
       key.erase(key.find_last_not_of(" \t") + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      if (key.empty() || value.size() < 2 || value.front() != '"' || value.back() != '"') {
+      std::string rest = close == std::string::npos ? "x" : line.substr(close + 1);
+      rest.erase(0, rest.find_first_not_of(" \t\r"));
+      if (key.empty() || close == std::string::npos || !(rest.empty() || rest.front() == '#')) {
         throw libstream::Error(libstream::ErrorKind::usage, options_.map_file + ":" + std::to_string(number),
                                "expected FIELD = \"path.in.record\" in the [map] table");
       }
+      const std::string value = line.substr(open, close - open + 1);
       pairs.push_back(key + "=" + value.substr(1, value.size() - 2));
     }
   }

@@ -1,10 +1,13 @@
 #include "read.hpp"
 
+#include <libstream/error.hpp>
+#include <libstream/external_sort.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
 
 #include <stdexcept>
 #include <string_view>
+#include <unordered_set>
 
 namespace tracemill {
 
@@ -48,6 +51,19 @@ void add_read_options(CLI::App& app, ReadOptions& options) {
   app.add_flag("--with-source", options.with_source,
                "Add \"_source\":{\"file\",\"line\"} as the first member of each record");
   app.add_flag("--compact", options.compact, "Re-serialise every record compactly (NDJSON lines pass through as is)");
+  app.add_option("--group-by", options.group_by,
+                 "Flat rows (one message or event per line): gather the rows sharing this member's value into "
+                 "one record {KEY: value, ROWS: [rows in input order]}; rows are sorted by key in bounded memory")
+      ->type_name("KEY");
+  app.add_option("--group-into", options.group_into, "Name of the member holding a group's rows")
+      ->capture_default_str();
+  app.add_flag("--contiguous", options.contiguous,
+               "With --group-by: the rows of each session are adjacent, so stream them without sorting (a key seen "
+               "again later is an error)");
+  app.add_option("--group-memory", options.group_memory,
+                 "With --group-by: memory for sorting rows before spilling sorted runs to temporary files")
+      ->check(libstream::size_option())
+      ->capture_default_str();
 }
 
 namespace {
@@ -60,7 +76,170 @@ void append_source(std::string& out, const std::string& file, uint64_t line) {
 
 }  // namespace
 
+namespace {
+
+/// Gathers flat rows into one record per key value (docs: trace-read README, "Flat rows").
+/// Sorted mode feeds an ExternalSorter with "KEY\tSEQUENCE\tROW" items ordered by the key's
+/// hash, then its text, then the input sequence, so each group comes out whole, its rows in
+/// input order, groups in a stable order whatever the input order.
+class RowGrouper {
+ public:
+  RowGrouper(const ReadOptions& options, libstream::ToolContext& context, uint64_t shard_index, uint64_t shard_count)
+      : options_(options), context_(context), shard_index_(shard_index), shard_count_(shard_count) {
+    if (!options.contiguous) sorter_ = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options.group_memory));
+  }
+
+  void add(const std::string& key, std::string_view row, const std::string& where) {
+    if (sorter_) {
+      item_.clear();
+      libstream::append_json_string(item_, key);
+      char sequence[24];
+      std::snprintf(sequence, sizeof sequence, "\t%016llx\t", static_cast<unsigned long long>(sequence_++));
+      item_ += sequence;
+      item_.append(row);
+      sorter_->add(libstream::stable_hash(key), item_);
+      return;
+    }
+    if (has_group_ && key != key_) flush();
+    if (!has_group_) {
+      if (!finished_.insert(libstream::stable_hash(key)).second) {
+        throw libstream::Error(libstream::ErrorKind::data, where,
+                               "rows of \"" + key + "\" are not contiguous (seen before): drop --contiguous to sort them");
+      }
+      key_ = key;
+      has_group_ = true;
+    }
+    rows_.emplace_back(row);
+  }
+
+  /// Writes what is left; false when --limit was reached.
+  void finish() {
+    if (sorter_) {
+      sorter_->finish([&](std::string_view item) {
+        // The key is a JSON string: its closing quote is followed by the tab.
+        const size_t tab = item.find("\"\t") + 1;
+        const std::string key_json(item.substr(0, tab));
+        const std::string_view row = item.substr(tab + 18);
+        if (has_group_ && key_json != key_json_) flush();
+        if (!has_group_) {
+          key_json_ = key_json;
+          has_group_ = true;
+        }
+        rows_.emplace_back(row);
+        return !stopped_;
+      });
+    }
+    if (has_group_) flush();
+  }
+
+  [[nodiscard]] bool stopped() const { return stopped_; }
+
+ private:
+  void flush() {
+    const uint64_t rows = rows_.size();
+    std::string key_json = sorter_ ? key_json_ : std::string();
+    if (!sorter_) libstream::append_json_string(key_json, key_);
+    bool keep = true;
+    if (shard_count_ > 1) {
+      // The hash of the key's text, as when sharding ungrouped records by the same key.
+      std::string key_text;
+      rapidjson_free_key(key_json, key_text);
+      keep = libstream::in_shard(libstream::stable_hash(key_text), shard_index_, shard_count_);
+    }
+    if (keep && !stopped_) {
+      record_.assign("{");
+      libstream::append_json_string(record_, options_.group_by);
+      record_ += ':';
+      record_ += key_json;
+      record_ += ',';
+      libstream::append_json_string(record_, options_.group_into);
+      record_ += ":[";
+      for (size_t i = 0; i < rows_.size(); ++i) {
+        if (i > 0) record_ += ',';
+        record_ += rows_[i];
+      }
+      record_ += "]}";
+      context_.write_line(record_);
+      context_.counters().written += rows - 1;  // every row was written, inside its group
+      ++groups_;
+      if (options_.limit != 0 && groups_ >= options_.limit) stopped_ = true;
+    } else {
+      context_.counters().filtered += rows;
+    }
+    rows_.clear();
+    has_group_ = false;
+  }
+
+  static void rapidjson_free_key(const std::string& json, std::string& text) {
+    // Undo append_json_string for the hash: parse the string literal back.
+    text.clear();
+    for (size_t i = 1; i + 1 < json.size(); ++i) {
+      if (json[i] == '\\' && i + 2 < json.size()) {
+        const char c = json[++i];
+        switch (c) {
+          case 'n': text += '\n'; break;
+          case 't': text += '\t'; break;
+          case 'r': text += '\r'; break;
+          case 'b': text += '\b'; break;
+          case 'f': text += '\f'; break;
+          case 'u': {
+            const unsigned code = static_cast<unsigned>(std::stoul(json.substr(i + 1, 4), nullptr, 16));
+            text += static_cast<char>(code);  // control characters only: append_json_string escapes no others
+            i += 4;
+            break;
+          }
+          default: text += c;
+        }
+      } else {
+        text += json[i];
+      }
+    }
+  }
+
+  const ReadOptions& options_;
+  libstream::ToolContext& context_;
+  uint64_t shard_index_;
+  uint64_t shard_count_;
+  std::unique_ptr<libstream::ExternalSorter> sorter_;
+  std::string item_;
+  uint64_t sequence_ = 0;
+  bool has_group_ = false;
+  std::string key_;
+  std::string key_json_;
+  std::vector<std::string> rows_;
+  std::unordered_set<uint64_t> finished_;
+  std::string record_;
+  uint64_t groups_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
 void run_read(const ReadOptions& options, libstream::ToolContext& context) {
+  if (!options.group_by.empty()) {
+    uint64_t shard_index = 0;
+    uint64_t shard_count = 1;
+    if (!options.shard.empty()) parse_shard(options.shard, shard_index, shard_count);
+    RowGrouper grouper(options, context, shard_index, shard_count);
+    libstream::JsonChecker checker;
+    libstream::JsonError error;
+    std::string key;
+    context.for_each_record(options.format, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
+      bool found = false;
+      if (!checker.check_capture(record.data, record.size, options.group_by, key, found, &error)) {
+        context.reject(reader, record, error.describe());
+        return true;
+      }
+      if (!found) {
+        context.reject(reader, record, "no string or number member \"" + options.group_by + "\" to group by");
+        return true;
+      }
+      grouper.add(key, context.record_bytes(reader, record, true), reader.name() + ":" + std::to_string(record.line));
+      return !grouper.stopped();
+    });
+    grouper.finish();
+    return;
+  }
   uint64_t shard_index = 0;
   uint64_t shard_count = 1;
   if (!options.shard.empty()) parse_shard(options.shard, shard_index, shard_count);

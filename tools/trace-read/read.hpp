@@ -17,6 +17,10 @@ struct ReadOptions {
   uint64_t limit = 0;  ///< 0 = no limit
   bool with_source = false;
   bool compact = false;
+  std::string group_by;               ///< flat rows: member whose value names the session
+  std::string group_into = "rows";    ///< member holding a group's rows
+  bool contiguous = false;            ///< rows of a session are adjacent: stream, no sort
+  std::string group_memory = "64M";   ///< sort budget before spilling to temporary files
 };
 
 void add_read_options(CLI::App& app, ReadOptions& options);
