@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <limits>
+#include <map>
 #include <unordered_map>
 
 namespace tracemill {
@@ -68,11 +70,35 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
   if (out.role == Role::system && options_.system_prompt) {
     b += ",\"content\":";
     libstream::append_json_string(b, *options_.system_prompt);
+  } else if (const Value* calls = libstream::find_member(message, "tool_calls");
+             options_.tool_format == ToolFormat::synth && out.role == Role::assistant && calls != nullptr &&
+             calls->IsArray() && !calls->Empty()) {
+    // synth-ai's form: the tool calls are the content, [{"tool_name", "arguments": {...}}].
+    b += ",\"content\":[";
+    for (rapidjson::SizeType i = 0; i < calls->Size(); ++i) {
+      const Value* function = libstream::find_member((*calls)[i], "function");
+      const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
+      const Value* arguments = function != nullptr ? libstream::find_member(*function, "arguments") : nullptr;
+      if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
+        problem = "a tool call without a function name and arguments string";
+        return false;
+      }
+      b += i == 0 ? "{\"tool_name\":" : ",{\"tool_name\":";
+      append_value(b, *name);
+      b += ",\"arguments\":";
+      if (!libstream::append_compact_json(arguments->GetString(), arguments->GetStringLength(), b, nullptr)) {
+        problem = "the arguments of tool call " + std::to_string(i) + " are not JSON text";
+        return false;
+      }
+      b += '}';
+    }
+    b += ']';
   } else if (content != nullptr || out.role == Role::assistant) {
     append_member(b, "content", content);
   }
   if (const Value* name = libstream::find_member(message, "name"); name != nullptr && out.role != Role::tool) append_member(b, "name", name);
-  if (const Value* calls = libstream::find_member(message, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+  if (const Value* calls = libstream::find_member(message, "tool_calls");
+      options_.tool_format != ToolFormat::synth && calls != nullptr && calls->IsArray() && !calls->Empty()) {
     if (out.role != Role::assistant) {
       problem = "tool_calls on a " + std::string(role_name) + " message";
       return false;
@@ -108,7 +134,7 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
   }
   if (out.role == Role::tool) {
     const Value* call_id = libstream::find_member(message, "tool_call_id");
-    if (options_.tool_format == ToolFormat::openai) {
+    if (options_.tool_format != ToolFormat::hf) {
       append_member(b, "tool_call_id", call_id);
     } else {
       const auto it = call_id != nullptr && call_id->IsString()
@@ -214,6 +240,13 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
       result.problem = "messages[" + std::to_string(i) + "]: " + result.problem;
       return result;
     }
+    const Value& source = (*messages)[i];
+    m.turn.reset();
+    m.context.reset();
+    if (const Value* turn = libstream::find_member(source, "turn"); turn != nullptr && turn->IsInt64()) m.turn = turn->GetInt64();
+    if (const Value* context = libstream::find_member(source, "context_messages"); context != nullptr && context->IsUint64()) {
+      m.context = context->GetUint64();
+    }
     if (drop_system && m.role == Role::system) continue;
     kept.push_back(message_count_++);
   }
@@ -246,17 +279,21 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
       break;
     }
     case PairMode::turn: {
-      // One example per assistant message: exactly what came before it, then it.
-      std::vector<size_t> picked;
+      // One example per assistant message: exactly what the model saw before it, then it.
       uint64_t turn = 0;
       for (size_t k = 0; k < kept.size(); ++k) {
-        picked.push_back(kept[k]);
         if (messages_[kept[k]].role != Role::assistant) continue;
-        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(0, k), out, result);
+        std::vector<size_t> picked = history(kept, k);
+        const size_t first = k - picked.size();
+        picked.push_back(kept[k]);
+        emit_example(picked, ",\"turn\":" + std::to_string(turn++) + range(first, k), out, result);
       }
       if (turn == 0) ++result.unanswered;
       break;
     }
+    case PairMode::window:
+      pair_windows(session, kept, out, result);
+      break;
     case PairMode::pairs: {
       // synth-ai's pairs: the nearest system prompt before the user message, the user
       // message, and the next assistant message before any other user message.
@@ -290,21 +327,100 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
   return result;
 }
 
+std::vector<size_t> Pairer::history(const std::vector<size_t>& kept, size_t k) const {
+  size_t first = 0;
+  if (const auto& context = messages_[kept[k]].context; context && *context < k) first = k - *context;
+  return {kept.begin() + static_cast<std::ptrdiff_t>(first), kept.begin() + static_cast<std::ptrdiff_t>(k)};
+}
+
+// Window selection (tools/trace-pair/README.md, "Windows"): the session's turns[] (written by
+// trace-normalize) say what each turn gained; a window [s, s+K-1] of turn numbers scores the
+// sum over its turns, the first window's baseline being the state before its first turn.
+// Starts advance by --stride over the turns that hold an assistant message; windows that
+// qualify are taken greedily in start order and never overlap.
+void Pairer::pair_windows(const Value& session, const std::vector<size_t>& kept, libstream::BufferedSink& out,
+                          PairResult& result) {
+  std::map<int64_t, double> gain;  // turn -> score gained in it
+  const Value* turns = libstream::find_present(session, "turns");
+  const bool by_reward = options_.window_score.rfind("reward:", 0) == 0;
+  const std::string reward_type = by_reward ? options_.window_score.substr(7) : std::string();
+  if (turns != nullptr && turns->IsArray()) {
+    for (const Value& t : turns->GetArray()) {
+      const Value* number = libstream::find_member(t, "turn");
+      if (number == nullptr || !number->IsInt64()) continue;
+      double score = 0;
+      if (by_reward) {
+        const Value* rewards = libstream::find_present(t, "rewards");
+        const Value* value = rewards != nullptr ? libstream::find_present(*rewards, reward_type.c_str()) : nullptr;
+        if (value != nullptr && value->IsNumber()) score = value->GetDouble();
+      } else if (const Value* unlocked = libstream::find_present(t, "new_achievements"); unlocked != nullptr && unlocked->IsArray()) {
+        score = unlocked->Size();
+      }
+      gain[number->GetInt64()] += score;
+    }
+  }
+  std::map<int64_t, std::vector<size_t>> replies;  // turn -> positions in kept of its assistant messages
+  for (size_t k = 0; k < kept.size(); ++k) {
+    const Message& m = messages_[kept[k]];
+    if (m.role == Role::assistant && m.turn) replies[*m.turn].push_back(k);
+  }
+  if (turns == nullptr || replies.empty()) {
+    ++result.no_turns;
+    return;
+  }
+  const int64_t size = static_cast<int64_t>(options_.window);
+  const int64_t last = replies.rbegin()->first;
+  std::vector<int64_t> starts;
+  for (const auto& [turn, unused] : replies) starts.push_back(turn);
+  int64_t used_until = std::numeric_limits<int64_t>::min();  // windows never overlap
+  for (size_t i = 0; i < starts.size(); i += options_.stride) {
+    const int64_t start = starts[i];
+    const int64_t end = start + size - 1;
+    if (start <= used_until) continue;
+    if (end > last && start != starts.front()) break;  // a short last window only when it is the only one
+    double score = 0;
+    for (auto it = gain.lower_bound(start); it != gain.end() && it->first <= end; ++it) score += it->second;
+    if (score < options_.min_window_reward) continue;
+    used_until = end;
+    ++result.windows;
+    for (auto it = replies.lower_bound(start); it != replies.end() && it->first <= end; ++it) {
+      for (size_t k : it->second) {
+        std::vector<size_t> picked = history(kept, k);
+        const size_t first = k - picked.size();
+        picked.push_back(kept[k]);
+        rapidjson::StringBuffer number;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(number);
+        writer.Double(score);
+        const std::string score_text(number.GetString(), number.GetSize());
+        emit_example(picked,
+                     ",\"turn\":" + std::to_string(*messages_[kept[k]].turn) + ",\"window\":[" + std::to_string(start) + "," +
+                         std::to_string(end) + "],\"window_score\":" + score_text + ",\"messages_range\":[" +
+                         std::to_string(first) + "," + std::to_string(k) + "]",
+                     out, result);
+      }
+    }
+  }
+}
+
 void add_pair_options(CLI::App& app, PairOptions& options) {
   const std::vector<std::pair<std::string, PairMode>> modes{
-      {"trajectory", PairMode::trajectory}, {"turn", PairMode::turn}, {"pairs", PairMode::pairs}};
+      {"trajectory", PairMode::trajectory}, {"turn", PairMode::turn}, {"pairs", PairMode::pairs},
+      {"window", PairMode::window}};
   app.add_option("-m,--mode", options.mode,
                  "trajectory: one example per session; turn: one per assistant message with the history before "
-                 "it; pairs: system + user + the next assistant reply (synth-ai)")
+                 "it; pairs: system + user + the next assistant reply (synth-ai); window: turn examples inside "
+                 "windows of turns that gained enough")
       ->transform(libstream::enum_choice(modes))
-      ->type_name("trajectory|turn|pairs")
+      ->type_name("trajectory|turn|pairs|window")
       ->default_str("turn");
-  const std::vector<std::pair<std::string, ToolFormat>> formats{{"openai", ToolFormat::openai}, {"hf", ToolFormat::hf}};
+  const std::vector<std::pair<std::string, ToolFormat>> formats{
+      {"openai", ToolFormat::openai}, {"hf", ToolFormat::hf}, {"synth", ToolFormat::synth}};
   app.add_option("--tool-format", options.tool_format,
                  "openai: arguments as a JSON string, tool messages with tool_call_id; hf: arguments as an "
-                 "object, tool messages with the function name (Hugging Face/TRL)")
+                 "object, tool messages with the function name (Hugging Face/TRL); synth: the calls as the "
+                 "assistant content, [{tool_name, arguments}] (synth-ai filter)")
       ->transform(libstream::enum_choice(formats))
-      ->type_name("openai|hf")
+      ->type_name("openai|hf|synth")
       ->default_str("openai");
   const std::vector<std::pair<std::string, WeightPolicy>> weights{{"all", WeightPolicy::all}, {"last", WeightPolicy::last}};
   app.add_option("--weights", options.weights,
@@ -318,6 +434,21 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
   app.add_option("--max-tokens", options.max_tokens,
                  "Per-example budget (token estimate of the messages as written): drop the oldest whole turns, "
                  "never system messages or the target's turn");
+  app.add_option("--window", options.window, "Window mode: turns per window")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--stride", options.stride, "Window mode: advance the start by this many assistant turns")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--min-window-reward", options.min_window_reward,
+                 "Window mode: the least score a window needs (achievements gained, or the reward sum)")
+      ->capture_default_str();
+  app.add_option("--window-score", options.window_score,
+                 "Window mode: achievements (new achievements in the window) or reward:TYPE (sum of turns[].rewards.TYPE, "
+                 "e.g. reward:environment)")
+      ->check([](const std::string& text) {
+        return text == "achievements" || (text.rfind("reward:", 0) == 0 && text.size() > 7) ? std::string()
+                                                                                          : std::string("takes achievements or reward:TYPE");
+      })
+      ->capture_default_str();
   app.add_flag("--dedup", options.dedup,
                "Drop an example whose messages are identical to an earlier one (keeps one 64-bit hash per example)");
 }
@@ -327,7 +458,7 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
   libstream::DocumentParser parser;
   libstream::Counters& counters = context.counters();
   libstream::BufferedSink& out = context.out();
-  uint64_t examples = 0, unanswered = 0, duplicates = 0, trimmed = 0, over_budget = 0;
+  uint64_t examples = 0, unanswered = 0, duplicates = 0, trimmed = 0, over_budget = 0, windows = 0, no_turns = 0;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
     const Value* root = context.parse_session(parser, source, record);
@@ -342,6 +473,8 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
     duplicates += result.duplicates;
     trimmed += result.trimmed;
     over_budget += result.over_budget;
+    windows += result.windows;
+    no_turns += result.no_turns;
     // Sessions are what is read: one with examples counts as written, one without as filtered.
     if (result.examples > 0) {
       ++counters.written;
@@ -356,9 +489,12 @@ void run_pair(const PairOptions& options, libstream::ToolContext& context) {
   if (counters.read > 0) {
     context.info(count(examples, "example", "examples") + " from " + count(counters.written, "session", "sessions") +
                  "; " +
-                 (options.mode == PairMode::pairs ? count(unanswered, "user turn", "user turns")
-                                                  : count(unanswered, "session", "sessions")) +
-                 " without an assistant reply skipped" +
+                 (options.mode == PairMode::window
+                      ? count(windows, "window", "windows") + " qualified; " +
+                            count(no_turns, "session", "sessions") + " without per-turn data (turns, message turns) skipped"
+                      : (options.mode == PairMode::pairs ? count(unanswered, "user turn", "user turns")
+                                                         : count(unanswered, "session", "sessions")) +
+                            " without an assistant reply skipped") +
                  (options.dedup ? "; " + count(duplicates, "duplicate example", "duplicate examples") + " dropped" : "") +
                  (options.max_tokens > 0 ? "; " + count(trimmed, "example", "examples") + " trimmed to --max-tokens, " +
                                                std::to_string(over_budget) + " still over it"

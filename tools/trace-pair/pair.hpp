@@ -14,8 +14,8 @@
 
 namespace tracemill {
 
-enum class PairMode { trajectory, turn, pairs };
-enum class ToolFormat { openai, hf };
+enum class PairMode { trajectory, turn, pairs, window };
+enum class ToolFormat { openai, hf, synth };
 enum class WeightPolicy { all, last };
 
 struct PairOptions {
@@ -26,6 +26,11 @@ struct PairOptions {
   std::optional<std::string> system_prompt;  ///< replace every system message; "none" drops them
   bool dedup = false;
   uint64_t max_tokens = 0;  ///< 0 = no budget; else drop the oldest whole turns above this estimate
+  // --mode window: windows of `window` turns scored by what was gained inside them.
+  uint64_t window = 5;
+  uint64_t stride = 1;
+  double min_window_reward = 1.0;
+  std::string window_score = "achievements";  ///< achievements, or reward:TYPE (a turns[].rewards type)
 };
 
 void add_pair_options(CLI::App& app, PairOptions& options);
@@ -37,6 +42,8 @@ struct PairResult {
   uint64_t unanswered = 0;      ///< turns skipped because no assistant reply follows (pairs mode)
   uint64_t trimmed = 0;         ///< examples whose oldest turns were dropped for --max-tokens
   uint64_t over_budget = 0;     ///< examples still over --max-tokens with only system + target left
+  uint64_t windows = 0;         ///< window mode: windows that qualified
+  uint64_t no_turns = 0;        ///< window mode: sessions without per-turn data (turns, message turns)
   std::string problem;          ///< non-empty: the session cannot be paired (rejected with this reason)
 };
 
@@ -55,7 +62,13 @@ class Pairer {
     std::string bytes;          // the message as it goes out
     std::string masked_bytes;   // the same with "weight":0 (assistant messages)
     uint64_t tokens = 0;        // estimate of the message as written (3 + its bytes)
+    std::optional<int64_t> turn;
+    std::optional<uint64_t> context;  // context_messages: the prompt was only this many messages
   };
+  /// The messages an assistant message at kept[k] saw: all before it, or its context_messages.
+  [[nodiscard]] std::vector<size_t> history(const std::vector<size_t>& kept, size_t k) const;
+  void pair_windows(const rapidjson::Value& session, const std::vector<size_t>& kept, libstream::BufferedSink& out,
+                    PairResult& result);
   void fit_budget(std::vector<size_t>& picked, PairResult& result) const;
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
   void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
