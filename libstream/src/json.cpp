@@ -259,4 +259,83 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/// Index just past the string whose opening quote is at `i`, or npos. Jumps from quote to
+/// quote with memchr; a quote preceded by an odd run of backslashes is escaped.
+size_t skip_string(std::string_view s, size_t i) {
+  for (size_t from = i + 1; from < s.size();) {
+    const void* hit = std::memchr(s.data() + from, '"', s.size() - from);
+    if (hit == nullptr) return std::string_view::npos;
+    const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    size_t backslashes = 0;
+    while (quote - backslashes > i + 1 && s[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    from = quote + 1;
+  }
+  return std::string_view::npos;
+}
+
+/// Index just past the value starting at `i`.
+size_t skip_value(std::string_view s, size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  if (s[i] == '"') return skip_string(s, i);
+  if (s[i] != '{' && s[i] != '[') {
+    while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_json_space(s[i])) ++i;
+    return i;
+  }
+  int depth = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '"') {
+      i = skip_string(s, i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool top_level_members(std::string_view s, std::vector<std::pair<std::string_view, std::string_view>>& members) {
+  members.clear();
+  size_t i = 0;
+  const auto space = [&] {
+    while (i < s.size() && is_json_space(s[i])) ++i;
+  };
+  space();
+  if (i >= s.size() || s[i] != '{') return false;
+  ++i;
+  for (;;) {
+    space();
+    if (i >= s.size()) return false;
+    if (s[i] == '}') return true;
+    if (s[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (s[i] != '"') return false;
+    const size_t key_end = skip_string(s, i);
+    if (key_end == std::string_view::npos) return false;
+    const std::string_view key = s.substr(i + 1, key_end - i - 2);
+    i = key_end;
+    space();
+    if (i >= s.size() || s[i] != ':') return false;
+    ++i;
+    space();
+    const size_t value_end = skip_value(s, i);
+    if (value_end == std::string_view::npos) return false;
+    members.emplace_back(key, s.substr(i, value_end - i));
+    i = value_end;
+  }
+}
+
 }  // namespace libstream

@@ -101,3 +101,19 @@ TEST(Hash, IsTheDocumentedFunction) {
 }
 
 }  // namespace
+
+TEST(TopLevelMembers, SpansAreTheRawTextOfEachMember) {
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  const std::string text = R"( {"a" : 1.50 ,"b":{"x":["}",{"y":"\"]"}]},"c\"d":"q\\","e":[ ],"f":null} )";
+  ASSERT_TRUE(libstream::top_level_members(text, members));
+  ASSERT_EQ(members.size(), 5u);
+  EXPECT_EQ(members[0].first, "a");
+  EXPECT_EQ(members[0].second, "1.50");  // numbers as written
+  EXPECT_EQ(members[1].second, R"({"x":["}",{"y":"\"]"}]})");
+  EXPECT_EQ(members[2].first, R"(c\"d)");
+  EXPECT_EQ(members[2].second, R"("q\\")");
+  EXPECT_EQ(members[3].second, "[ ]");
+  EXPECT_EQ(members[4].second, "null");
+  EXPECT_FALSE(libstream::top_level_members("[1,2]", members));
+  EXPECT_FALSE(libstream::top_level_members(R"({"a":"unterminated)", members));
+}

@@ -14,6 +14,7 @@
 #include <deque>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -32,10 +33,18 @@ namespace {
 // ----------------------------------------------------------------------------------------
 // Small JSON helpers
 
-std::string json_of(const Value& value) {
-  rapidjson::StringBuffer buffer;
+/// The compact JSON of `value`. One buffer serves every call, so serialising a large member
+/// (a session's events) does not grow a fresh buffer from nothing each time.
+rapidjson::StringBuffer& serialise(const Value& value) {
+  thread_local rapidjson::StringBuffer buffer;
+  buffer.Clear();
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
+  return buffer;
+}
+
+std::string json_of(const Value& value) {
+  const rapidjson::StringBuffer& buffer = serialise(value);
   return {buffer.GetString(), buffer.GetSize()};
 }
 
@@ -86,7 +95,8 @@ const Value* field(const Value& object, const char* name, const char* inner = nu
   return nullptr;
 }
 
-/// Turns a JSON object written as a string (as DuckDB exports JSON columns) into a value.
+/// Turns a JSON object written as a string (v3 TEXT columns, DuckDB JSON exported as text)
+/// into a value. The parses of one record share one memory pool, freed with the Embedded.
 class Embedded {
  public:
   /// `value` itself if not a string; its parse if a string holding an object or array.
@@ -95,13 +105,14 @@ class Embedded {
     std::string_view s = string_of(*value);
     while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
     if (s.empty() || (s.front() != '{' && s.front() != '[')) return value;
-    auto& document = documents_.emplace_back();
+    auto& document = documents_.emplace_back(&pool_);
     document.Parse<rapidjson::kParseFullPrecisionFlag>(s.data(), s.size());
     if (document.HasParseError()) return value;
     return &document;
   }
 
  private:
+  rapidjson::MemoryPoolAllocator<> pool_;
   std::deque<rapidjson::Document> documents_;
 };
 
@@ -115,17 +126,62 @@ const char* const kOrder[] = {
     "scores", "turns", "outcome", "event_rewards", "events", "env_messages", "timesteps", "experiment", "config",
     "source"};
 
+}  // namespace
+
+/// The trace/v1 record being built. Members are JSON text in fixed slots, written in the
+/// documented order; one Record serves a whole run (reset() keeps the slots' capacity), so
+/// large members do not cost a fresh allocation per record.
 class Record {
  public:
-  void set(const std::string& key, std::string json) { members_[key] = std::move(json); }
-  void set_text(const std::string& key, std::string_view value) { set(key, quote(value)); }
-  [[nodiscard]] bool has(const std::string& key) const { return members_.count(key) != 0; }
+  static constexpr size_t kSlots = sizeof(kOrder) / sizeof(kOrder[0]);
+
+  /// Starts a record. `raw` is the source record's text when it is one line of compact-able
+  /// JSON (NDJSON): members copied untouched are then taken byte for byte from it, which is
+  /// both faster than re-serialising and keeps numbers exactly as written.
+  void reset(const Value* root, std::string_view raw) {
+    for (size_t i = 0; i < kSlots; ++i) present_[i] = false;
+    extra_.clear();
+    root_ = root;
+    raw_members_.clear();
+    if (!raw.empty() && !libstream::top_level_members(raw, raw_members_)) raw_members_.clear();
+  }
+  /// The source's raw text of its top-level member `name`, if usable as one line.
+  [[nodiscard]] std::optional<std::string_view> raw(std::string_view name) const {
+    for (const auto& [key, value] : raw_members_) {
+      if (key == name) {
+        // A line holds no newline; a raw tab (which Hadoop Streaming splits on) is re-serialised away.
+        if (std::memchr(value.data(), '\t', value.size()) != nullptr) return std::nullopt;
+        return value;
+      }
+    }
+    return std::nullopt;
+  }
+  void set(const std::string& key, const std::string& json) { slot(key).assign(json); }
+  /// The JSON of `value` as member `key`, serialised straight into the slot.
+  void set_value(const std::string& key, const Value& value, const char* source_key = nullptr) {
+    if (source_key != nullptr) {
+      if (auto text = raw(source_key)) {
+        slot(key).assign(text->data(), text->size());
+        return;
+      }
+    }
+    const rapidjson::StringBuffer& buffer = serialise(value);
+    slot(key).assign(buffer.GetString(), buffer.GetSize());
+  }
+  void set_text(const std::string& key, std::string_view value) {
+    std::string& out = slot(key);
+    out.clear();
+    libstream::append_json_string(out, value);
+  }
+  [[nodiscard]] bool has(const std::string& key) const { return present_[index(key)]; }
   void extra(std::string_view key, std::string json) { extra_.emplace_back(std::string(key), std::move(json)); }
   /// Keeps every member of `object` not in `used` under extra: nothing is dropped.
   void keep_rest(const Value& object, const std::set<std::string_view>& used) {
     if (!object.IsObject()) return;
     for (const auto& m : object.GetObject()) {
-      if (used.count(string_of(m.name)) == 0) extra(string_of(m.name), json_of(m.value));
+      if (used.count(string_of(m.name)) != 0) continue;
+      const auto text = &object == root_ ? raw(string_of(m.name)) : std::nullopt;
+      extra(string_of(m.name), text ? std::string(*text) : json_of(m.value));
     }
   }
   /// A time member: RFC 3339 UTC; the original text is kept when it differed.
@@ -145,36 +201,57 @@ class Record {
     if (!value->IsString() || string_of(*value) != formatted) set(original_key, json_of(*value));
   }
 
-  std::string finish() {
-    std::string out = "{";
-    members_["schema"] = "\"trace/v1\"";
-    if (!has("messages")) members_["messages"] = "[]";
-    for (const char* key : kOrder) {
-      const auto it = members_.find(key);
-      if (it == members_.end()) continue;
+  void finish(std::string& out) {
+    set("schema", "\"trace/v1\"");
+    if (!has("messages")) set("messages", "[]");
+    size_t size = 16;
+    for (size_t i = 0; i < kSlots; ++i) size += present_[i] ? slots_[i].size() + 32 : 0;
+    for (const auto& [key, json] : extra_) size += key.size() + json.size() + 4;
+    out.clear();
+    out.reserve(size);
+    out += '{';
+    for (size_t i = 0; i < kSlots; ++i) {
+      if (!present_[i]) continue;
       if (out.size() > 1) out += ',';
-      out += quote(key);
-      out += ':';
-      out += it->second;
+      out += '"';
+      out += kOrder[i];
+      out += "\":";
+      out += slots_[i];
     }
     if (!extra_.empty()) {
       out += ",\"extra\":{";
       for (size_t i = 0; i < extra_.size(); ++i) {
         if (i > 0) out += ',';
-        out += quote(extra_[i].first);
+        libstream::append_json_string(out, extra_[i].first);
         out += ':';
         out += extra_[i].second;
       }
       out += '}';
     }
     out += '}';
-    return out;
   }
 
  private:
-  std::map<std::string, std::string> members_;
+  static size_t index(const std::string& key) {
+    for (size_t i = 0; i < kSlots; ++i) {
+      if (key == kOrder[i]) return i;
+    }
+    throw std::logic_error("not a trace/v1 member: " + key);  // a programming error, caught by tests
+  }
+  std::string& slot(const std::string& key) {
+    const size_t i = index(key);
+    present_[i] = true;
+    return slots_[i];
+  }
+
+  const Value* root_ = nullptr;
+  std::vector<std::pair<std::string_view, std::string_view>> raw_members_;
+  std::string slots_[kSlots];
+  bool present_[kSlots] = {};
   std::vector<std::pair<std::string, std::string>> extra_;
 };
+
+namespace {
 
 // ----------------------------------------------------------------------------------------
 // Messages
@@ -498,7 +575,7 @@ void map_v3(const Value& r, Record& out, const Warn& warn) {
   out.set_text("session_id", *text(find_member(r, "session_id")));
   out.set_time("created_at", "original_created_at", find_present(r, "created_at"), warn);
   if (auto e = text(find_member(r, "experiment_id"))) out.set_text("experiment_id", *e);
-  if (const Value* e = find_present(r, "experiment")) out.set("experiment", json_of(*e));
+  if (const Value* e = find_present(r, "experiment")) out.set_value("experiment", *e, "experiment");
   std::string metadata_model;
   map_session_metadata(embedded.resolve(find_present(r, "metadata")), out, metadata_model);
 
@@ -507,7 +584,7 @@ void map_v3(const Value& r, Record& out, const Warn& warn) {
   std::map<std::string, int64_t> turn_of_step_id;
   Turns turns;
   if (const Value* steps = find_present(r, "session_time_steps"); steps != nullptr && steps->IsArray()) {
-    out.set("timesteps", json_of(*steps));
+    out.set_value("timesteps", *steps, "session_time_steps");
     for (const Value& step : steps->GetArray()) {
       auto turn = integer(find_present(step, "turn_number"));
       if (!turn) turn = integer(find_present(step, "step_index"));
@@ -575,8 +652,9 @@ void map_v3(const Value& r, Record& out, const Warn& warn) {
   if (!env_messages.empty()) out.set("env_messages", array_json(env_messages));
 
   // Events: usage, cost and the model of the LLM calls.
-  const Value* events = find_present(r, "event_history");
-  if (events == nullptr) events = find_present(r, "events");
+  const char* events_key = "event_history";
+  const Value* events = find_present(r, events_key);
+  if (events == nullptr) events = find_present(r, events_key = "events");
   Usage usage;
   std::optional<double> exact_cost;
   std::optional<double> cents_cost;
@@ -584,7 +662,7 @@ void map_v3(const Value& r, Record& out, const Warn& warn) {
   std::string event_model;
   size_t calls = 0;
   if (events != nullptr && events->IsArray()) {
-    out.set("events", json_of(*events));
+    out.set_value("events", *events, events_key);
     for (const Value& event : events->GetArray()) {
       if (text(find_member(event, "event_type")).value_or("") != "cais") continue;
       ++calls;
@@ -647,7 +725,7 @@ void map_v3(const Value& r, Record& out, const Warn& warn) {
   std::vector<std::string> achievements;
   std::string reward_type_used;
   if (const Value* er = find_present(r, "event_rewards"); er != nullptr && er->IsArray() && !er->Empty()) {
-    out.set("event_rewards", json_of(*er));
+    out.set_value("event_rewards", *er, "event_rewards");
     std::map<std::string, double> totals;
     for (const Value& reward : er->GetArray()) {
       const std::string type(text(find_member(reward, "reward_type")).value_or("reward"));
@@ -908,7 +986,7 @@ void map_v2_json(const Value& r, const std::string& file, Record& out, const War
   std::vector<Ordered> events;
   const Value* history = find_present(r, "event_history");
   if (history != nullptr && history->IsArray()) {
-    out.set("events", json_of(*history));
+    out.set_value("events", *history, "event_history");
     for (rapidjson::SizeType i = 0; i < history->Size(); ++i) {
       events.push_back({&(*history)[i], v2_event_turn((*history)[i], embedded), 0, i});
     }
@@ -979,7 +1057,7 @@ void map_v2_json(const Value& r, const std::string& file, Record& out, const War
   // Observations give the achievement state at the start of each turn.
   std::map<int64_t, std::vector<std::string>> states;
   if (const Value* messages = find_present(r, "message_history"); messages != nullptr && messages->IsArray()) {
-    out.set("env_messages", json_of(*messages));
+    out.set_value("env_messages", *messages, "message_history");
     for (const Value& m : messages->GetArray()) {
       const auto turn = integer(field(m, "message_time", "time_record"));
       const Value* content = embedded.resolve(find_present(m, "content"));
@@ -993,7 +1071,7 @@ void map_v2_json(const Value& r, const std::string& file, Record& out, const War
     achievement_deltas(states, achievement_names(find_present(*meta.results, "achievements")), turns);
   }
   if (!turns.seen.empty()) out.set("turns", turns.json());
-  if (const Value* steps = find_present(r, "session_time_steps")) out.set("timesteps", json_of(*steps));
+  if (const Value* steps = find_present(r, "session_time_steps")) out.set_value("timesteps", *steps, "session_time_steps");
   out.keep_rest(r, kUsed);
 }
 
@@ -1020,9 +1098,9 @@ void map_v2_duckdb(const Value& r, Record& out, const Warn& warn) {
     if (auto e = text(find_member(*session, "experiment_id"))) out.set_text("experiment_id", *e);  // NULL in A (W4)
     out.extra("session", json_of(*session));
   }
-  if (const Value* e = find_present(r, "experiment")) out.set("experiment", json_of(*e));
+  if (const Value* e = find_present(r, "experiment")) out.set_value("experiment", *e, "experiment");
   if (const Value* steps = find_present(r, "timesteps"); steps != nullptr && steps->IsArray() && !steps->Empty()) {
-    out.set("timesteps", json_of(*steps));
+    out.set_value("timesteps", *steps, "timesteps");
   }
 
   Turns turns;
@@ -1076,7 +1154,7 @@ void map_v2_duckdb(const Value& r, Record& out, const Warn& warn) {
   std::string event_model;
   std::vector<Ordered> events;
   if (const Value* e = find_present(r, "events"); e != nullptr && e->IsArray()) {
-    out.set("events", json_of(*e));
+    out.set_value("events", *e, "events");
     for (rapidjson::SizeType i = 0; i < e->Size(); ++i) {
       events.push_back({&(*e)[i], v2_event_turn((*e)[i], embedded), integer(find_present((*e)[i], "id")).value_or(0), i});
     }
@@ -1252,7 +1330,7 @@ Dialect detect_dialect(const Value& r) {
   return Dialect::unknown;
 }
 
-Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) {
+Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)), record_(std::make_shared<Record>()) {
   std::vector<std::string> pairs = options_.maps;
   if (!options_.map_file.empty()) {
     std::ifstream in(options_.map_file);
@@ -1309,12 +1387,14 @@ Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) 
   }
 }
 
-Dialect Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn) {
+Dialect Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn,
+                              std::string_view raw) {
   out.clear();
   Dialect dialect = forced_ != Dialect::unknown ? forced_ : detect_dialect(record);
   if (dialect == Dialect::unknown && !maps_.empty()) dialect = Dialect::mapped;
   if (!record.IsObject()) throw MappingError{"not a JSON object"};
-  Record r;
+  Record& r = *record_;
+  r.reset(&record, raw);
   const auto need_id = [&]() {
     auto id = text(find_member(record, "session_id"));
     if (!id || id->empty()) throw MappingError{std::string("a ") + dialect_name(dialect) + " record without a session_id string"};
@@ -1399,7 +1479,7 @@ Dialect Normalizer::normalize(const Value& record, const std::string& file, std:
                          "): map them with --map FIELD=PATH (e.g. --map messages=history --map reward=info.score)"};
     }
   }
-  out = r.finish();
+  r.finish(out);
   return dialect;
 }
 
@@ -1432,8 +1512,10 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     }
     const std::string where = reader.name() + ":" + std::to_string(record.line);
     try {
+      // NDJSON lines are one line already: their untouched members are copied byte for byte.
+      const std::string_view raw = reader.framed_by_structure() ? std::string_view() : std::string_view(record.data, record.size);
       const Dialect dialect = normalizer.normalize(*root, reader.name(), line,
-                                                   [&](const std::string& message) { context.warning(where, message); });
+                                                   [&](const std::string& message) { context.warning(where, message); }, raw);
       if (dialect == Dialect::trace_v1) {
         context.write_line(context.record_bytes(reader, record));  // idempotent: unchanged
       } else {

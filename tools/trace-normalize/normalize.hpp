@@ -7,11 +7,14 @@
 #include <rapidjson/document.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tracemill {
+
+class Record;
 
 struct NormalizeOptions {
   std::vector<std::string> maps;  ///< FIELD=PATH for records of no known dialect
@@ -45,13 +48,16 @@ class Normalizer {
   /// Maps one record to one trace/v1 line in `out` (cleared first). `file` names the input,
   /// for ids derived from file names (v2 JSON files without session_id). Warnings about
   /// what the source lacks go to `warn`. Throws MappingError.
+  /// `raw`, when given, is the record's own text on one line (NDJSON): untouched members are
+  /// then copied from it byte for byte.
   Dialect normalize(const rapidjson::Value& record, const std::string& file, std::string& out,
-                    const std::function<void(const std::string&)>& warn);
+                    const std::function<void(const std::string&)>& warn, std::string_view raw = {});
 
  private:
   NormalizeOptions options_;
   std::vector<std::pair<std::string, std::string>> maps_;  // field, dotted path
   Dialect forced_ = Dialect::unknown;
+  std::shared_ptr<class Record> record_;  // reused: its buffers keep their capacity
 };
 
 void add_normalize_options(CLI::App& app, NormalizeOptions& options);

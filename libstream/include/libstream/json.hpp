@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace libstream {
 
@@ -53,5 +54,11 @@ void append_json_string(std::string& out, std::string_view text);
 
 /// Standard base64 (RFC 4648, with padding).
 [[nodiscard]] std::string base64_encode(std::string_view bytes);
+
+/// The top-level members of the JSON object text `json`, as (raw key, raw value) byte spans
+/// in order, found by a structural scan (strings, escapes, nesting) without parsing: for
+/// copying untouched members byte for byte. Keys are as written (escapes not decoded). The
+/// text must already be known to be valid JSON; returns false if it is not an object.
+[[nodiscard]] bool top_level_members(std::string_view json, std::vector<std::pair<std::string_view, std::string_view>>& members);
 
 }  // namespace libstream
