@@ -42,4 +42,24 @@ const rapidjson::Value* find_present(const rapidjson::Value& object, const char*
   return value == nullptr || value->IsNull() ? nullptr : value;
 }
 
+const rapidjson::Value* find_path(const rapidjson::Value& root, std::string_view path) {
+  const rapidjson::Value* v = &root;
+  while (v != nullptr) {
+    const size_t dot = path.find('.');
+    const std::string_view part = path.substr(0, dot);
+    if (v->IsArray() && !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos && part.size() < 10) {
+      const auto index = std::stoul(std::string(part));
+      v = index < v->Size() ? &(*v)[static_cast<rapidjson::SizeType>(index)] : nullptr;
+    } else if (v->IsObject()) {
+      const auto it = v->FindMember(rapidjson::Value(rapidjson::StringRef(part.data(), static_cast<rapidjson::SizeType>(part.size()))));
+      v = it == v->MemberEnd() ? nullptr : &it->value;
+    } else {
+      v = nullptr;
+    }
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  return v;
+}
+
 }  // namespace libstream

@@ -1271,24 +1271,6 @@ void map_summary(const Value& r, Record& out, const Warn& warn) {
   out.keep_rest(r, {"session_id", "created_at"});
 }
 
-const Value* at_path(const Value& root, const std::string& path) {
-  const Value* v = &root;
-  size_t start = 0;
-  while (v != nullptr && start <= path.size()) {
-    const size_t dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (v->IsArray() && !part.empty() && part.find_first_not_of("0123456789") == std::string::npos) {
-      const auto index = std::stoul(part);
-      v = index < v->Size() ? &(*v)[static_cast<rapidjson::SizeType>(index)] : nullptr;
-    } else {
-      v = find_member(*v, part.c_str());
-    }
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return v;
-}
-
 }  // namespace
 
 // ----------------------------------------------------------------------------------------
@@ -1430,7 +1412,7 @@ Dialect Normalizer::normalize(const Value& record, const std::string& file, std:
       Usage usage;
       bool has_usage = false;
       for (const auto& [name, path] : maps_) {
-        const Value* v = at_path(record, path);
+        const Value* v = libstream::find_path(record, path);
         if (path.find('.') == std::string::npos) used.insert(path);  // a whole top-level member was taken
         if (v == nullptr || v->IsNull()) continue;
         if (name == "messages") {

@@ -43,6 +43,10 @@ class DocumentParser {
 /// As find_member(), but a null member counts as absent: trace/v1's "missing means absent or null".
 [[nodiscard]] const rapidjson::Value* find_present(const rapidjson::Value& object, const char* name);
 
+/// The value at a dotted path ("info.score", "turns.0.reward": numbers index arrays);
+/// nullptr when any step is missing.
+[[nodiscard]] const rapidjson::Value* find_path(const rapidjson::Value& root, std::string_view path);
+
 /// The bytes of a string value (which must be a string).
 [[nodiscard]] inline std::string_view string_of(const rapidjson::Value& value) {
   return {value.GetString(), value.GetStringLength()};
