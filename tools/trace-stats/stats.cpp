@@ -1295,7 +1295,7 @@ class Report {
     if (format == "csv") return csv(all);
     out += format == "markdown" ? "# trace-stats report\n\n" : "trace-stats report\n";
     out += std::to_string(acc_.records()) + " records";
-    if (grouped()) out += " in " + std::to_string(acc_.groups().size()) + " groups";
+    if (grouped()) out += " in " + std::to_string(acc_.groups().size()) + (acc_.groups().size() == 1 ? " group" : " groups");
     out += "; failures " + std::to_string(all.failures) + " (" + percent(all.failures, all.records) + ")\n";
     out += section(format, "Numeric fields");
     out += numeric_table(acc_, all).render(format);
@@ -1637,7 +1637,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   if (options.tee) {
     libstream::FdSink err(2, "<stderr>");
     err.write(text.data(), text.size());
-  } else if (!options.state_out.empty() && context.options().output.path.empty() && options.format == "auto") {
+  } else if (!options.state_out.empty() && context.options().output.path == "-" && options.format == "auto") {
     // With --state-out alone (a map step) the report is not wanted on stdout.
   } else {
     context.out().write(text.data(), text.size());

@@ -1,0 +1,13 @@
+# Expected values of tests/unit/stats_test.cpp, computed with R 4.2 (Debian r-base-core): Rscript stats_expected.R
+options(digits=15)
+a <- c(2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8); b <- c(3.9, 5.1, 4.8, 6.2, 4.4, 5.5, 6.0, 4.9)
+w <- t.test(a, b, var.equal=FALSE); print(c(w$statistic, w$parameter, w$p.value))
+m <- suppressWarnings(wilcox.test(a, b, exact=FALSE, correct=TRUE)); print(c(m$statistic, m$p.value))
+a2 <- c(1.1, 2.2, 3.3, 4.4); b2 <- c(2.5, 3.5, 5.5, 6.5, 7.5)
+m2 <- wilcox.test(a2, b2); print(c(m2$statistic, m2$p.value))
+print(quantile(a, c(0.05,0.25,0.5,0.75,0.95), type=7)); print(c(mean(a), sd(a), var(a)))
+print(qt(0.975, 6)); print(pt(-2.5, 7.3))
+print(p.adjust(c(0.01, 0.04, 0.03, 0.2), method="holm"))
+sp <- sqrt(((length(a)-1)*var(a) + (length(b)-1)*var(b))/(length(a)+length(b)-2)); print((mean(a)-mean(b))/sp)
+cd <- mean(outer(a, b, ">")) - mean(outer(a, b, "<")); print(cd)
+x <- c(rep(1,30), 2:40); y <- c(rep(1,10), 5:60); m3 <- wilcox.test(x, y, exact=FALSE); print(c(m3$statistic, m3$p.value))
