@@ -21,6 +21,7 @@ def add(stage, path):
 
 add("read (single pass)", os.path.join(out, "read.counts.json"))
 validate_path = os.path.join(out, "validate.counts.json")
+normalize_path = os.path.join(out, "normalize.counts.json")
 shard_files = sorted(glob.glob(os.path.join(out, "shards", "counts.*.json")),
                      key=lambda p: int(p.rsplit(".", 2)[-2]))
 for path in shard_files:
@@ -28,10 +29,16 @@ for path in shard_files:
 single = rows[0][1]
 shard_written = sum(r[1]["written"] for r in rows[1:])
 shard_rejected_each = [r[1]["rejected"] for r in rows[1:]]
+upstream = single["written"]
+if os.path.exists(normalize_path):
+    add("normalize", normalize_path)
+    if rows[-1][1]["read"] != upstream:
+        ok = False  # normalize must see every record read wrote
+    upstream = rows[-1][1]["written"]
 if os.path.exists(validate_path):
     add("validate --profile trace", validate_path)
-    if rows[-1][1]["read"] != single["written"]:
-        ok = False  # validate must see every record read wrote
+    if rows[-1][1]["read"] != upstream:
+        ok = False  # validate must see every record normalize wrote
     validated = rows[-1][1]["written"]
     split = []
     for side in ("train", "val"):

@@ -327,6 +327,22 @@ StoreKind detect_store(const std::string& path, std::string& resolved) {
   return starts_with_sqlite_header(path) ? StoreKind::sqlite : StoreKind::none;
 }
 
+std::string session_id_from_file_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string base = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  for (const char* suffix : {".zst", ".gz", ".json", ".jsonl"}) {
+    const std::string s(suffix);
+    if (base.size() > s.size() && base.compare(base.size() - s.size(), s.size(), s) == 0) base.resize(base.size() - s.size());
+  }
+  if (base.rfind("session_", 0) == 0 && base.size() > 24) {
+    const std::string tail = base.substr(base.size() - 16);
+    if (tail[0] == '_' && tail[9] == '_' && tail.find_first_not_of("0123456789_") == std::string::npos) {
+      return base.substr(8, base.size() - 24);
+    }
+  }
+  return base;
+}
+
 std::unique_ptr<RecordSource> open_sqlite_store(const std::string& path, const std::string& file) {
   return std::make_unique<SqliteSource>(path, file);
 }

@@ -4,6 +4,7 @@
 #include <libstream/error.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/stores.hpp>
 #include <libstream/time.hpp>
 
 #include <rapidjson/stringbuffer.h>
@@ -940,22 +941,6 @@ class ChatBuilder {
   size_t unanswered_ = 0;
 };
 
-std::string session_id_from_file(const std::string& file) {
-  std::string base = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
-  for (const char* suffix : {".zst", ".gz", ".json", ".jsonl"}) {
-    const std::string s(suffix);
-    if (base.size() > s.size() && base.compare(base.size() - s.size(), s.size(), s) == 0) base.resize(base.size() - s.size());
-  }
-  // session_<id>_<YYYYmmdd>_<HHMMSS>: the writer's name; the id itself may hold underscores.
-  if (base.rfind("session_", 0) == 0 && base.size() > 24) {
-    const std::string tail = base.substr(base.size() - 16);
-    if (tail[0] == '_' && tail[9] == '_' && tail.find_first_not_of("0123456789_") == std::string::npos) {
-      return base.substr(8, base.size() - 24);
-    }
-  }
-  return base;
-}
-
 void map_v2_json(const Value& r, const std::string& file, Record& out, const Warn& warn) {
   Embedded embedded;
   static const std::set<std::string_view> kUsed = {"session_id", "created_at", "session_metadata", "event_history",
@@ -968,8 +953,8 @@ void map_v2_json(const Value& r, const std::string& file, Record& out, const War
   if (auto id = text(find_member(r, "session_id")); id && !id->empty()) {
     out.set_text("session_id", *id);
   } else if (!source_file.empty() && source_file != "-" && source_file != "<stdin>") {
-    out.set_text("session_id", session_id_from_file(source_file));
-    warn("no session_id: derived \"" + session_id_from_file(source_file) + "\" from the file name (W12)");
+    out.set_text("session_id", libstream::session_id_from_file_name(source_file));
+    warn("no session_id: derived \"" + libstream::session_id_from_file_name(source_file) + "\" from the file name (W12)");
   } else {
     throw MappingError{"a v2 JSON trace without session_id, read from a pipe: give the file to trace-read, or "
                        "use trace-read --with-source, so its name can serve"};

@@ -3,6 +3,7 @@
 #include <libstream/error.hpp>
 #include <libstream/external_sort.hpp>
 #include <libstream/hash.hpp>
+#include <libstream/stores.hpp>
 #include <libstream/json.hpp>
 
 #include <stdexcept>
@@ -250,6 +251,14 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
   libstream::Counters& counters = context.counters();
   std::string key_value;
   std::string decorated;
+  std::string with_id;
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  const auto has_member = [](const auto& list, std::string_view name) {
+    for (const auto& m : list) {
+      if (m.first == name) return true;
+    }
+    return false;
+  };
 
   context.for_each_record(options.format, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     bool key_found = false;
@@ -261,6 +270,24 @@ void run_read(const ReadOptions& options, libstream::ToolContext& context) {
       return true;
     }
     std::string_view bytes = context.record_bytes(reader, record, options.compact);
+    if (reader.framed_by_structure() && reader.name() != "<stdin>" && bytes.front() == '{') {
+      // A v2 JSON trace file without session_id (W12): its name carries the id.
+      if (libstream::top_level_members(bytes, members) && !has_member(members, "session_id") &&
+          (has_member(members, "event_history") || has_member(members, "message_history"))) {
+        const std::string id = libstream::session_id_from_file_name(reader.name());
+        context.warning(reader.name() + ":" + std::to_string(record.line),
+                        "a v2 trace without session_id: \"" + id + "\" taken from the file name (W12)");
+        with_id.assign("{\"session_id\":");
+        libstream::append_json_string(with_id, id);
+        with_id += bytes.size() > 2 ? "," : "";
+        with_id.append(bytes.substr(1));
+        bytes = with_id;
+        if (options.key == "session_id") {
+          key_value = id;
+          key_found = true;
+        }
+      }
+    }
     if (sharding) {
       const uint64_t hash = libstream::stable_hash(key_found ? std::string_view(key_value) : bytes);
       if (!libstream::in_shard(hash, shard_index, shard_count)) {

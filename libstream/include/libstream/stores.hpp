@@ -34,4 +34,9 @@ enum class StoreKind {
 [[nodiscard]] std::unique_ptr<RecordSource> open_table_export(const std::string& directory,
                                                               FramingOptions options = {});
 
+/// The session id a v2 JSON trace file's name carries: session_<id>_<YYYYmmdd>_<HHMMSS>.json
+/// gives <id> (synth-ai's SessionTracer names them so); any other name gives its base name
+/// without .json/.jsonl/.zst/.gz. For files written without a session_id (W12).
+[[nodiscard]] std::string session_id_from_file_name(const std::string& path);
+
 }  // namespace libstream
