@@ -5,8 +5,8 @@
 #   scripts/install-deps.sh --bench   also the tools compared in bench/ (jq, Miller, hyperfine, ...)
 set -euo pipefail
 packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1g-dev libsqlite3-dev
-          libgtest-dev libbenchmark-dev zstd gzip python3 bsdutils nodejs npm)
-[[ ${1:-} == --bench ]] && packages+=(jq miller hyperfine time parallel)
+          libgtest-dev libbenchmark-dev zstd gzip python3 bsdutils nodejs npm parallel)
+[[ ${1:-} == --bench ]] && packages+=(jq miller hyperfine time)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

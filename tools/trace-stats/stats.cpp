@@ -1574,7 +1574,10 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
       ->capture_default_str();
   app.add_option("--report", o.report, "Also write a self-contained HTML report (inline SVG, no scripts) to FILE");
   app.add_option("--state-out", o.state_out, "Write the partial state to FILE (for --merge)");
-  app.add_flag("--merge", o.merge, "Inputs are states from --state-out: report as one pass over all their data");
+  app.add_flag("--partial", o.partial,
+               "Write the partial state (one JSON line) to the output instead of the report: the map (or, with "
+               "--merge, the combine) step under GNU parallel, Hadoop Streaming or Spark");
+  app.add_flag("--merge", o.merge, "Inputs are states from --state-out or --partial: report as one pass over all their data");
   app.add_flag("--tee", o.tee, "Pass the records through to standard output unchanged; the report goes to standard error");
   app.add_flag("--experiments", o.experiments, "List the experiments present (id, name, sessions, models, dates)");
   app.add_option("--outliers", o.outliers, "List outlying sessions of --outlier-metric by iqr, z or mad")
@@ -1590,6 +1593,9 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   }
   if (acc.metric_index(options.outlier_metric) == SIZE_MAX) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--outlier-metric " + options.outlier_metric + ": not a metric (add it with --field)");
+  }
+  if (options.partial && options.tee) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", "--partial writes the state where --tee writes records: use --state-out FILE with --tee");
   }
   libstream::DocumentParser parser;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
@@ -1628,6 +1634,12 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     sink.write(html.data(), html.size());
     sink.commit();
   }
+  if (options.partial) {
+    const std::string state = acc.state();
+    context.out().write(state.data(), state.size());
+    context.out().put('\n');
+    return;
+  }
   std::string format = options.format;
   if (format == "auto") {
     const std::string& out = context.options().output.path;
@@ -1635,6 +1647,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   }
   const std::string text = report.render(format);
   if (options.tee) {
+    if (!options.state_out.empty() && options.format == "auto") return;  // a map step in a pipeline: the state is the output
     libstream::FdSink err(2, "<stderr>");
     err.write(text.data(), text.size());
   } else if (!options.state_out.empty() && context.options().output.path == "-" && options.format == "auto") {

@@ -108,6 +108,7 @@ struct StatsOptions {
   std::string histogram = "default";      ///< default|synth|none
   std::string report;                     ///< --report FILE.html
   std::string state_out;                  ///< --state-out FILE
+  bool partial = false;                   ///< write the state (one line) instead of the report
   bool merge = false;                     ///< inputs are states
   bool tee = false;                       ///< pass records through; report to stderr
   bool experiments = false;               ///< list the experiments present
