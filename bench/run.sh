@@ -192,10 +192,10 @@ fi
 if [[ $suite == pipeline || $suite == all ]]; then
   chain="'$bin/trace-read' -q \"\$1\" | '$bin/trace-normalize' -q | '$bin/trace-validate' -q --profile trace | '$bin/trace-filter' -q --min-reward 1 | '$bin/trace-pair' -q"
   jq_pair='. as $s | range(0; .messages | length) | select($s.messages[.].role == "assistant") | {messages: $s.messages[0:(. + 1)]}'
-  bench "read | normalize | validate | filter | pair" "$runs" bash -c "$chain" _ "$dump"
+  bench "read, normalize, validate, filter, pair" "$runs" bash -c "$chain" _ "$dump"
   bench "the same, .zst input" "$runs" bash -c "$chain" _ "$dump.zst"
-  bench "jq select | jq (pair)" 1 bash -c "jq -c 'select((.reward|type) == \"number\" and .reward >= 1)' '$dump' | jq -c '$jq_pair'"
-  report "whole pipeline" "read | normalize | validate | filter | pair" \
+  bench "jq select, then jq pair" 1 bash -c "jq -c 'select((.reward|type) == \"number\" and .reward >= 1)' '$dump' | jq -c '$jq_pair'"
+  report "whole pipeline" "read, normalize, validate, filter, pair" \
     "Five processes on two cores; jq does only the selection and the pairing (no validation or normalization)." \
     "Target: >= 150 MB/s."
 fi

@@ -188,6 +188,9 @@ std::unique_ptr<BufferedSink> open_output(const OutputOptions& options) {
   std::unique_ptr<ByteSink> sink;
   struct stat info {};
   if (to_stdout) {
+#ifdef F_SETPIPE_SZ
+    if (::fstat(STDOUT_FILENO, &info) == 0 && S_ISFIFO(info.st_mode)) (void)::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);  // see FdSource
+#endif
     sink = std::make_unique<FdSink>(STDOUT_FILENO, "<stdout>");
   } else if (::stat(options.path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
     // A device, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in

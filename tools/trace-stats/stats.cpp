@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <fstream>
 #include <limits>
 #include <numeric>
@@ -1260,9 +1262,184 @@ std::string svg_means(const std::vector<GroupMean>& means, const std::string& me
   return out + "</svg><figcaption>mean " + html_escape(metric) + " by group, with 95% confidence intervals</figcaption></figure>\n";
 }
 
+/// Experiment-queue and prompt-learning records (trace-read of the queue SQLite: record_type
+/// experiment, job, trial; backend snapshots with payload.messages and score). Every count
+/// they lack stays unknown (null, "-"), never 0 (spec/inputs.md 8.3, W21-W26).
+class PromptLearning {
+ public:
+  /// True when `r` is such a record (and was taken).
+  bool add(const Value& r) {
+    const Value* type = find_present(r, "record_type");
+    const std::string kind = type != nullptr && type->IsString() ? std::string(string_of(*type)) : "";
+    if (kind == "job") {
+      Job& j = jobs_[text(r, "job_id")];
+      j.experiment = text(r, "experiment_id");
+      j.type = text(r, "job_type");
+      j.status = text(r, "status");
+      const Value* overrides = embedded(find_present(r, "config_overrides"));
+      const Value* status = embedded(find_present(r, "status_json"));
+      const Value* result = embedded(find_present(r, "result"));
+      // Effective model (spec/inputs.md 8.2): override > config file > status_json (W25).
+      const Value* over = overrides != nullptr ? find_present(*overrides, "prompt_learning.policy.model") : nullptr;
+      if (over != nullptr && over->IsString()) {
+        j.model = std::string(string_of(*over));
+        j.model_source = "config_overrides";
+      } else if (const std::string file_model = toml_model(text(r, "config_path")); !file_model.empty()) {
+        j.model = file_model;
+        j.model_source = "config file";
+      } else if (const Value* policy = status != nullptr ? find_present(*status, "policy") : nullptr; policy != nullptr && policy->IsString()) {
+        j.model = std::string(string_of(*policy));
+        j.model_source = "status_json (config model; may be stale, W23/W25)";
+      }
+      const auto pick = [&](const char* key) {  // result first: status_json may be stale (W23)
+        double x = result != nullptr ? number_of(find_present(*result, key)) : kNaN;
+        if (std::isnan(x) && status != nullptr) x = number_of(find_present(*status, key));
+        return x;
+      };
+      j.best = pick("best_score");
+      j.baseline = pick("baseline_score");
+      j.rollouts = pick("total_rollouts");
+      j.trials_tried = status != nullptr ? number_of(find_present(*status, "trials_tried")) : kNaN;
+      j.tokens = status != nullptr ? number_of(find_present(*status, "total_tokens")) : kNaN;
+      if (std::isnan(j.tokens) && status != nullptr) j.tokens = number_of(find_present(*status, "rollout_tokens_used"));
+      return true;
+    }
+    if (kind == "trial") {
+      Trial t;
+      t.job = text(r, "job_id");
+      t.id = text(r, "trial_id");
+      t.name = text(r, "system_name");
+      t.prompt = text(r, "prompt_id");
+      t.score = number_of(find_present(r, "aggregate_score"));
+      if (std::isnan(t.score)) t.score = number_of(find_present(r, "reward"));
+      const Value* metadata = embedded(find_present(r, "metadata"));
+      const Value* phase = metadata != nullptr ? find_present(*metadata, "phase") : nullptr;
+      t.phase = phase != nullptr && phase->IsString() ? std::string(string_of(*phase)) : "(no phase recorded)";  // W21
+      t.tokens = metadata != nullptr ? number_of(find_present(*metadata, "tokens")) : kNaN;
+      trials_.push_back(t);
+      return true;
+    }
+    if (kind == "experiment") {
+      ++experiments_;
+      return true;
+    }
+    if (kind.empty() && find_present(r, "payload") != nullptr && find_member(r, "score") != nullptr) {  // backend snapshot
+      Trial t;
+      t.job = text(r, "job_id");
+      t.id = text(r, "id");
+      t.name = "snapshot";
+      t.score = number_of(find_present(r, "score"));
+      t.phase = "snapshot";
+      t.tokens = kNaN;
+      const Value* payload = find_present(r, "payload");
+      const Value* messages = payload != nullptr ? find_present(*payload, "messages") : nullptr;
+      if (messages != nullptr && messages->IsArray()) {
+        for (const Value& m : messages->GetArray()) {
+          const Value* content = find_present(m, "content");
+          if (content != nullptr && content->IsString()) {
+            t.prompt += (t.prompt.empty() ? "" : " | ") + std::string(string_of(*content));
+          }
+        }
+      } else {
+        t.prompt = "(no messages in the snapshot, W26)";
+      }
+      trials_.push_back(t);
+      return true;
+    }
+    return false;
+  }
+
+  [[nodiscard]] bool empty() const { return jobs_.empty() && trials_.empty() && experiments_ == 0; }
+
+  std::string render(const std::string& format, const std::function<std::string(const std::string&)>& section) const {
+    if (empty()) return "";
+    std::string out = section("Prompt learning (" + std::to_string(experiments_) + " experiments, " + std::to_string(jobs_.size()) +
+                              " jobs, " + std::to_string(trials_.size()) + " trials and snapshots)");
+    Table jobs;
+    jobs.header = {"job", "experiment", "type", "status", "model", "model source", "baseline", "best", "rollouts", "trials tried",
+                   "tokens", "trials (optimization / validation / other)", "evaluations"};
+    jobs.numeric = {false, false, false, false, false, false, true, true, true, true, true, false, true};
+    for (const auto& [id, j] : jobs_) {
+      uint64_t optimization = 0, validation = 0, other = 0;
+      for (const Trial& t : trials_) {
+        if (t.job != id) continue;
+        (t.phase == "optimization" ? optimization : t.phase == "validation" || t.phase == "validation_baseline" || t.phase == "eval" ? validation : other)++;
+      }
+      jobs.rows.push_back({id, j.experiment, j.type, j.status, j.model.empty() ? "unknown" : j.model, j.model_source.empty() ? "-" : j.model_source,
+                           fmt(j.baseline), fmt(j.best), fmt(j.rollouts), fmt(j.trials_tried), fmt(j.tokens),
+                           std::to_string(optimization) + " / " + std::to_string(validation) + " / " + std::to_string(other),
+                           validation > 0 ? std::to_string(validation) : "-"});
+    }
+    if (!jobs.rows.empty()) out += jobs.render(format) + "\n";
+    std::vector<Trial> ranked = trials_;
+    std::stable_sort(ranked.begin(), ranked.end(), [](const Trial& a, const Trial& b) {
+      if (std::isnan(a.score) != std::isnan(b.score)) return std::isnan(b.score);
+      return a.score > b.score;
+    });
+    Table candidates;
+    candidates.header = {"rank", "score", "job", "trial / snapshot", "phase", "tokens", "prompt"};
+    candidates.numeric = {true, true, false, false, false, true, false};
+    for (size_t i = 0; i < ranked.size() && i < 20; ++i) {
+      const Trial& t = ranked[i];
+      std::string prompt = t.prompt.empty() ? "-" : t.prompt;
+      if (prompt.size() > 100) prompt = prompt.substr(0, 97) + "...";
+      candidates.rows.push_back({std::to_string(i + 1), fmt(t.score), t.job, t.id + (t.name.empty() ? "" : " (" + t.name + ")"), t.phase,
+                                 fmt(t.tokens), prompt});
+    }
+    if (!candidates.rows.empty()) out += "candidates by score:\n" + candidates.render(format);
+    return out;
+  }
+
+ private:
+  struct Job {
+    std::string experiment, type, status, model, model_source;
+    double best = kNaN, baseline = kNaN, rollouts = kNaN, trials_tried = kNaN, tokens = kNaN;
+  };
+  struct Trial {
+    std::string job, id, name, prompt, phase;
+    double score = kNaN, tokens = kNaN;
+  };
+  /// `model` of the [prompt_learning.policy] table of the job's TOML, when the file is here.
+  static std::string toml_model(const std::string& path) {
+    if (path.empty()) return "";
+    std::ifstream in(path);
+    std::string line;
+    bool in_policy = false;
+    while (std::getline(in, line)) {
+      line.erase(0, line.find_first_not_of(" \t"));
+      if (!line.empty() && line.front() == '[') {
+        in_policy = line.rfind("[prompt_learning.policy]", 0) == 0;
+        continue;
+      }
+      if (!in_policy || line.rfind("model", 0) != 0) continue;
+      const size_t open = line.find('"'), close = open == std::string::npos ? open : line.find('"', open + 1);
+      const size_t eq = line.find('=');
+      if (eq != std::string::npos && close != std::string::npos && line.substr(5, eq - 5).find_first_not_of(" \t") == std::string::npos) {
+        return line.substr(open + 1, close - open - 1);
+      }
+    }
+    return "";
+  }
+  static std::string text(const Value& r, const char* key) {
+    const Value* v = find_present(r, key);
+    return v != nullptr && v->IsString() ? std::string(string_of(*v)) : "";
+  }
+  const Value* embedded(const Value* v) {
+    if (v == nullptr || !v->IsString()) return v;
+    auto& d = documents_.emplace_back();
+    d.Parse(v->GetString(), v->GetStringLength());
+    return d.HasParseError() ? nullptr : &d;
+  }
+  std::map<std::string, Job> jobs_;
+  std::vector<Trial> trials_;
+  uint64_t experiments_ = 0;
+  std::deque<rapidjson::Document> documents_;  // strings holding JSON (status_json written as text)
+};
+
 class Report {
  public:
-  Report(const StatsOptions& options, const Accumulator& acc) : options_(options), acc_(acc) {}
+  Report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning)
+      : options_(options), acc_(acc), learning_(learning) {}
 
   std::string render(const std::string& format) const {
     if (format == "json") return json();
@@ -1317,6 +1494,7 @@ class Report {
     out += failures(format, all);
     out += outliers(format, all);
     out += experiments(format);
+    out += learning_.render(format, [&](const std::string& title) { return section(format, title); });
     return out;
   }
 
@@ -1551,6 +1729,7 @@ class Report {
 
   const StatsOptions& options_;
   const Accumulator& acc_;
+  const PromptLearning& learning_;
 };
 
 }  // namespace
@@ -1598,6 +1777,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--partial writes the state where --tee writes records: use --state-out FILE with --tee");
   }
   libstream::DocumentParser parser;
+  PromptLearning learning;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
     if (options.merge) {
       libstream::JsonError error;
@@ -1610,8 +1790,25 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
       ++context.counters().written;
       return true;
     }
-    const Value* root = context.parse_session(parser, source, record);
-    if (root == nullptr) return true;
+    libstream::JsonError error;
+    const Value* root = parser.parse(record.data, record.size, &error);
+    if (root == nullptr) {
+      context.reject(source, record, error.describe());
+      return true;
+    }
+    if (learning.add(*root)) {  // queue and prompt-learning records: their own summary
+      if (options.tee) {
+        context.write_line(context.record_bytes(source, record));
+      } else {
+        ++context.counters().written;
+      }
+      return true;
+    }
+    const Value* id = find_present(*root, "session_id");
+    if (id == nullptr || !id->IsString()) {
+      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+      return true;
+    }
     acc.count_record();
     acc.add(*root);
     if (options.tee) {
@@ -1621,7 +1818,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     }
     return true;
   });
-  const Report report(options, acc);
+  const Report report(options, acc, learning);
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
     const std::string state = acc.state() + "\n";
