@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <functional>
 #include <fstream>
 #include <limits>
@@ -830,6 +833,34 @@ class Accumulator {
     }
   }
 
+  /// Adds another accumulator made with the same options (a worker's share of the input).
+  void merge(const Accumulator& other) {
+    records_ += other.records_;
+    for (const auto& [key, theirs] : other.groups_) {
+      Group& g = group(key);
+      g.records += theirs.records;
+      g.failures += theirs.failures;
+      for (size_t i = 0; i < g.numeric.size(); ++i) g.numeric[i].merge(theirs.numeric[i]);
+      for (size_t i = 0; i < g.categories.size(); ++i) {
+        for (const auto& [value, c] : theirs.categories[i]) {
+          g.categories[i][value].count += c.count;
+          g.categories[i][value].failures += c.failures;
+        }
+      }
+      for (const auto& [name, n] : theirs.achievements) g.achievements[name] += n;
+      for (const auto& [e, n] : theirs.errors) g.errors[e] += n;
+      g.outlier_values.insert(g.outlier_values.end(), theirs.outlier_values.begin(), theirs.outlier_values.end());
+    }
+    for (const auto& [id, theirs] : other.experiments_) {
+      Experiment& e = experiments_[id];
+      if (e.name.empty()) e.name = theirs.name;
+      e.sessions += theirs.sessions;
+      e.models.insert(theirs.models.begin(), theirs.models.end());
+      if (!theirs.first.empty() && (e.first.empty() || theirs.first < e.first)) e.first = theirs.first;
+      if (!theirs.last.empty() && (e.last.empty() || theirs.last > e.last)) e.last = theirs.last;
+    }
+  }
+
   void count_record() { ++records_; }
   uint64_t records() const { return records_; }
   const std::map<std::string, Group>& groups() const { return groups_; }
@@ -1350,6 +1381,11 @@ class PromptLearning {
   }
 
   [[nodiscard]] bool empty() const { return jobs_.empty() && trials_.empty() && experiments_ == 0; }
+  void merge(const PromptLearning& other) {
+    for (const auto& [id, job] : other.jobs_) jobs_[id] = job;
+    trials_.insert(trials_.end(), other.trials_.begin(), other.trials_.end());
+    experiments_ += other.experiments_;
+  }
 
   std::string render(const std::string& format, const std::function<std::string(const std::string&)>& section) const {
     if (empty()) return "";
@@ -1763,6 +1799,9 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
       ->check(CLI::IsMember({"iqr", "z", "mad"}));
   app.add_option("--outlier-threshold", o.outlier_threshold, "Threshold: IQR multiple (1.5), |z| (3) or robust z (3.5)");
   app.add_option("--outlier-metric", o.outlier_metric, "Metric for --outliers")->capture_default_str();
+  app.add_option("--threads", o.threads, "Worker threads parsing sessions for a plain summary (0: this thread only)")
+      ->check(CLI::Range(0u, 64u))
+      ->capture_default_str();
 }
 
 void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
@@ -1776,48 +1815,176 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   if (options.partial && options.tee) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--partial writes the state where --tee writes records: use --state-out FILE with --tee");
   }
-  libstream::DocumentParser parser;
   PromptLearning learning;
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
-    if (options.merge) {
+  // Sessions one at a time on this thread, or, for a plain summary (no --tee, no --merge), in
+  // batches parsed by worker threads: batch k goes to worker k mod N and each worker keeps its
+  // own accumulator, merged in worker order at the end, so the result does not depend on
+  // scheduling. Memory: at most kQueued batches of kBatchBytes per worker, waiting.
+  const unsigned workers = options.merge || options.tee ? 0 : options.threads;
+  struct Reject {
+    uint64_t batch;
+    std::string source;
+    uint64_t line, offset, size;
+    std::string reason, raw;
+  };
+  struct Batch {
+    std::string bytes;
+    std::vector<size_t> ends;  // end offset of each record in bytes
+    std::vector<uint64_t> lines, offsets;
+    std::string source;
+    uint64_t index = 0;
+  };
+  struct Worker {
+    explicit Worker(const StatsOptions& o) : acc(o) {}
+    Accumulator acc;
+    PromptLearning learning;
+    std::vector<Reject> rejects;
+    std::deque<Batch> queue;
+    std::mutex mutex;
+    std::condition_variable ready, room;
+    bool done = false;
+    std::thread thread;
+  };
+  constexpr size_t kBatchBytes = size_t{1} << 20;
+  constexpr size_t kQueued = 2;
+  std::vector<std::unique_ptr<Worker>> pool;
+  const auto work = [](Worker& w) {
+    libstream::DocumentParser parser;
+    for (;;) {
+      Batch batch;
+      {
+        std::unique_lock<std::mutex> lock(w.mutex);
+        w.ready.wait(lock, [&] { return !w.queue.empty() || w.done; });
+        if (w.queue.empty()) return;
+        batch = std::move(w.queue.front());
+        w.queue.pop_front();
+      }
+      w.room.notify_one();
+      size_t begin = 0;
+      for (size_t i = 0; i < batch.ends.size(); ++i) {
+        const char* data = batch.bytes.data() + begin;
+        const size_t size = batch.ends[i] - begin;
+        begin = batch.ends[i];
+        libstream::JsonError error;
+        const Value* root = parser.parse(data, size, &error);
+        std::string reason;
+        if (root == nullptr) {
+          reason = error.describe();
+        } else if (!w.learning.add(*root)) {
+          const Value* id = find_present(*root, "session_id");
+          if (id == nullptr || !id->IsString()) {
+            reason = "not a session record: no string session_id (normalise it to trace/v1 first)";
+          } else {
+            w.acc.count_record();
+            w.acc.add(*root);
+          }
+        }
+        if (!reason.empty()) w.rejects.push_back({batch.index, batch.source, batch.lines[i], batch.offsets[i], size, reason, std::string(data, size)});
+      }
+    }
+  };
+  for (unsigned i = 0; i < workers; ++i) {
+    pool.push_back(std::make_unique<Worker>(options));
+    pool.back()->thread = std::thread(work, std::ref(*pool.back()));
+  }
+  Batch batch;
+  uint64_t batches = 0;
+  const auto hand_over = [&] {
+    if (batch.ends.empty()) return;
+    batch.index = batches;
+    Worker& w = *pool[batches++ % pool.size()];
+    {
+      std::unique_lock<std::mutex> lock(w.mutex);
+      w.room.wait(lock, [&] { return w.queue.size() < kQueued; });
+      w.queue.push_back(std::move(batch));
+    }
+    w.ready.notify_one();
+    batch = Batch();
+  };
+  const auto stop_workers = [&] {
+    for (auto& w : pool) {
+      {
+        std::lock_guard<std::mutex> lock(w->mutex);
+        w->done = true;
+      }
+      w->ready.notify_one();
+      if (w->thread.joinable()) w->thread.join();
+    }
+  };
+  libstream::DocumentParser parser;
+  try {
+    context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
+      if (!pool.empty()) {
+        if (!record.problem.empty()) {
+          context.reject(source, record, record.problem);
+          return true;
+        }
+        if (batch.source != source.name()) {
+          hand_over();
+          batch.source = source.name();
+        }
+        const std::string_view bytes = context.record_bytes(source, record);
+        batch.bytes.append(bytes);
+        batch.ends.push_back(batch.bytes.size());
+        batch.lines.push_back(record.line);
+        batch.offsets.push_back(record.offset);
+        ++context.counters().written;  // summarised (a record found unusable is moved to rejected below)
+        if (batch.bytes.size() >= kBatchBytes) hand_over();
+        return true;
+      }
+      if (options.merge) {
+        libstream::JsonError error;
+        const Value* root = parser.parse(record.data, record.size, &error);
+        if (root == nullptr) {
+          context.reject(source, record, error.describe());
+          return true;
+        }
+        acc.merge_state(*root, source.name() + ":" + std::to_string(record.line));
+        ++context.counters().written;
+        return true;
+      }
       libstream::JsonError error;
       const Value* root = parser.parse(record.data, record.size, &error);
       if (root == nullptr) {
         context.reject(source, record, error.describe());
         return true;
       }
-      acc.merge_state(*root, source.name() + ":" + std::to_string(record.line));
-      ++context.counters().written;
-      return true;
-    }
-    libstream::JsonError error;
-    const Value* root = parser.parse(record.data, record.size, &error);
-    if (root == nullptr) {
-      context.reject(source, record, error.describe());
-      return true;
-    }
-    if (learning.add(*root)) {  // queue and prompt-learning records: their own summary
+      const bool taken = learning.add(*root);  // queue and prompt-learning records: their own summary
+      if (!taken) {
+        const Value* id = find_present(*root, "session_id");
+        if (id == nullptr || !id->IsString()) {
+          context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+          return true;
+        }
+        acc.count_record();
+        acc.add(*root);
+      }
       if (options.tee) {
         context.write_line(context.record_bytes(source, record));
       } else {
-        ++context.counters().written;
+        ++context.counters().written;  // summarised
       }
       return true;
-    }
-    const Value* id = find_present(*root, "session_id");
-    if (id == nullptr || !id->IsString()) {
-      context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
-      return true;
-    }
-    acc.count_record();
-    acc.add(*root);
-    if (options.tee) {
-      context.write_line(context.record_bytes(source, record));
-    } else {
-      ++context.counters().written;  // summarised
-    }
-    return true;
+    });
+    hand_over();
+  } catch (...) {
+    stop_workers();
+    throw;
+  }
+  stop_workers();
+  std::vector<Reject> rejects;
+  for (auto& w : pool) {
+    acc.merge(w->acc);
+    learning.merge(w->learning);
+    rejects.insert(rejects.end(), w->rejects.begin(), w->rejects.end());
+  }
+  std::stable_sort(rejects.begin(), rejects.end(), [](const Reject& a, const Reject& b) {
+    return a.batch != b.batch ? a.batch < b.batch : a.line < b.line;
   });
+  for (const Reject& r : rejects) {
+    --context.counters().written;
+    context.reject(r.source, r.line, r.offset, r.reason, r.raw, r.size);
+  }
   const Report report(options, acc, learning);
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
