@@ -161,13 +161,7 @@ class SqliteSource final : public RecordSource {
     record_.clear();
     const bool found = queue_ ? next_queue_row() : next_session();
     if (!found) return false;
-    ++emitted_;
-    record.data = record_.data();
-    record.size = record_.size();
-    record.line = emitted_;
-    record.offset = 0;
-    record.problem.clear();
-    record.full_size = record.size;
+    point_at(record, record_, ++emitted_);
     return true;
   }
   const std::string& name() const override { return name_; }

@@ -139,13 +139,7 @@ class TableExportSource final : public RecordSource {
       record_ += it->second;
     }
     record_ += '}';
-    ++emitted_;
-    record.data = record_.data();
-    record.size = record_.size();
-    record.line = emitted_;
-    record.offset = 0;
-    record.problem.clear();
-    record.full_size = record.size;
+    point_at(record, record_, ++emitted_);
     return true;
   }
   const std::string& name() const override { return name_; }

@@ -621,6 +621,25 @@ struct Group {
   std::map<std::string, uint64_t> achievements;
   std::map<std::string, uint64_t> errors;
   std::vector<std::pair<double, std::string>> outlier_values;  // (metric value, session id), while exact
+
+  void merge(const Group& other) {
+    if (numeric.empty()) {
+      numeric.resize(other.numeric.size());
+      categories.resize(other.categories.size());
+    }
+    records += other.records;
+    failures += other.failures;
+    for (size_t i = 0; i < numeric.size(); ++i) numeric[i].merge(other.numeric[i]);
+    for (size_t i = 0; i < categories.size(); ++i) {
+      for (const auto& [value, c] : other.categories[i]) {
+        categories[i][value].count += c.count;
+        categories[i][value].failures += c.failures;
+      }
+    }
+    for (const auto& [name, n] : other.achievements) achievements[name] += n;
+    for (const auto& [e, n] : other.errors) errors[e] += n;
+    outlier_values.insert(outlier_values.end(), other.outlier_values.begin(), other.outlier_values.end());
+  }
 };
 
 constexpr size_t kMaxErrorKinds = 1000;  // distinct error messages kept per group
@@ -836,21 +855,7 @@ class Accumulator {
   /// Adds another accumulator made with the same options (a worker's share of the input).
   void merge(const Accumulator& other) {
     records_ += other.records_;
-    for (const auto& [key, theirs] : other.groups_) {
-      Group& g = group(key);
-      g.records += theirs.records;
-      g.failures += theirs.failures;
-      for (size_t i = 0; i < g.numeric.size(); ++i) g.numeric[i].merge(theirs.numeric[i]);
-      for (size_t i = 0; i < g.categories.size(); ++i) {
-        for (const auto& [value, c] : theirs.categories[i]) {
-          g.categories[i][value].count += c.count;
-          g.categories[i][value].failures += c.failures;
-        }
-      }
-      for (const auto& [name, n] : theirs.achievements) g.achievements[name] += n;
-      for (const auto& [e, n] : theirs.errors) g.errors[e] += n;
-      g.outlier_values.insert(g.outlier_values.end(), theirs.outlier_values.begin(), theirs.outlier_values.end());
-    }
+    for (const auto& [key, theirs] : other.groups_) group(key).merge(theirs);
     for (const auto& [id, theirs] : other.experiments_) {
       Experiment& e = experiments_[id];
       if (e.name.empty()) e.name = theirs.name;
@@ -873,20 +878,7 @@ class Accumulator {
     Group all;
     all.numeric.resize(metrics_.size());
     all.categories.resize(categories_.size());
-    for (const auto& [key, g] : groups_) {
-      all.records += g.records;
-      all.failures += g.failures;
-      for (size_t i = 0; i < g.numeric.size(); ++i) all.numeric[i].merge(g.numeric[i]);
-      for (size_t i = 0; i < g.categories.size(); ++i) {
-        for (const auto& [value, c] : g.categories[i]) {
-          all.categories[i][value].count += c.count;
-          all.categories[i][value].failures += c.failures;
-        }
-      }
-      for (const auto& [name, n] : g.achievements) all.achievements[name] += n;
-      for (const auto& [e, n] : g.errors) all.errors[e] += n;
-      all.outlier_values.insert(all.outlier_values.end(), g.outlier_values.begin(), g.outlier_values.end());
-    }
+    for (const auto& [key, g] : groups_) all.merge(g);
     return all;
   }
 
@@ -1398,7 +1390,7 @@ class PromptLearning {
     for (const auto& [id, j] : jobs_) {
       uint64_t optimization = 0, validation = 0, other = 0;
       for (const Trial& t : trials_) {
-        if (t.job != id) continue;
+        if (t.job != id || t.phase == "snapshot") continue;
         (t.phase == "optimization" ? optimization : t.phase == "validation" || t.phase == "validation_baseline" || t.phase == "eval" ? validation : other)++;
       }
       jobs.rows.push_back({id, j.experiment, j.type, j.status, j.model.empty() ? "unknown" : j.model, j.model_source.empty() ? "-" : j.model_source,

@@ -34,6 +34,16 @@ struct RawRecord {
   uint64_t full_size = 0;
 };
 
+/// Points `record` at `bytes` (a whole record a store reader assembled), as record `ordinal`.
+inline void point_at(RawRecord& record, std::string& bytes, uint64_t ordinal) {
+  record.data = bytes.data();
+  record.size = bytes.size();
+  record.line = ordinal;
+  record.offset = 0;
+  record.problem.clear();
+  record.full_size = record.size;
+}
+
 struct FramingOptions {
   size_t max_record_size = size_t{256} << 20;  ///< larger records are rejected, not kept
   size_t kept_prefix = 4096;                   ///< bytes of an oversized record kept for the reject
