@@ -8,7 +8,7 @@ set -euo pipefail
 bin=$1 scripts=$2
 command -v node >/dev/null || { echo "skip: no Node.js"; exit 77; }
 if [[ ! -d $scripts/duckdb/node_modules/@duckdb/node-api ]]; then
-  (cd "$scripts/duckdb" && npm ci --no-audit --no-fund --silent) >/dev/null 2>&1 || { echo "skip: npm could not install @duckdb/node-api"; exit 77; }
+  (cd "$scripts/duckdb" && npm install --no-audit --no-fund --silent) >/dev/null 2>&1 || { echo "skip: npm could not install @duckdb/node-api"; exit 77; }
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

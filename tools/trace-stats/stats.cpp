@@ -773,8 +773,7 @@ class Accumulator {
       }
       out += "],\"categories\":[";
       for (size_t i = 0; i < g.categories.size(); ++i) {
-        out += (i > 0 ? "{" : "{");
-        if (i > 0) out.insert(out.size() - 1, ",");
+        out += i > 0 ? ",{" : "{";
         bool first = true;
         for (const auto& [value, c] : g.categories[i]) {
           out += (first ? "" : ",") + quote(value) + ":[" + std::to_string(c.count) + "," + std::to_string(c.failures) + "]";
