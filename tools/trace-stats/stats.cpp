@@ -552,22 +552,24 @@ namespace {
 
 /// The clearer default: one line per bin with its range and count; a non-empty bin always
 /// shows at least one block, and the last edge is the maximum.
+/// Equal-width bin counts of a metric: from its values while exact, else from 1001 evenly
+/// spaced quantiles of its sketch, scaled back to the number of values.
+std::vector<uint64_t> histogram_counts(const NumericStats& s, size_t bins, double& lo, double& hi) {
+  if (s.exact()) return bin_counts(s.values(), bins, lo, hi);
+  std::vector<double> samples;
+  for (int i = 0; i <= 1000; ++i) samples.push_back(s.quantile(i / 1000.0));
+  std::vector<uint64_t> counts = bin_counts(samples, bins, lo, hi);
+  for (auto& c : counts) c = static_cast<uint64_t>(std::llround(static_cast<double>(c) * static_cast<double>(s.count()) / 1001.0));
+  return counts;
+}
+
 std::string default_histogram(const NumericStats& s, const std::string& title) {
   if (s.count() == 0) return title + ": no values\n";
   std::string out = title + " (" + std::to_string(s.count()) + " values" +
                     (s.exact() ? "" : ", binned from the quantile sketch") + ")\n";
-  std::vector<double> data;
-  if (s.exact()) {
-    data = s.values();
-  } else {
-    for (int i = 0; i <= 1000; ++i) data.push_back(s.quantile(i / 1000.0));
-  }
   double lo = 0, hi = 0;
   const size_t bins = 10;
-  std::vector<uint64_t> counts = bin_counts(data, bins, lo, hi);
-  if (!s.exact()) {  // scale sketch samples back to counts
-    for (auto& c : counts) c = static_cast<uint64_t>(std::llround(static_cast<double>(c) * static_cast<double>(s.count()) / 1001.0));
-  }
+  const std::vector<uint64_t> counts = histogram_counts(s, bins, lo, hi);
   const uint64_t max_count = *std::max_element(counts.begin(), counts.end());
   for (size_t i = 0; i < bins; ++i) {
     const double a = lo + (hi - lo) * static_cast<double>(i) / bins;
@@ -1206,14 +1208,8 @@ std::string html_table(const Table& t) {
 /// An SVG histogram of one metric (20 equal bins), with axis labels.
 std::string svg_histogram(const NumericStats& s, const std::string& title) {
   if (s.count() == 0) return "";
-  std::vector<double> data;
-  if (s.exact()) {
-    data = s.values();
-  } else {
-    for (int i = 0; i <= 1000; ++i) data.push_back(s.quantile(i / 1000.0));
-  }
   double lo = 0, hi = 0;
-  const std::vector<uint64_t> counts = bin_counts(data, 20, lo, hi);
+  const std::vector<uint64_t> counts = histogram_counts(s, 20, lo, hi);
   const uint64_t max_count = std::max<uint64_t>(1, *std::max_element(counts.begin(), counts.end()));
   const int w = 420, h = 160, left = 40, bottom = 24;
   std::string out = "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w + left + 10) + "\" height=\"" +
