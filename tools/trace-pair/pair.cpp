@@ -67,70 +67,27 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
   b.append(role_name);
   b += '"';
   const Value* content = libstream::find_member(message, "content");
+  const Value* calls = libstream::find_member(message, "tool_calls");
+  const bool has_calls = calls != nullptr && calls->IsArray() && !calls->Empty();
+  if (has_calls && out.role != Role::assistant) {
+    problem = "tool_calls on a " + std::string(role_name) + " message";
+    return false;
+  }
   if (out.role == Role::system && options_.system_prompt) {
     b += ",\"content\":";
     libstream::append_json_string(b, *options_.system_prompt);
-  } else if (const Value* calls = libstream::find_member(message, "tool_calls");
-             options_.tool_format == ToolFormat::synth && out.role == Role::assistant && calls != nullptr &&
-             calls->IsArray() && !calls->Empty()) {
-    // synth-ai's form: the tool calls are the content, [{"tool_name", "arguments": {...}}].
-    b += ",\"content\":[";
-    for (rapidjson::SizeType i = 0; i < calls->Size(); ++i) {
-      const Value* function = libstream::find_member((*calls)[i], "function");
-      const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
-      const Value* arguments = function != nullptr ? libstream::find_member(*function, "arguments") : nullptr;
-      if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
-        problem = "a tool call without a function name and arguments string";
-        return false;
-      }
-      b += i == 0 ? "{\"tool_name\":" : ",{\"tool_name\":";
-      append_value(b, *name);
-      b += ",\"arguments\":";
-      if (!libstream::append_compact_json(arguments->GetString(), arguments->GetStringLength(), b, nullptr)) {
-        problem = "the arguments of tool call " + std::to_string(i) + " are not JSON text";
-        return false;
-      }
-      b += '}';
-    }
-    b += ']';
+  } else if (has_calls && options_.tool_format == ToolFormat::synth) {
+    b += ",\"content\":";  // synth-ai's form: the tool calls are the content
+    if (!append_object_calls(*calls, b, problem)) return false;
   } else if (content != nullptr || out.role == Role::assistant) {
     append_member(b, "content", content);
   }
   if (const Value* name = libstream::find_member(message, "name"); name != nullptr && out.role != Role::tool) append_member(b, "name", name);
-  if (const Value* calls = libstream::find_member(message, "tool_calls");
-      options_.tool_format != ToolFormat::synth && calls != nullptr && calls->IsArray() && !calls->Empty()) {
-    if (out.role != Role::assistant) {
-      problem = "tool_calls on a " + std::string(role_name) + " message";
-      return false;
-    }
-    if (options_.tool_format == ToolFormat::openai) {
-      append_member(b, "tool_calls", calls);
-    } else {  // Hugging Face / TRL: arguments as an object
-      b += ",\"tool_calls\":[";
-      for (rapidjson::SizeType i = 0; i < calls->Size(); ++i) {
-        const Value& call = (*calls)[i];
-        const Value* function = libstream::find_member(call, "function");
-        const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
-        const Value* arguments = function != nullptr ? libstream::find_member(*function, "arguments") : nullptr;
-        if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
-          problem = "a tool call without a function name and arguments string";
-          return false;
-        }
-        if (const Value* id = libstream::find_member(call, "id"); id != nullptr && id->IsString()) {
-          call_names_[std::string(id->GetString(), id->GetStringLength())] = std::string(name->GetString(), name->GetStringLength());
-        }
-        b += i == 0 ? "{" : ",{";
-        b += "\"type\":\"function\",\"function\":{\"name\":";
-        append_value(b, *name);
-        b += ",\"arguments\":";
-        if (!libstream::append_compact_json(arguments->GetString(), arguments->GetStringLength(), b, nullptr)) {
-          problem = "the arguments of tool call " + std::to_string(i) + " are not JSON text";
-          return false;
-        }
-        b += "}}";
-      }
-      b += "]";
-    }
+  if (has_calls && options_.tool_format == ToolFormat::openai) {
+    append_member(b, "tool_calls", calls);
+  } else if (has_calls && options_.tool_format == ToolFormat::hf) {
+    b += ",\"tool_calls\":";
+    if (!append_object_calls(*calls, b, problem)) return false;
   }
   if (out.role == Role::tool) {
     const Value* call_id = libstream::find_member(message, "tool_call_id");
@@ -220,6 +177,35 @@ void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::stri
   out.put('}');
   out.put('\n');
   ++result.examples;
+}
+
+bool Pairer::append_object_calls(const Value& calls, std::string& b, std::string& problem) {
+  const bool synth = options_.tool_format == ToolFormat::synth;
+  b += '[';
+  for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
+    const Value& call = calls[i];
+    const Value* function = libstream::find_member(call, "function");
+    const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
+    const Value* arguments = function != nullptr ? libstream::find_member(*function, "arguments") : nullptr;
+    if (name == nullptr || !name->IsString() || arguments == nullptr || !arguments->IsString()) {
+      problem = "a tool call without a function name and arguments string";
+      return false;
+    }
+    if (const Value* id = libstream::find_member(call, "id"); id != nullptr && id->IsString()) {
+      call_names_[std::string(id->GetString(), id->GetStringLength())] = std::string(name->GetString(), name->GetStringLength());
+    }
+    b += i == 0 ? "{" : ",{";
+    b += synth ? "\"tool_name\":" : "\"type\":\"function\",\"function\":{\"name\":";
+    append_value(b, *name);
+    b += ",\"arguments\":";
+    if (!libstream::append_compact_json(arguments->GetString(), arguments->GetStringLength(), b, nullptr)) {
+      problem = "the arguments of tool call " + std::to_string(i) + " are not JSON text";
+      return false;
+    }
+    b += synth ? "}" : "}}";
+  }
+  b += ']';
+  return true;
 }
 
 PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {

@@ -71,6 +71,9 @@ class Pairer {
                     PairResult& result);
   void fit_budget(std::vector<size_t>& picked, PairResult& result) const;
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
+  /// Appends `calls` with their arguments as JSON objects: Hugging Face/TRL's
+  /// {type, function: {name, arguments}} or, with --tool-format synth, {tool_name, arguments}.
+  bool append_object_calls(const rapidjson::Value& calls, std::string& b, std::string& problem);
   void emit_example(const std::vector<size_t>& picked, const std::string& extra_metadata,
                     libstream::BufferedSink& out, PairResult& result);
 
