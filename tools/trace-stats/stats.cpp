@@ -3,6 +3,7 @@
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
+#include <libstream/projection.hpp>
 #include <libstream/sink.hpp>
 #include <libstream/time.hpp>
 
@@ -657,6 +658,22 @@ class Accumulator {
     outlier_index_ = metric_index(options.outlier_metric);
   }
 
+  /// Every path add() reads, and PromptLearning::claims(): sessions are scanned for these
+  /// alone, their message text skipped unparsed.
+  libstream::Projection projection() const {
+    libstream::Projection p;
+    for (const char* path : {"session_id", "status", "error", "messages.*.role", "achievements", "experiment_id",
+                             "experiment.name", "model", "created_at", "record_type", "payload", "score"}) {
+      p.keep(path);
+    }
+    for (const auto& metric : metrics_) {
+      if (!metric.second.empty()) p.keep(metric.second);
+    }
+    for (const std::string& path : categories_) p.keep(path);
+    for (const std::string& path : options_.group_by) p.keep(path);
+    return p;
+  }
+
   size_t metric_index(const std::string& name) const {
     for (size_t i = 0; i < metrics_.size(); ++i) {
       if (metrics_[i].first == name) return i;
@@ -1285,8 +1302,18 @@ std::string svg_means(const std::vector<GroupMean>& means, const std::string& me
 /// they lack stays unknown (null, "-"), never 0 (spec/inputs.md 8.3, W21-W26).
 class PromptLearning {
  public:
+  /// True when `r` is a queue or prompt-learning record, judged by record_type, payload
+  /// and score alone (so a projection of the record keeping those is enough to tell).
+  static bool claims(const Value& r) {
+    const Value* type = find_present(r, "record_type");
+    const std::string_view kind = type != nullptr && type->IsString() ? string_of(*type) : "";
+    return kind == "job" || kind == "trial" || kind == "experiment" ||
+           (kind.empty() && find_present(r, "payload") != nullptr && find_member(r, "score") != nullptr);
+  }
+
   /// True when `r` is such a record (and was taken).
   bool add(const Value& r) {
+    if (!claims(r)) return false;
     const Value* type = find_present(r, "record_type");
     const std::string kind = type != nullptr && type->IsString() ? std::string(string_of(*type)) : "";
     if (kind == "job") {
@@ -1835,8 +1862,12 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   constexpr size_t kBatchBytes = size_t{1} << 20;
   constexpr size_t kQueued = 2;
   std::vector<std::unique_ptr<Worker>> pool;
-  const auto work = [](Worker& w) {
-    libstream::DocumentParser parser;
+  // Batches done with come back for the next records: their buffers stay allocated and
+  // paged in, instead of a fresh megabyte (and its page faults) per batch.
+  std::vector<Batch> spent;
+  std::mutex spent_mutex;
+  const auto work = [&spent, &spent_mutex](Worker& w) {
+    libstream::ProjectingParser parser(w.acc.projection());
     for (;;) {
       Batch batch;
       {
@@ -1854,6 +1885,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
         begin = batch.ends[i];
         libstream::JsonError error;
         const Value* root = parser.parse(data, size, &error);
+        if (root != nullptr && PromptLearning::claims(*root)) root = parser.parse_whole(data, size, &error);
         std::string reason;
         if (root == nullptr) {
           reason = error.describe();
@@ -1868,6 +1900,12 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
         }
         if (!reason.empty()) w.rejects.push_back({batch.index, batch.source, batch.lines[i], batch.offsets[i], size, reason, std::string(data, size)});
       }
+      batch.bytes.clear();
+      batch.ends.clear();
+      batch.lines.clear();
+      batch.offsets.clear();
+      std::lock_guard<std::mutex> lock(spent_mutex);
+      spent.push_back(std::move(batch));
     }
   };
   for (unsigned i = 0; i < workers; ++i) {
@@ -1887,6 +1925,11 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     }
     w.ready.notify_one();
     batch = Batch();
+    std::lock_guard<std::mutex> lock(spent_mutex);
+    if (!spent.empty()) {
+      batch = std::move(spent.back());
+      spent.pop_back();
+    }
   };
   const auto stop_workers = [&] {
     for (auto& w : pool) {
@@ -1898,7 +1941,8 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
       if (w->thread.joinable()) w->thread.join();
     }
   };
-  libstream::DocumentParser parser;
+  libstream::DocumentParser parser;  // states (--merge)
+  libstream::ProjectingParser session_parser(acc.projection());
   try {
     context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
       if (!pool.empty()) {
@@ -1931,7 +1975,8 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
         return true;
       }
       libstream::JsonError error;
-      const Value* root = parser.parse(record.data, record.size, &error);
+      const Value* root = session_parser.parse(record.data, record.size, &error);
+      if (root != nullptr && PromptLearning::claims(*root)) root = session_parser.parse_whole(record.data, record.size, &error);
       if (root == nullptr) {
         context.reject(source, record, error.describe());
         return true;
