@@ -19,7 +19,10 @@ struct Projection::Node {
 
   const Node* member(std::string_view name) const {
     for (const auto& [key, node] : members) {
-      if (key == name) return node.get();
+      if (key.size() != name.size()) continue;
+      size_t i = 0;  // keys are short: a loop beats a call to memcmp
+      while (i < name.size() && key[i] == name[i]) ++i;
+      if (i == name.size()) return node.get();
     }
     return nullptr;
   }
@@ -66,6 +69,14 @@ int hex_digit(char c) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Keys and kept strings are short: a loop here beats a call to memchr.
+bool has_backslash(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == '\\') return true;
+  }
+  return false;
+}
+
 // The projection as JSON text: kept members exactly as written.
 class TextOutput {
  public:
@@ -106,7 +117,7 @@ class DomOutput {
   void end_array(size_t elements) { handler_.EndArray(static_cast<rapidjson::SizeType>(elements)); }
   bool value(const char* begin, const char* end) {
     const size_t size = static_cast<size_t>(end - begin);
-    if (*begin == '"' && std::memchr(begin, '\\', size) == nullptr) {  // most kept values: a plain string
+    if (*begin == '"' && !has_backslash(begin, size)) {  // most kept values: a plain string
       return handler_.String(begin + 1, static_cast<rapidjson::SizeType>(size - 2), true);
     }
     rapidjson::MemoryStream stream(begin, size);
@@ -163,7 +174,7 @@ class Scanner {
       if (!skip_string()) return false;
       const std::string_view name(key + 1, static_cast<size_t>(p_ - key - 2));
       // An escaped key may spell a kept name: rapidjson decodes it, so the full parse decides.
-      if (std::memchr(name.data(), '\\', name.size()) != nullptr) return false;
+      if (has_backslash(name.data(), name.size())) return false;
       whitespace();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;

@@ -175,7 +175,7 @@ void NumericStats::add(double x) {
     values_.push_back(x);
     sorted_ = false;
     if (values_.size() > kExactLimit) {
-      for (double v : values_) sketch_.add(v);
+      add_to_sketch(values_);
       values_.clear();
       values_.shrink_to_fit();
       exact_ = false;
@@ -199,19 +199,34 @@ void NumericStats::merge(const NumericStats& other) {
   count_ += other.count_;
   missing_ += other.missing_;
   if (exact_ && other.exact_ && values_.size() + other.values_.size() <= kExactLimit) {
+    const auto middle = static_cast<std::ptrdiff_t>(values_.size());
     values_.insert(values_.end(), other.values_.begin(), other.values_.end());
-    sorted_ = false;
+    if (sorted_ && other.sorted_) {
+      std::inplace_merge(values_.begin(), values_.begin() + middle, values_.end());  // linear: workers sorted theirs
+    } else {
+      sorted_ = false;
+    }
     return;
   }
   if (exact_) {
-    for (double v : values_) sketch_.add(v);
+    add_to_sketch(values_);
     values_.clear();
     exact_ = false;
   }
   if (other.exact_) {
-    for (double v : other.values_) sketch_.add(v);
+    add_to_sketch(other.values_);
   } else {
     sketch_.merge(other.sketch_);
+  }
+}
+
+void NumericStats::add_to_sketch(const std::vector<double>& values) {
+  // Equal values (token counts, rewards, turns repeat a lot) go in as one run each when sorted.
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i + 1;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    sketch_.add(values[i], j - i);
+    i = j;
   }
 }
 
@@ -620,8 +635,8 @@ struct Group {
   uint64_t records = 0;
   uint64_t failures = 0;
   std::vector<NumericStats> numeric;
-  std::vector<std::map<std::string, CategoryCount>> categories;
-  std::map<std::string, uint64_t> achievements;
+  std::vector<std::map<std::string, CategoryCount, std::less<>>> categories;  // less<>: looked up by string_view
+  std::map<std::string, uint64_t, std::less<>> achievements;
   std::map<std::string, uint64_t> errors;
   std::vector<std::pair<double, std::string>> outlier_values;  // (metric value, session id), while exact
 
@@ -653,6 +668,12 @@ class Accumulator {
   explicit Accumulator(const StatsOptions& options) : options_(options) {
     for (const auto& [name, path] : kMetrics) metrics_.push_back({name, path});
     for (const std::string& f : options.fields) metrics_.push_back({f, f});
+    for (const auto& [name, path] : metrics_) {
+      kinds_.push_back(!path.empty()             ? MetricKind::path
+                       : name == "messages"      ? MetricKind::messages
+                       : name == "turns"         ? MetricKind::turns
+                                                 : MetricKind::achievements);
+    }
     categories_ = kCategories;
     for (const std::string& c : options.categories) categories_.push_back(c);
     outlier_index_ = metric_index(options.outlier_metric);
@@ -674,6 +695,25 @@ class Accumulator {
     return p;
   }
 
+  /// The group of record `r` under --group-by (the one group "" without it).
+  Group& group_of(const Value& r) {
+    std::string& key = key_scratch_;
+    key.clear();
+    for (size_t i = 0; i < options_.group_by.size(); ++i) {
+      const Value* v = libstream::find_path(r, options_.group_by[i]);
+      if (i > 0) key += " / ";
+      if (v == nullptr || v->IsNull()) {
+        key += "(missing)";
+      } else if (v->IsString()) {
+        key += string_of(*v);
+      } else {
+        key += json_text(*v);
+      }
+    }
+    const auto it = groups_.find(key);
+    return it != groups_.end() ? it->second : group(key);
+  }
+
   size_t metric_index(const std::string& name) const {
     for (size_t i = 0; i < metrics_.size(); ++i) {
       if (metrics_[i].first == name) return i;
@@ -691,13 +731,7 @@ class Accumulator {
   }
 
   void add(const Value& r) {
-    std::string key;
-    for (size_t i = 0; i < options_.group_by.size(); ++i) {
-      const Value* v = libstream::find_path(r, options_.group_by[i]);
-      std::string part = v == nullptr || v->IsNull() ? "(missing)" : v->IsString() ? std::string(string_of(*v)) : json_text(*v);
-      key += (i > 0 ? " / " : "") + part;
-    }
-    Group& g = group(key);
+    Group& g = group_of(r);
     ++g.records;
     const Value* status = find_present(r, "status");
     const Value* error = find_present(r, "error");
@@ -711,24 +745,24 @@ class Accumulator {
       if (g.errors.size() < kMaxErrorKinds || g.errors.count(message) != 0) ++g.errors[message];
     }
     const Value* messages = find_present(r, "messages");
+    double message_count = kNaN, assistant_turns = kNaN;
+    if (messages != nullptr && messages->IsArray()) {
+      message_count = messages->Size();
+      assistant_turns = 0;
+      for (const Value& m : messages->GetArray()) {
+        const Value* role = find_member(m, "role");
+        if (role != nullptr && role->IsString() && string_of(*role) == "assistant") ++assistant_turns;
+      }
+    }
+    const Value* achievements = find_present(r, "achievements");
+    if (achievements != nullptr && !achievements->IsArray()) achievements = nullptr;
     for (size_t i = 0; i < metrics_.size(); ++i) {
       double x = kNaN;
-      const std::string& name = metrics_[i].first;
-      if (name == "messages" && metrics_[i].second.empty()) {
-        if (messages != nullptr && messages->IsArray()) x = messages->Size();
-      } else if (name == "turns" && metrics_[i].second.empty()) {
-        if (messages != nullptr && messages->IsArray()) {
-          x = 0;
-          for (const Value& m : messages->GetArray()) {
-            const Value* role = find_member(m, "role");
-            if (role != nullptr && role->IsString() && string_of(*role) == "assistant") ++x;
-          }
-        }
-      } else if (name == "achievements" && metrics_[i].second.empty()) {
-        const Value* a = find_present(r, "achievements");
-        if (a != nullptr && a->IsArray()) x = a->Size();
-      } else {
-        x = number_of(libstream::find_path(r, metrics_[i].second));
+      switch (kinds_[i]) {
+        case MetricKind::messages: x = message_count; break;
+        case MetricKind::turns: x = assistant_turns; break;
+        case MetricKind::achievements: x = achievements != nullptr ? achievements->Size() : kNaN; break;
+        case MetricKind::path: x = number_of(libstream::find_path(r, metrics_[i].second)); break;
       }
       g.numeric[i].add(x);
       if (i == outlier_index_ && !std::isnan(x) && g.numeric[i].exact()) {
@@ -739,24 +773,29 @@ class Accumulator {
     for (size_t i = 0; i < categories_.size(); ++i) {
       const Value* v = libstream::find_path(r, categories_[i]);
       if (v == nullptr || v->IsNull()) continue;
-      const std::string value = v->IsString() ? std::string(string_of(*v)) : json_text(*v);
+      std::string text;
+      const std::string_view value = v->IsString() ? string_of(*v) : std::string_view(text = json_text(*v));
       auto& counts = g.categories[i];
-      if (counts.size() >= kMaxCategoryValues && counts.count(value) == 0) {
-        CategoryCount& other = counts["(other values)"];
-        ++other.count;
-        other.failures += failed;
-        continue;
+      auto it = counts.find(value);
+      if (it == counts.end()) {
+        it = counts.emplace(counts.size() >= kMaxCategoryValues ? std::string("(other values)") : std::string(value), CategoryCount()).first;
       }
-      CategoryCount& c = counts[value];
-      ++c.count;
-      c.failures += failed;
+      ++it->second.count;
+      it->second.failures += failed;
     }
-    if (const Value* a = find_present(r, "achievements"); a != nullptr && a->IsArray()) {
-      std::set<std::string> unique;
-      for (const Value& name : a->GetArray()) {
-        if (name.IsString()) unique.emplace(string_of(name));
+    if (achievements != nullptr) {
+      std::vector<std::string_view>& unique = unique_scratch_;  // each name once per session
+      unique.clear();
+      for (const Value& name : achievements->GetArray()) {
+        if (name.IsString()) unique.push_back(string_of(name));
       }
-      for (const std::string& name : unique) ++g.achievements[name];
+      std::sort(unique.begin(), unique.end());
+      unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+      for (const std::string_view name : unique) {
+        auto it = g.achievements.find(name);
+        if (it == g.achievements.end()) it = g.achievements.emplace(std::string(name), 0).first;
+        ++it->second;
+      }
     }
     if (options_.experiments) {
       const Value* id = find_present(r, "experiment_id");
@@ -884,9 +923,18 @@ class Accumulator {
     }
   }
 
+  /// Sorts every group's kept values now, so that merging them later is linear.
+  void sort_values() const {
+    for (const auto& [key, g] : groups_) {
+      for (const NumericStats& n : g.numeric) {
+        if (n.exact()) static_cast<void>(n.values());
+      }
+    }
+  }
+
   void count_record() { ++records_; }
   uint64_t records() const { return records_; }
-  const std::map<std::string, Group>& groups() const { return groups_; }
+  const std::map<std::string, Group, std::less<>>& groups() const { return groups_; }
   const std::vector<std::pair<std::string, std::string>>& metrics() const { return metrics_; }
   const std::vector<std::string>& categories() const { return categories_; }
   const std::map<std::string, Experiment>& experiments() const { return experiments_; }
@@ -907,7 +955,8 @@ class Accumulator {
     v.Accept(writer);
     return {buffer.GetString(), buffer.GetSize()};
   }
-  static std::string counts_json(const std::map<std::string, uint64_t>& counts) {
+  template <class Counts>
+  static std::string counts_json(const Counts& counts) {
     std::string out = "{";
     bool first = true;
     for (const auto& [k, n] : counts) {
@@ -927,12 +976,16 @@ class Accumulator {
     return out;
   }
 
+  enum class MetricKind { path, messages, turns, achievements };
   const StatsOptions& options_;
   std::vector<std::pair<std::string, std::string>> metrics_;  // name, path ("" = computed)
+  std::vector<MetricKind> kinds_;                             // one per metric
+  std::string key_scratch_;
+  std::vector<std::string_view> unique_scratch_;
   std::vector<std::string> categories_;
   size_t outlier_index_ = SIZE_MAX;
   uint64_t records_ = 0;
-  std::map<std::string, Group> groups_;
+  std::map<std::string, Group, std::less<>> groups_;
   std::map<std::string, Experiment> experiments_;
 };
 
@@ -1873,7 +1926,10 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
       {
         std::unique_lock<std::mutex> lock(w.mutex);
         w.ready.wait(lock, [&] { return !w.queue.empty() || w.done; });
-        if (w.queue.empty()) return;
+        if (w.queue.empty()) {
+          w.acc.sort_values();  // here, in parallel, rather than on the merging thread
+          return;
+        }
         batch = std::move(w.queue.front());
         w.queue.pop_front();
       }
@@ -1954,8 +2010,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
           hand_over();
           batch.source = source.name();
         }
-        const std::string_view bytes = context.record_bytes(source, record);
-        batch.bytes.append(bytes);
+        batch.bytes.append(record.data, record.size);  // as read: what the one-thread path parses and rejects
         batch.ends.push_back(batch.bytes.size());
         batch.lines.push_back(record.line);
         batch.offsets.push_back(record.offset);

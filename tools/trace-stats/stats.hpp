@@ -65,6 +65,7 @@ class NumericStats {
   void read(const rapidjson::Value& json);
 
  private:
+  void add_to_sketch(const std::vector<double>& values);
   uint64_t count_ = 0;
   uint64_t missing_ = 0;
   long double mean_ = 0, m2_ = 0, sum_ = 0;
