@@ -266,7 +266,8 @@ void NumericStats::write(std::string& out) const {
          "\",\"min\":" + json_number(min_) + ",\"max\":" + json_number(max_);
   if (exact_) {
     out += ",\"values\":[";
-    for (size_t i = 0; i < values_.size(); ++i) out += (i > 0 ? "," : "") + json_number(values_[i]);
+    const std::vector<double>& sorted = values();  // sorted: the same list however the input was split
+    for (size_t i = 0; i < sorted.size(); ++i) out += (i > 0 ? "," : "") + json_number(sorted[i]);
     out += ']';
   } else {
     out += ",\"sketch\":";
@@ -817,7 +818,8 @@ class Accumulator {
   }
 
   // -- state ---------------------------------------------------------------------------
-  std::string state() const {
+  /// The partial state, with `prompt_learning` (PromptLearning::state()) as a member.
+  std::string state(const std::string& prompt_learning) const {
     std::string out = "{\"schema\":\"trace-stats-state/v1\",\"config\":" + config() + ",\"records\":" +
                       std::to_string(records_) + ",\"groups\":{";
     bool first_group = true;
@@ -841,8 +843,10 @@ class Accumulator {
       }
       out += "],\"achievements\":" + counts_json(g.achievements) + ",\"errors\":" + counts_json(g.errors) +
              ",\"outliers\":[";
-      for (size_t i = 0; i < g.outlier_values.size(); ++i) {
-        out += (i > 0 ? ",[" : "[") + json_number(g.outlier_values[i].first) + "," + quote(g.outlier_values[i].second) + "]";
+      std::vector<std::pair<double, std::string>> outliers = g.outlier_values;
+      std::sort(outliers.begin(), outliers.end());  // the same list however the input was split
+      for (size_t i = 0; i < outliers.size(); ++i) {
+        out += (i > 0 ? ",[" : "[") + json_number(outliers[i].first) + "," + quote(outliers[i].second) + "]";
       }
       out += "]}";
     }
@@ -859,7 +863,7 @@ class Accumulator {
       }
       out += "]}";
     }
-    return out + "}}";
+    return out + "},\"prompt_learning\":" + prompt_learning + "}";
   }
 
   /// Adds a state written by --state-out. Throws Error(data) when it was made with other
@@ -1364,13 +1368,16 @@ class PromptLearning {
            (kind.empty() && find_present(r, "payload") != nullptr && find_member(r, "score") != nullptr);
   }
 
-  /// True when `r` is such a record (and was taken).
-  bool add(const Value& r) {
+  /// True when `r` is such a record (and was taken). `ordinal` grows with the record's
+  /// place in the input: merging shares made by workers or shards orders by it, so the
+  /// summary is the one pass's whatever the split.
+  bool add(const Value& r, uint64_t ordinal) {
     if (!claims(r)) return false;
     const Value* type = find_present(r, "record_type");
     const std::string kind = type != nullptr && type->IsString() ? std::string(string_of(*type)) : "";
     if (kind == "job") {
       Job& j = jobs_[text(r, "job_id")];
+      j.ordinal = ordinal;
       j.experiment = text(r, "experiment_id");
       j.type = text(r, "job_type");
       j.status = text(r, "status");
@@ -1382,12 +1389,15 @@ class PromptLearning {
       if (over != nullptr && over->IsString()) {
         j.model = std::string(string_of(*over));
         j.model_source = "config_overrides";
+        j.model_ordinal = ordinal;
       } else if (const std::string file_model = toml_model(text(r, "config_path")); !file_model.empty()) {
         j.model = file_model;
         j.model_source = "config file";
+        j.model_ordinal = ordinal;
       } else if (const Value* policy = status != nullptr ? find_present(*status, "policy") : nullptr; policy != nullptr && policy->IsString()) {
         j.model = std::string(string_of(*policy));
         j.model_source = "status_json (config model; may be stale, W23/W25)";
+        j.model_ordinal = ordinal;
       }
       const auto pick = [&](const char* key) {  // result first: status_json may be stale (W23)
         double x = result != nullptr ? number_of(find_present(*result, key)) : kNaN;
@@ -1404,6 +1414,7 @@ class PromptLearning {
     }
     if (kind == "trial") {
       Trial t;
+      t.ordinal = ordinal;
       t.job = text(r, "job_id");
       t.id = text(r, "trial_id");
       t.name = text(r, "system_name");
@@ -1423,6 +1434,7 @@ class PromptLearning {
     }
     if (kind.empty() && find_present(r, "payload") != nullptr && find_member(r, "score") != nullptr) {  // backend snapshot
       Trial t;
+      t.ordinal = ordinal;
       t.job = text(r, "job_id");
       t.id = text(r, "id");
       t.name = "snapshot";
@@ -1448,10 +1460,83 @@ class PromptLearning {
   }
 
   [[nodiscard]] bool empty() const { return jobs_.empty() && trials_.empty() && experiments_ == 0; }
+  /// Adds another share of the input: as if its records had been added in their places.
   void merge(const PromptLearning& other) {
-    for (const auto& [id, job] : other.jobs_) jobs_[id] = job;
+    for (const auto& [id, theirs] : other.jobs_) {
+      const auto it = jobs_.find(id);
+      if (it == jobs_.end()) {
+        jobs_.emplace(id, theirs);
+        continue;
+      }
+      Job& mine = it->second;
+      const Job earlier = mine;
+      if (theirs.ordinal > mine.ordinal) mine = theirs;  // every field but the model is the last record's
+      const Job& model_from = theirs.model_ordinal > earlier.model_ordinal ? theirs : earlier;  // the model: the last that named one
+      mine.model = model_from.model;
+      mine.model_source = model_from.model_source;
+      mine.model_ordinal = model_from.model_ordinal;
+    }
     trials_.insert(trials_.end(), other.trials_.begin(), other.trials_.end());
+    std::stable_sort(trials_.begin(), trials_.end(), [](const Trial& a, const Trial& b) { return a.ordinal < b.ordinal; });
     experiments_ += other.experiments_;
+  }
+
+  /// The partial state (inside trace-stats-state/v1): jobs by id, trials in input order.
+  std::string state() const {
+    std::string out = "{\"experiments\":" + std::to_string(experiments_) + ",\"jobs\":{";
+    bool first = true;
+    for (const auto& [id, j] : jobs_) {
+      out += (first ? "" : ",") + quote(id) + ":{\"experiment\":" + quote(j.experiment) + ",\"type\":" + quote(j.type) +
+             ",\"status\":" + quote(j.status) + ",\"model\":" + quote(j.model) + ",\"model_source\":" + quote(j.model_source) +
+             ",\"best\":" + json_number(j.best) + ",\"baseline\":" + json_number(j.baseline) + ",\"rollouts\":" +
+             json_number(j.rollouts) + ",\"trials_tried\":" + json_number(j.trials_tried) + ",\"tokens\":" + json_number(j.tokens) + "}";
+      first = false;
+    }
+    out += "},\"trials\":[";
+    for (size_t i = 0; i < trials_.size(); ++i) {
+      const Trial& t = trials_[i];
+      out += (i > 0 ? ",{" : "{") + std::string("\"job\":") + quote(t.job) + ",\"id\":" + quote(t.id) + ",\"name\":" + quote(t.name) +
+             ",\"prompt\":" + quote(t.prompt) + ",\"phase\":" + quote(t.phase) + ",\"score\":" + json_number(t.score) +
+             ",\"tokens\":" + json_number(t.tokens) + "}";
+    }
+    return out + "]}";
+  }
+
+  /// Adds a state written by state(), as records after every one added so far.
+  void merge_state(const Value& s) {
+    PromptLearning theirs;
+    const uint64_t base = last_ordinal() + 1;
+    uint64_t next = base;
+    theirs.experiments_ = s["experiments"].GetUint64();
+    for (const auto& m : s["jobs"].GetObject()) {
+      Job& j = theirs.jobs_[std::string(string_of(m.name))];
+      const Value& v = m.value;
+      j.experiment = v["experiment"].GetString();
+      j.type = v["type"].GetString();
+      j.status = v["status"].GetString();
+      j.model = v["model"].GetString();
+      j.model_source = v["model_source"].GetString();
+      j.best = number_of(&v["best"]);
+      j.baseline = number_of(&v["baseline"]);
+      j.rollouts = number_of(&v["rollouts"]);
+      j.trials_tried = number_of(&v["trials_tried"]);
+      j.tokens = number_of(&v["tokens"]);
+      j.ordinal = next++;
+      j.model_ordinal = j.model.empty() ? 0 : j.ordinal;
+    }
+    for (const Value& v : s["trials"].GetArray()) {
+      Trial t;
+      t.job = v["job"].GetString();
+      t.id = v["id"].GetString();
+      t.name = v["name"].GetString();
+      t.prompt = v["prompt"].GetString();
+      t.phase = v["phase"].GetString();
+      t.score = number_of(&v["score"]);
+      t.tokens = number_of(&v["tokens"]);
+      t.ordinal = next++;
+      theirs.trials_.push_back(std::move(t));
+    }
+    merge(theirs);
   }
 
   std::string render(const std::string& format, const std::function<std::string(const std::string&)>& section) const {
@@ -1497,11 +1582,20 @@ class PromptLearning {
   struct Job {
     std::string experiment, type, status, model, model_source;
     double best = kNaN, baseline = kNaN, rollouts = kNaN, trials_tried = kNaN, tokens = kNaN;
+    uint64_t ordinal = 0;        // of the job's last record
+    uint64_t model_ordinal = 0;  // of the last record that named the model (0: none did)
   };
   struct Trial {
     std::string job, id, name, prompt, phase;
     double score = kNaN, tokens = kNaN;
+    uint64_t ordinal = 0;
   };
+  uint64_t last_ordinal() const {
+    uint64_t last = 0;
+    for (const auto& [id, j] : jobs_) last = std::max(last, j.ordinal);
+    for (const Trial& t : trials_) last = std::max(last, t.ordinal);
+    return last;
+  }
   /// `model` of the [prompt_learning.policy] table of the job's TOML, when the file is here.
   static std::string toml_model(const std::string& path) {
     if (path.empty()) return "";
@@ -1883,6 +1977,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--partial writes the state where --tee writes records: use --state-out FILE with --tee");
   }
   PromptLearning learning;
+  uint64_t ordinal = 0;  // of records on this thread (prompt-learning records keep input order by it)
   // Sessions one at a time on this thread, or, for a plain summary (no --tee, no --merge), in
   // batches parsed by worker threads: batch k goes to worker k mod N and each worker keeps its
   // own accumulator, merged in worker order at the end, so the result does not depend on
@@ -1945,7 +2040,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
         std::string reason;
         if (root == nullptr) {
           reason = error.describe();
-        } else if (!w.learning.add(*root)) {
+        } else if (!w.learning.add(*root, (batch.index << 32 | i) + 1)) {
           const Value* id = find_present(*root, "session_id");
           if (id == nullptr || !id->IsString()) {
             reason = "not a session record: no string session_id (normalise it to trace/v1 first)";
@@ -2026,6 +2121,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
           return true;
         }
         acc.merge_state(*root, source.name() + ":" + std::to_string(record.line));
+        if (const Value* state = find_member(*root, "prompt_learning")) learning.merge_state(*state);
         ++context.counters().written;
         return true;
       }
@@ -2036,7 +2132,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
         context.reject(source, record, error.describe());
         return true;
       }
-      const bool taken = learning.add(*root);  // queue and prompt-learning records: their own summary
+      const bool taken = learning.add(*root, ++ordinal);  // queue and prompt-learning records: their own summary
       if (!taken) {
         const Value* id = find_present(*root, "session_id");
         if (id == nullptr || !id->IsString()) {
@@ -2075,7 +2171,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   const Report report(options, acc, learning);
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
-    const std::string state = acc.state() + "\n";
+    const std::string state = acc.state(learning.state()) + "\n";
     sink.write(state.data(), state.size());
     sink.commit();
   }
@@ -2086,7 +2182,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     sink.commit();
   }
   if (options.partial) {
-    const std::string state = acc.state();
+    const std::string state = acc.state(learning.state());
     context.out().write(state.data(), state.size());
     context.out().put('\n');
     return;
