@@ -110,7 +110,9 @@ class DomOutput {
  public:
   DomOutput(rapidjson::Document& handler, rapidjson::Reader& reader) : handler_(handler), reader_(reader) {}
   void begin_object() { handler_.StartObject(); }
-  void key(size_t, std::string_view name) { handler_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()), true); }
+  // Keys and plain strings point into the record's bytes (no copy): the DOM is read before
+  // those bytes change (ProjectingParser::parse's contract).
+  void key(size_t, std::string_view name) { handler_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()), false); }
   void end_object(size_t members) { handler_.EndObject(static_cast<rapidjson::SizeType>(members)); }
   void begin_array() { handler_.StartArray(); }
   void element(size_t) {}
@@ -118,7 +120,7 @@ class DomOutput {
   bool value(const char* begin, const char* end) {
     const size_t size = static_cast<size_t>(end - begin);
     if (*begin == '"' && !has_backslash(begin, size)) {  // most kept values: a plain string
-      return handler_.String(begin + 1, static_cast<rapidjson::SizeType>(size - 2), true);
+      return handler_.String(begin + 1, static_cast<rapidjson::SizeType>(size - 2), false);
     }
     rapidjson::MemoryStream stream(begin, size);
     constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag;

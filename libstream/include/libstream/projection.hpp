@@ -58,7 +58,9 @@ class ProjectingParser {
   ProjectingParser(const ProjectingParser&) = delete;
   ProjectingParser& operator=(const ProjectingParser&) = delete;
 
-  /// As DocumentParser::parse(); the value is valid until the next call.
+  /// As DocumentParser::parse(); the value is valid until the next call and while the bytes
+  /// [data, data+size) are unchanged (its keys and plain strings point into them). Strings
+  /// are not NUL-terminated: read them with their length (string_of).
   [[nodiscard]] const rapidjson::Value* parse(const char* data, size_t size, JsonError* error);
   /// The whole record, for the few a tool must see entirely.
   [[nodiscard]] const rapidjson::Value* parse_whole(const char* data, size_t size, JsonError* error) {
