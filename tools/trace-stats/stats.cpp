@@ -684,7 +684,7 @@ class Accumulator {
   /// alone, their message text skipped unparsed.
   libstream::Projection projection() const {
     libstream::Projection p;
-    for (const char* path : {"session_id", "status", "error", "messages.*.role", "achievements", "experiment_id",
+    for (const char* path : {"session_id", "status", "error", "messages.*.role", "extra.num_messages", "achievements", "experiment_id",
                              "experiment.name", "model", "created_at", "record_type", "payload", "score"}) {
       p.keep(path);
     }
@@ -753,6 +753,11 @@ class Accumulator {
       for (const Value& m : messages->GetArray()) {
         const Value* role = find_member(m, "role");
         if (role != nullptr && role->IsString() && string_of(*role) == "assistant") ++assistant_turns;
+      }
+      // A summary row carries the count, not the messages: their roles are unknown, not none.
+      if (const Value* counted = libstream::find_path(r, "extra.num_messages"); message_count == 0 && counted != nullptr && counted->IsNumber()) {
+        message_count = counted->GetDouble();
+        assistant_turns = kNaN;
       }
     }
     const Value* achievements = find_present(r, "achievements");
