@@ -187,18 +187,12 @@ class Scanner {
       } else if (!skip_value()) {
         return false;
       }
-      whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        whitespace();
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      out_.end_object(kept);
-      return true;
+      bool more = false;
+      if (!next_element('}', more)) return false;
+      if (!more) break;
     }
+    out_.end_object(kept);
+    return true;
   }
 
   bool array(const Node& node) {
@@ -218,18 +212,24 @@ class Scanner {
       } else if (!skip_value()) {  // no path steps into these elements: none is kept
         return false;
       }
-      whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        whitespace();
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      out_.end_array(kept);
-      return true;
+      bool more = false;
+      if (!next_element(']', more)) return false;
+      if (!more) break;
     }
+    out_.end_array(kept);
+    return true;
+  }
+
+  // After a member or element: at a comma, sets `more` and moves past it and the whitespace
+  // after it; at `close`, clears `more` and moves past it; anything else is not JSON.
+  bool next_element(char close, bool& more) {
+    whitespace();
+    if (p_ == end_) return false;
+    more = *p_ == ',';
+    if (!more && *p_ != close) return false;
+    ++p_;
+    if (more) whitespace();
+    return true;
   }
 
   // A key, the colon and the whitespace after it, inside a skipped object.

@@ -1271,7 +1271,7 @@ std::string html_escape(const std::string& s) {
 }
 
 std::string html_table(const Table& t) {
-  std::string out = "<table><thead><tr>";
+  std::string out = "<div class=wide><table><thead><tr>";
   for (const auto& h : t.header) out += "<th>" + html_escape(h) + "</th>";
   out += "</tr></thead><tbody>";
   for (const auto& row : t.rows) {
@@ -1281,7 +1281,7 @@ std::string html_table(const Table& t) {
     }
     out += "</tr>";
   }
-  return out + "</tbody></table>\n";
+  return out + "</tbody></table></div>\n";
 }
 
 /// An SVG histogram of one metric (20 equal bins), with axis labels.
@@ -1906,8 +1906,9 @@ class Report {
     const Group all = acc_.overall();
     std::string out =
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>trace-stats report</title>\n"
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:2px 8px}"
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+        "div.wide{overflow-x:auto;max-width:100%}"  // a wide table scrolls in its box, not the page
+        "table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}"
         "td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2f7}figure{display:inline-block;margin:0 1em 1em 0}"
         "figcaption{font-size:12px;color:#555}</style></head><body>\n<h1>trace-stats report</h1>\n<p>" +
         std::to_string(acc_.records()) + " records" +
