@@ -179,7 +179,17 @@ void ToolContext::info(const std::string& message) {
 const rapidjson::Value* ToolContext::parse_session(DocumentParser& parser, const RecordSource& source,
                                                   const RawRecord& record) {
   JsonError error;
-  const rapidjson::Value* root = parser.parse(record.data, record.size, &error);
+  return checked_session(parser.parse(record.data, record.size, &error), error, source, record);
+}
+
+const rapidjson::Value* ToolContext::parse_session(ProjectingParser& parser, const RecordSource& source,
+                                                  const RawRecord& record) {
+  JsonError error;
+  return checked_session(parser.parse(record.data, record.size, &error), error, source, record);
+}
+
+const rapidjson::Value* ToolContext::checked_session(const rapidjson::Value* root, const JsonError& error,
+                                                    const RecordSource& source, const RawRecord& record) {
   if (root == nullptr) {
     reject(source, record, error.describe());
     return nullptr;

@@ -352,4 +352,23 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 
 bool Expression::matches(const rapidjson::Value& record) const { return eval(*root_, record); }
 
+std::vector<std::string> Expression::top_level_members() const {
+  std::vector<std::string> members;
+  const auto take = [&](const Operand& operand) {
+    if (!operand.keys.empty() && operand.keys.front().front() != '[') members.push_back(operand.keys.front());
+  };
+  std::vector<const Node*> pending = {root_.get()};
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    if (node == nullptr) continue;
+    take(node->a);
+    take(node->b);
+    for (const Operand& operand : node->list) take(operand);
+    pending.push_back(node->left.get());
+    pending.push_back(node->right.get());
+  }
+  return members;
+}
+
 }  // namespace libstream

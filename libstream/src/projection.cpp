@@ -426,6 +426,8 @@ void Projection::keep(std::string_view path) {
   keep_at(*root_, parts, 0);
 }
 
+void Projection::keep_member(std::string_view name) { keep_at(*root_, {name}, 0); }
+
 Projection::Outcome Projection::project(const char* data, size_t size, std::string& out) const {
   const size_t before = out.size();
   TextOutput text(out);

@@ -1,9 +1,11 @@
 // The --where language: each operator, paths, missing values, and error columns.
 #include <libstream/document.hpp>
 #include <libstream/expression.hpp>
+#include <libstream/projection.hpp>
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 namespace {
@@ -16,7 +18,28 @@ bool where(const std::string& text) {
   libstream::DocumentParser parser;
   const rapidjson::Value* record = parser.parse(kRecord, std::strlen(kRecord), nullptr);
   EXPECT_NE(record, nullptr);
-  return libstream::Expression(text).matches(*record);
+  const libstream::Expression expression(text);
+  const bool matched = expression.matches(*record);
+  // On the record reduced to the members the expression names, the same answer.
+  libstream::Projection projection;
+  for (const std::string& member : expression.top_level_members()) projection.keep_member(member);
+  libstream::ProjectingParser projecting(std::move(projection));
+  const rapidjson::Value* projected = projecting.parse(kRecord, std::strlen(kRecord), nullptr);
+  EXPECT_NE(projected, nullptr);
+  if (projected != nullptr) {
+    EXPECT_EQ(expression.matches(*projected), matched) << text;
+  }
+  return matched;
+}
+
+TEST(Expression, NamesTheTopLevelMembersItReads) {
+  const auto members = libstream::Expression("len(achievements) >= 1 and (scores.judge.quality > 0.5 or not exists(seed)) and "
+                                             "messages[0].role in [\"system\"] and (ok or model == \"x\")")
+                           .top_level_members();
+  const std::set<std::string> unique(members.begin(), members.end());
+  EXPECT_EQ(unique, (std::set<std::string>{"achievements", "scores", "seed", "messages", "ok", "model"}));
+  EXPECT_TRUE(where("len(achievements) >= 1 and (scores.judge.quality > 0.5 or not exists(seed)) and "
+                    "messages[0].role in [\"system\"] and (ok or model == \"x\")"));
 }
 
 size_t error_column(const std::string& text) {

@@ -3,6 +3,7 @@
 #include <libstream/time.hpp>
 
 #include <libstream/document.hpp>
+#include <libstream/projection.hpp>
 #include <libstream/hash.hpp>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,15 @@ std::string decide(const tracemill::FilterOptions& options, const std::string& j
   bool missing = false;
   std::string why = selection.decide(*root, missing);
   if (missing_out != nullptr) *missing_out = missing;
+  // trace-filter decides on the projection of the record it scans for: always the same decision.
+  libstream::ProjectingParser projecting(selection.projection());
+  const rapidjson::Value* projected = projecting.parse(json.data(), json.size(), nullptr);
+  EXPECT_NE(projected, nullptr);
+  if (projected != nullptr) {
+    bool projected_missing = false;
+    EXPECT_EQ(selection.decide(*projected, projected_missing), why) << json;
+    EXPECT_EQ(projected_missing, missing) << json;
+  }
   return why;
 }
 
@@ -118,6 +128,52 @@ TEST(Selection, SampleAndItsInverseSplitExactly) {
   EXPECT_NEAR(kept, 1000, 100);
   options.invert = true;
   EXPECT_EQ(decide(options, R"({"session_id":"s-1"})").empty(), !selection.in_sample("s-1"));
+}
+
+}  // namespace
+
+namespace {
+
+// Every criterion, each alone, on records that have, lack or mistype its field: decide()
+// (above) checks each time that the projection trace-filter scans for decides alike.
+TEST(Selection, EveryCriterionDecidesAlikeOnTheProjection) {
+  const std::vector<std::string> records = {
+      R"({"session_id":"a","messages":[{"role":"user","content":"x"}]})",
+      R"({"session_id":"b","reward":3,"achievements":["wood","cow"],"cost_usd":0.5,"usage":{"total_tokens":900},)"
+      R"("model":"m1","split":"train","task_id":"t1","experiment_id":"e1","status":"completed","phase":"eval",)"
+      R"("created_at":"2025-03-01T00:00:00Z","scores":{"judge":{"q":0.9}},"env":{"name":"crafter","seed":7},"n.dotted":1})",
+      R"({"session_id":"c","reward":"3","achievements":"wood","cost_usd":null,"usage":{"total_tokens":"900"},"model":7,)"
+      R"("created_at":"not a time","scores":{"judge":null},"env":null})",
+  };
+  std::vector<tracemill::FilterOptions> variants(17);
+  variants[0].min_reward = 1.0;
+  variants[1].max_reward = 2.0;
+  variants[2].min_achievements = 2;
+  variants[3].achievements = {"cow"};
+  variants[4].max_cost = 0.1;
+  variants[5].max_tokens = 100;
+  variants[6].models = {"m1"};
+  variants[7].splits = {"train"};
+  variants[8].task_ids = {"t1"};
+  variants[9].experiments = {"e1"};
+  variants[10].statuses = {"completed"};
+  variants[11].phases = {"eval"};
+  variants[12].since = "2025-01-01";
+  variants[13].min_judge = {"q=0.5"};
+  variants[14].where = {"env.name == \"crafter\" and len(messages) == 0"};
+  variants[15].where = {"not exists(env.seed) or env.seed > 3"};
+  variants[16].sample = 0.5;
+  size_t kept = 0, dropped = 0;
+  for (tracemill::FilterOptions& options : variants) {
+    for (const std::string& record : records) {
+      (decide(options, record).empty() ? kept : dropped)++;
+      options.missing = tracemill::MissingPolicy::pass;
+      (decide(options, record).empty() ? kept : dropped)++;
+      options.missing = tracemill::MissingPolicy::fail;
+    }
+  }
+  EXPECT_GT(kept, 10u);  // the cases really go both ways
+  EXPECT_GT(dropped, 10u);
 }
 
 }  // namespace

@@ -85,6 +85,18 @@ bool Selection::in_sample(std::string_view session_id) const {
   return hash < sample_threshold_;
 }
 
+libstream::Projection Selection::projection() const {
+  libstream::Projection p;
+  for (const char* member : {"session_id", "split", "task_id", "model", "experiment_id", "status", "phase", "created_at",
+                             "reward", "achievements", "cost_usd", "usage", "scores"}) {
+    p.keep_member(member);
+  }
+  for (const libstream::Expression& expression : where_) {
+    for (const std::string& member : expression.top_level_members()) p.keep_member(member);
+  }
+  return p;
+}
+
 std::string Selection::decide(const Value& record, bool& missing) const {
   missing = false;
   const bool pass_missing = options_.missing == MissingPolicy::pass;
@@ -396,7 +408,7 @@ Selection compile(const FilterOptions& options) {
 void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
   for (const std::string& note : options.config_notes) context.warning("", note);
   const Selection selection = compile(options);
-  libstream::DocumentParser parser;
+  libstream::ProjectingParser parser(selection.projection());  // decide() reads a few members; kept records are written as read
   std::map<std::string, uint64_t> dropped;
   uint64_t selected = 0;
   uint64_t missing_values = 0;

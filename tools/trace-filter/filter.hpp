@@ -4,6 +4,7 @@
 
 #include <libstream/cli.hpp>
 #include <libstream/expression.hpp>
+#include <libstream/projection.hpp>
 
 #include <rapidjson/document.h>
 
@@ -59,6 +60,8 @@ class Selection {
   [[nodiscard]] std::string decide(const rapidjson::Value& record, bool& missing) const;
   /// The sample test alone (so --invert flips only it).
   [[nodiscard]] bool in_sample(std::string_view session_id) const;
+  /// Every member decide() reads, kept whole: sessions are scanned for these alone.
+  [[nodiscard]] libstream::Projection projection() const;
 
  private:
   struct ScoreBound {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <libstream/document.hpp>
+#include <libstream/projection.hpp>
 #include <libstream/record_reader.hpp>
 #include <libstream/sink.hpp>
 
@@ -117,6 +118,9 @@ class ToolContext {
   /// rejecting the record with the reason (not JSON, or no string session_id).
   [[nodiscard]] const rapidjson::Value* parse_session(DocumentParser& parser, const RecordSource& source,
                                                       const RawRecord& record);
+  /// As above, building only `parser`'s projection of the record.
+  [[nodiscard]] const rapidjson::Value* parse_session(ProjectingParser& parser, const RecordSource& source,
+                                                      const RawRecord& record);
 
   /// The bytes to write for a record that is valid JSON: the line itself (spaces or tabs
   /// around it trimmed) so NDJSON passes through byte for byte; a compact rewrite when the
@@ -141,6 +145,8 @@ class ToolContext {
   [[nodiscard]] int finish();
 
  private:
+  const rapidjson::Value* checked_session(const rapidjson::Value* root, const JsonError& error, const RecordSource& source,
+                                          const RawRecord& record);
   void write_diagnostic(const std::string& line);
   void show_progress(const RecordSource& reader);
   [[nodiscard]] std::string progress_line() const;

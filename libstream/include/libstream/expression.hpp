@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace libstream {
 
@@ -37,6 +38,8 @@ class Expression {
 
   /// True when `record` satisfies the expression.
   [[nodiscard]] bool matches(const rapidjson::Value& record) const;
+  /// The record's top-level members the expression reads (for a Projection).
+  [[nodiscard]] std::vector<std::string> top_level_members() const;
 
   struct Node;
 

@@ -32,6 +32,8 @@ class Projection {
   Projection& operator=(Projection&&) noexcept;
 
   void keep(std::string_view path);
+  /// Keeps the top-level member `name` whole, whatever its characters (dots included).
+  void keep_member(std::string_view name);
 
   enum class Outcome {
     projected,  ///< `out` holds the projected record, valid JSON
