@@ -2,6 +2,7 @@
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -254,15 +255,37 @@ void ToolContext::reject(const std::string& source, uint64_t line, uint64_t offs
   if (options_.on_error == OnError::fail) throw StopRun{"stopped at the first rejected record (--on-error fail)"};
 }
 
+bool ToolContext::inputs_can_be_reread() const {
+  for (const std::string& path : options_.inputs) {
+    struct stat info {};
+    if (path == "-" || ::stat(path.c_str(), &info) != 0 || !(S_ISREG(info.st_mode) || S_ISDIR(info.st_mode))) return false;
+  }
+  return true;
+}
+
+void ToolContext::reread_records(InputFormat format, const std::function<void(RecordSource&, RawRecord&)>& on_record) {
+  for (const std::string& path : options_.inputs) {
+    if (std::find(failed_inputs_.begin(), failed_inputs_.end(), path) != failed_inputs_.end()) continue;  // reported once
+    std::unique_ptr<RecordSource> reader = open_record_source(path, format, framing_);
+    RawRecord record;
+    while (reader->next(record)) {
+      if (record.problem.empty()) on_record(*reader, record);
+    }
+  }
+}
+
 void ToolContext::for_each_record(InputFormat format,
                                   const std::function<bool(RecordSource&, RawRecord&)>& on_record) {
   // Errors of the input end that input only; errors of the output (thrown by on_record)
   // propagate and end the run.
+  const std::string* current = nullptr;
   const auto input_failed = [&](const Error& e) {
+    if (current != nullptr) failed_inputs_.push_back(*current);
     error(e.where(), e.what());
     if (options_.on_error == OnError::fail) throw StopRun{""};  // the error said it all
   };
   for (const std::string& path : options_.inputs) {
+    current = &path;
     std::unique_ptr<RecordSource> reader;
     try {
       reader = open_record_source(path, format, framing_);

@@ -696,6 +696,41 @@ class Accumulator {
     return p;
   }
 
+  /// What several metrics share: messages, assistant turns and achievements of a session.
+  struct SessionCounts {
+    double messages = kNaN, turns = kNaN, achievements = kNaN;
+  };
+  static SessionCounts session_counts(const Value& r) {
+    SessionCounts c;
+    const Value* messages = find_present(r, "messages");
+    if (messages != nullptr && messages->IsArray()) {
+      c.messages = messages->Size();
+      c.turns = 0;
+      for (const Value& m : messages->GetArray()) {
+        const Value* role = find_member(m, "role");
+        if (role != nullptr && role->IsString() && string_of(*role) == "assistant") ++c.turns;
+      }
+      // A summary row carries the count, not the messages: their roles are unknown, not none.
+      if (const Value* counted = libstream::find_path(r, "extra.num_messages"); c.messages == 0 && counted != nullptr && counted->IsNumber()) {
+        c.messages = counted->GetDouble();
+        c.turns = kNaN;
+      }
+    }
+    if (const Value* a = find_present(r, "achievements"); a != nullptr && a->IsArray()) c.achievements = a->Size();
+    return c;
+  }
+
+  /// Metric `i` of session `r` (NaN: missing).
+  double metric_value(const Value& r, size_t i, const SessionCounts& counts) const {
+    switch (kinds_[i]) {
+      case MetricKind::messages: return counts.messages;
+      case MetricKind::turns: return counts.turns;
+      case MetricKind::achievements: return counts.achievements;
+      case MetricKind::path: break;
+    }
+    return number_of(libstream::find_path(r, metrics_[i].second));
+  }
+
   /// The group of record `r` under --group-by (the one group "" without it).
   Group& group_of(const Value& r) {
     std::string& key = key_scratch_;
@@ -745,31 +780,9 @@ class Accumulator {
       if (message.size() > 200) message = message.substr(0, 200) + "...";
       if (g.errors.size() < kMaxErrorKinds || g.errors.count(message) != 0) ++g.errors[message];
     }
-    const Value* messages = find_present(r, "messages");
-    double message_count = kNaN, assistant_turns = kNaN;
-    if (messages != nullptr && messages->IsArray()) {
-      message_count = messages->Size();
-      assistant_turns = 0;
-      for (const Value& m : messages->GetArray()) {
-        const Value* role = find_member(m, "role");
-        if (role != nullptr && role->IsString() && string_of(*role) == "assistant") ++assistant_turns;
-      }
-      // A summary row carries the count, not the messages: their roles are unknown, not none.
-      if (const Value* counted = libstream::find_path(r, "extra.num_messages"); message_count == 0 && counted != nullptr && counted->IsNumber()) {
-        message_count = counted->GetDouble();
-        assistant_turns = kNaN;
-      }
-    }
-    const Value* achievements = find_present(r, "achievements");
-    if (achievements != nullptr && !achievements->IsArray()) achievements = nullptr;
+    const SessionCounts session = session_counts(r);
     for (size_t i = 0; i < metrics_.size(); ++i) {
-      double x = kNaN;
-      switch (kinds_[i]) {
-        case MetricKind::messages: x = message_count; break;
-        case MetricKind::turns: x = assistant_turns; break;
-        case MetricKind::achievements: x = achievements != nullptr ? achievements->Size() : kNaN; break;
-        case MetricKind::path: x = number_of(libstream::find_path(r, metrics_[i].second)); break;
-      }
+      const double x = metric_value(r, i, session);
       g.numeric[i].add(x);
       if (i == outlier_index_ && !std::isnan(x) && g.numeric[i].exact()) {
         const Value* id = find_present(r, "session_id");
@@ -789,7 +802,7 @@ class Accumulator {
       ++it->second.count;
       it->second.failures += failed;
     }
-    if (achievements != nullptr) {
+    if (const Value* achievements = find_present(r, "achievements"); achievements != nullptr && achievements->IsArray()) {
       std::vector<std::string_view>& unique = unique_scratch_;  // each name once per session
       unique.clear();
       for (const Value& name : achievements->GetArray()) {
@@ -1080,28 +1093,50 @@ struct Outlier {
   double value;
 };
 
-std::vector<Outlier> find_outliers(const StatsOptions& options, const Group& all, size_t metric, std::string& rule) {
-  std::vector<Outlier> out;
-  const NumericStats& s = all.numeric[metric];
-  if (s.count() == 0 || !s.exact()) {
-    rule = s.exact() ? "no values" : "not computed: more values than the exact limit";
-    return out;
+/// The outlying sessions of --outlier-metric, and the rule that found them (or why not).
+struct OutlierList {
+  std::string rule;
+  std::vector<Outlier> found;  // most extreme value first
+
+  void sort() {
+    std::sort(found.begin(), found.end(), [](const Outlier& a, const Outlier& b) {
+      return a.value != b.value ? a.value > b.value : a.session_id < b.session_id;
+    });
   }
-  double k = options.outlier_threshold;
+};
+
+struct OutlierBounds {
   double lo = -INFINITY, hi = INFINITY;
+};
+
+/// Values outside the bounds are outliers. Quartiles come from the sketch beyond the exact
+/// limit (within its 1%); the MAD needs the exact values. nullopt, with `rule` saying why,
+/// when there are none to compute.
+std::optional<OutlierBounds> outlier_bounds(const StatsOptions& options, const NumericStats& s, std::string& rule) {
+  if (s.count() == 0) {
+    rule = "no values";
+    return std::nullopt;
+  }
+  const std::string approximate = s.exact() ? "" : " (quartiles from the sketch, within 1%)";
+  double k = options.outlier_threshold;
+  OutlierBounds b;
   if (options.outliers == "iqr") {
     if (k == 0) k = 1.5;
     const double q1 = s.quantile(0.25), q3 = s.quantile(0.75);
-    lo = q1 - k * (q3 - q1);
-    hi = q3 + k * (q3 - q1);
-    rule = "outside [Q1 - " + fmt(k) + " IQR, Q3 + " + fmt(k) + " IQR] = [" + fmt(lo) + ", " + fmt(hi) + "]";
+    b.lo = q1 - k * (q3 - q1);
+    b.hi = q3 + k * (q3 - q1);
+    rule = "outside [Q1 - " + fmt(k) + " IQR, Q3 + " + fmt(k) + " IQR] = [" + fmt(b.lo) + ", " + fmt(b.hi) + "]" + approximate;
   } else if (options.outliers == "z") {
     if (k == 0) k = 3;
     const double sd = std::sqrt(s.variance());
-    lo = s.mean() - k * sd;
-    hi = s.mean() + k * sd;
+    b.lo = s.mean() - k * sd;
+    b.hi = s.mean() + k * sd;
     rule = "|z| > " + fmt(k) + " (mean " + fmt(s.mean()) + ", sd " + fmt(sd) + ")";
   } else {
+    if (!s.exact()) {
+      rule = "not computed: the MAD needs every value, and there are more than " + std::to_string(NumericStats::kExactLimit);
+      return std::nullopt;
+    }
     if (k == 0) k = 3.5;
     const double median = s.quantile(0.5);
     std::vector<double> deviations;
@@ -1110,18 +1145,14 @@ std::vector<Outlier> find_outliers(const StatsOptions& options, const Group& all
     NumericStats d;
     for (double x : deviations) d.add(x);
     const double mad = 1.4826 * d.quantile(0.5);
-    lo = median - k * mad;
-    hi = median + k * mad;
+    b.lo = median - k * mad;
+    b.hi = median + k * mad;
     rule = "|x - median| > " + fmt(k) + " x 1.4826 MAD (median " + fmt(median) + ", scaled MAD " + fmt(mad) + ")";
   }
-  for (const auto& [value, id] : all.outlier_values) {
-    if (value < lo || value > hi) out.push_back({id, value});
-  }
-  std::sort(out.begin(), out.end(), [](const Outlier& a, const Outlier& b) {
-    return a.value != b.value ? a.value > b.value : a.session_id < b.session_id;
-  });
-  return out;
+  return b;
 }
+
+bool outside(const OutlierBounds& b, double x) { return x < b.lo || x > b.hi; }
 
 /// One table, rendered as aligned text, Markdown or CSV.
 struct Table {
@@ -1640,8 +1671,8 @@ class PromptLearning {
 
 class Report {
  public:
-  Report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning)
-      : options_(options), acc_(acc), learning_(learning) {}
+  Report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning, OutlierList outliers)
+      : options_(options), acc_(acc), learning_(learning), outliers_(std::move(outliers)) {}
 
   std::string render(const std::string& format) const {
     if (format == "json") return json();
@@ -1694,7 +1725,7 @@ class Report {
     }
     out += comparison(format);
     out += failures(format, all);
-    out += outliers(format, all);
+    out += outliers(format);
     out += experiments(format);
     out += learning_.render(format, [&](const std::string& title) { return section(format, title); });
     return out;
@@ -1782,18 +1813,15 @@ class Report {
     return out;
   }
 
-  std::string outliers(const std::string& format, const Group& all) const {
+  std::string outliers(const std::string& format) const {
     if (options_.outliers.empty()) return "";
-    const size_t metric = acc_.metric_index(options_.outlier_metric);
-    std::string rule;
-    const auto found = find_outliers(options_, all, metric, rule);
     std::string out = section(format, "Outliers of " + options_.outlier_metric + " (" + options_.outliers + ")");
-    out += "rule: " + rule + "; " + std::to_string(found.size()) + " outlying sessions\n";
+    out += "rule: " + outliers_.rule + "; " + std::to_string(outliers_.found.size()) + " outlying sessions\n";
     Table t;
     t.header = {"session_id", options_.outlier_metric};
     t.numeric = {false, true};
-    for (const auto& o : found) t.rows.push_back({o.session_id, fmt(o.value)});
-    if (!found.empty()) out += t.render(format);
+    for (const auto& o : outliers_.found) t.rows.push_back({o.session_id, fmt(o.value)});
+    if (!outliers_.found.empty()) out += t.render(format);
     return out;
   }
 
@@ -1933,6 +1961,7 @@ class Report {
   const StatsOptions& options_;
   const Accumulator& acc_;
   const PromptLearning& learning_;
+  const OutlierList outliers_;
 };
 
 }  // namespace
@@ -1966,10 +1995,60 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
       ->check(CLI::IsMember({"iqr", "z", "mad"}));
   app.add_option("--outlier-threshold", o.outlier_threshold, "Threshold: IQR multiple (1.5), |z| (3) or robust z (3.5)");
   app.add_option("--outlier-metric", o.outlier_metric, "Metric for --outliers")->capture_default_str();
+  app.add_option("--outliers-out", o.outliers_out,
+                 "Also write the outlying sessions' records, as read, to FILE (NDJSON, input order; the input files are read a second time)");
   app.add_option("--threads", o.threads, "Worker threads parsing sessions for a plain summary (0: this thread only)")
       ->check(CLI::Range(0u, 64u))
       ->capture_default_str();
 }
+
+namespace {
+
+/// --outliers: from the (value, session) pairs kept while a metric's values are exact; beyond
+/// that, and for --outliers-out, from a second pass over the input files.
+OutlierList find_outliers(const StatsOptions& options, const Accumulator& acc, libstream::ToolContext& context) {
+  OutlierList outliers;
+  if (options.outliers.empty()) return outliers;
+  const size_t metric = acc.metric_index(options.outlier_metric);
+  const Group all = acc.overall();
+  const NumericStats& s = all.numeric[metric];
+  const std::optional<OutlierBounds> bounds = outlier_bounds(options, s, outliers.rule);
+  const bool in_memory = s.exact();
+  if (bounds && in_memory) {
+    for (const auto& [value, id] : all.outlier_values) {
+      if (outside(*bounds, value)) outliers.found.push_back({id, value});
+    }
+  }
+  const bool reread = bounds && !options.merge && context.inputs_can_be_reread() && (!in_memory || !options.outliers_out.empty());
+  if (bounds && !in_memory && !reread) {
+    outliers.rule += "; not listed: more than " + std::to_string(NumericStats::kExactLimit) +
+                     " values, and the input cannot be read a second time (give files)";
+  }
+  std::unique_ptr<libstream::AtomicFileSink> records;
+  if (!options.outliers_out.empty()) records = std::make_unique<libstream::AtomicFileSink>(options.outliers_out);
+  if (reread) {
+    libstream::ProjectingParser parser(acc.projection());
+    context.reread_records(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source, libstream::RawRecord& record) {
+      const Value* root = parser.parse(record.data, record.size, nullptr);
+      if (root == nullptr || PromptLearning::claims(*root)) return;  // rejected, or not a session: as in the first pass
+      const Value* id = find_present(*root, "session_id");
+      if (id == nullptr || !id->IsString()) return;
+      const double x = acc.metric_value(*root, metric, Accumulator::session_counts(*root));
+      if (std::isnan(x) || !outside(*bounds, x)) return;
+      if (!in_memory) outliers.found.push_back({std::string(string_of(*id)), x});
+      if (records) {
+        const std::string_view bytes = context.record_bytes(source, record);
+        records->write(bytes.data(), bytes.size());
+        records->write("\n", 1);
+      }
+    });
+  }
+  if (records) records->commit();
+  outliers.sort();
+  return outliers;
+}
+
+}  // namespace
 
 void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   Accumulator acc(options);
@@ -1978,6 +2057,14 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   }
   if (acc.metric_index(options.outlier_metric) == SIZE_MAX) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--outlier-metric " + options.outlier_metric + ": not a metric (add it with --field)");
+  }
+  if (!options.outliers_out.empty()) {
+    if (options.outliers.empty()) throw libstream::Error(libstream::ErrorKind::usage, "", "--outliers-out needs --outliers iqr|z|mad");
+    if (options.merge) throw libstream::Error(libstream::ErrorKind::usage, "", "--outliers-out writes sessions, and states (--merge) hold none");
+    if (!context.inputs_can_be_reread()) {
+      throw libstream::Error(libstream::ErrorKind::usage, "",
+                             "--outliers-out reads the input a second time: give files, not standard input or a pipe");
+    }
   }
   if (options.partial && options.tee) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--partial writes the state where --tee writes records: use --state-out FILE with --tee");
@@ -2174,7 +2261,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     --context.counters().written;
     context.reject(r.source, r.line, r.offset, r.reason, r.raw, r.size);
   }
-  const Report report(options, acc, learning);
+  const Report report(options, acc, learning, find_outliers(options, acc, context));
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
     const std::string state = acc.state(learning.state()) + "\n";

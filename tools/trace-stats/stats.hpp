@@ -116,6 +116,7 @@ struct StatsOptions {
   std::string outliers;                   ///< iqr|z|mad
   double outlier_threshold = 0;           ///< 0: 1.5 (iqr), 3 (z), 3.5 (mad)
   std::string outlier_metric = "reward";
+  std::string outliers_out;               ///< --outliers-out FILE: the outlying records themselves
   unsigned threads = 2;                   ///< workers parsing sessions (0: the reading thread)
 };
 

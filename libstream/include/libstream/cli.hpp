@@ -140,6 +140,13 @@ class ToolContext {
   /// stop reading. An input that cannot be read (missing file, truncated compressed data,
   /// Git LFS pointer) is reported; under --on-error skip the next input is read.
   void for_each_record(InputFormat format, const std::function<bool(RecordSource&, RawRecord&)>& on_record);
+  /// True when every input can be read a second time: files and store folders, not
+  /// standard input, pipes or devices.
+  [[nodiscard]] bool inputs_can_be_reread() const;
+  /// A second pass over the inputs, after for_each_record(): the same records in the same
+  /// order, without counting, rejecting or warning again (records it rejected are skipped).
+  /// An input that fails now throws its Error.
+  void reread_records(InputFormat format, const std::function<void(RecordSource&, RawRecord&)>& on_record);
 
   /// Ends the run: commits the output and rejects, prints counts; returns the exit code.
   [[nodiscard]] int finish();
@@ -163,6 +170,7 @@ class ToolContext {
   bool failed_ = false;
   // progress
   bool show_progress_ = false;
+  std::vector<std::string> failed_inputs_;  // reported by for_each_record(); a second pass skips them
   uint64_t progress_bytes_ = 0;  // bytes of all inputs read so far, as last shown
   uint64_t progress_done_bytes_ = 0;  // bytes of inputs already finished
   int64_t progress_start_ns_ = 0;
