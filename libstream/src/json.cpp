@@ -1,5 +1,9 @@
 #include <libstream/json.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -192,6 +196,18 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
 
 bool is_valid_utf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
+    // ASCII runs, most of any trace, 16 bytes at a time.
+#if defined(__SSE2__)
+    while (i + 16 <= text.size()) {
+      const int high = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i)));
+      if (high != 0) {
+        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(high)));
+        break;
+      }
+      i += 16;
+    }
+    if (i == text.size()) break;
+#endif
     const size_t length = utf8_sequence_length(text, i);
     if (length == 0) return false;
     i += length;

@@ -1,5 +1,6 @@
 // JSON checks: exact numbers, NUL bytes, deep nesting, key capture, string escaping.
 #include <libstream/hash.hpp>
+#include <libstream/document.hpp>
 #include <libstream/json.hpp>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,31 @@ TEST(Json, Utf8Validation) {
   EXPECT_FALSE(libstream::is_valid_utf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(libstream::is_valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   EXPECT_FALSE(libstream::is_valid_utf8("\xE2\x82"));          // cut short
+}
+
+TEST(Json, Utf8ValidationAtEveryOffsetOfAnAsciiRun) {
+  // The 16-byte ASCII fast path must hand over to the sequence check wherever a sequence starts.
+  for (const std::string& sequence : {std::string("\xC3\xA9"), std::string("\xF0\x9F\x98\x80"), std::string("\xC0\xAF"),
+                                      std::string("\xED\xA0\x80"), std::string("\xE2\x82"), std::string("\x80")}) {
+    const bool valid = libstream::is_valid_utf8(sequence);
+    for (size_t before = 0; before < 40; ++before) {
+      for (const size_t after : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}}) {
+        const std::string text = std::string(before, 'a') + sequence + std::string(after, 'b');
+        EXPECT_EQ(libstream::is_valid_utf8(text), valid) << before << " " << after;
+      }
+    }
+  }
+}
+
+TEST(Json, DocumentParserStillRefusesInvalidUtf8WithRapidjsonsMessage) {
+  libstream::DocumentParser parser;
+  libstream::JsonError error;
+  const std::string bad = "{\"content\":\"" + std::string(40, 'x') + "\xC3(\"}";
+  EXPECT_EQ(parser.parse(bad.data(), bad.size(), &error, true), nullptr);
+  EXPECT_EQ(error.describe(), "invalid JSON: Invalid encoding in string (byte 53)");
+  EXPECT_NE(parser.parse(bad.data(), bad.size(), &error, false), nullptr);  // not asked to check
+  const std::string good = "{\"content\":\"caf\xC3\xA9 " + std::string(40, 'x') + "\"}";
+  EXPECT_NE(parser.parse(good.data(), good.size(), &error, true), nullptr);
 }
 
 TEST(Json, Base64) {

@@ -105,7 +105,9 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       }
     }
   }
-  out.tokens = 3 + libstream::estimate_tokens(b);  // the JSON punctuation counted too: an upper estimate
+  // The JSON punctuation counted too: an upper estimate. Only --max-tokens reads it, and
+  // estimating every message cost a third of turn mode without it.
+  out.tokens = options_.max_tokens > 0 ? 3 + libstream::estimate_tokens(b) : 0;
   if (out.role == Role::assistant) {
     out.masked_bytes.assign(b);
     out.masked_bytes += ",\"weight\":0}";
