@@ -215,6 +215,90 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+namespace {
+
+// rapidjson Writer's string form: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00XX
+// (upper-case hex), everything else as it is.
+void append_writer_string(std::string& out, const char* p, size_t n) {
+  static const char kHex[] = "0123456789ABCDEF";
+  out.push_back('"');
+  const char* end = p + n;
+  while (p < end) {
+    const char* run = p;
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                       _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));  // x <= 0x1F
+      if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit))) {
+        p += __builtin_ctz(mask);
+        break;
+      }
+      p += 16;
+    }
+#endif
+    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
+    out.append(run, static_cast<size_t>(p - run));
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+bool append_json_value(std::string& out, const rapidjson::Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kStringType:
+      append_writer_string(out, value.GetString(), value.GetStringLength());
+      return true;
+    case rapidjson::kObjectType: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& m : value.GetObject()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_writer_string(out, m.name.GetString(), m.name.GetStringLength());
+        out.push_back(':');
+        if (!append_json_value(out, m.value)) return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+    case rapidjson::kArrayType: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& v : value.GetArray()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!append_json_value(out, v)) return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    default: {  // numbers, true, false, null: rapidjson's own printing
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      if (!value.Accept(writer)) return false;
+      out.append(buffer.GetString(), buffer.GetSize());
+      return true;
+    }
+  }
+}
+
 void append_json_string(std::string& out, std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   out.push_back('"');

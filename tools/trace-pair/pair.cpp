@@ -20,10 +20,7 @@ namespace {
 
 
 void append_value(std::string& out, const Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  out.append(buffer.GetString(), buffer.GetSize());
+  static_cast<void>(libstream::append_json_value(out, value));  // false only on NaN, which no parsed record holds
 }
 
 void append_member(std::string& out, const char* key, const Value* value) {

@@ -3,6 +3,8 @@
 // numbers kept as their original text (no float round trip, so numbers never drift).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -48,6 +50,12 @@ class JsonChecker {
 /// Appends `text` as a JSON string literal (quotes included). Bytes that are not valid
 /// UTF-8 are replaced by U+FFFD: use is_valid_utf8() first when that matters.
 void append_json_string(std::string& out, std::string_view text);
+
+/// Appends `value` as compact JSON, byte for byte what rapidjson's Writer writes (strings
+/// escaped only where it escapes them, bytes from 0x80 as they are, numbers by its own
+/// printer), but with string runs copied in bulk: the Writer goes byte by byte, which was a
+/// quarter of trace-pair. Returns false, as the Writer does, on a NaN or infinite number.
+[[nodiscard]] bool append_json_value(std::string& out, const rapidjson::Value& value);
 
 /// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view text);
