@@ -4,6 +4,7 @@
 #include <libstream/error.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/projection.hpp>
 #include <libstream/stores.hpp>
 #include <libstream/time.hpp>
 
@@ -1469,9 +1470,26 @@ void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
 void run_normalize(const NormalizeOptions& options, libstream::ToolContext& context) {
   Normalizer normalizer(options);
   libstream::DocumentParser parser;
+  // trace/v1 records pass through unchanged: for them only `schema` is built (the scan still
+  // checks the whole record as JSON), not a DOM of every message.
+  libstream::Projection schema_only;
+  schema_only.keep_member("schema");
+  libstream::ProjectingParser schema_parser(std::move(schema_only));
+  const bool detecting = options.dialect == "auto";
   std::string line;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     libstream::JsonError error;
+    if (detecting) {
+      const Value* head = schema_parser.parse(record.data, record.size, &error);
+      if (head == nullptr) {
+        context.reject(reader, record, error.describe());
+        return true;
+      }
+      if (auto schema = text(find_member(*head, "schema")); head->IsObject() && schema && *schema == "trace/v1") {
+        context.write_line(context.record_bytes(reader, record));  // idempotent: unchanged
+        return true;
+      }
+    }
     const Value* root = parser.parse(record.data, record.size, &error);
     if (root == nullptr) {
       context.reject(reader, record, error.describe());
