@@ -1,5 +1,7 @@
 #include <libstream/json.hpp>
 
+#include "string_scan.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -225,19 +227,7 @@ void append_writer_string(std::string& out, const char* p, size_t n) {
   const char* end = p + n;
   while (p < end) {
     const char* run = p;
-#if defined(__SSE2__)
-    while (end - p >= 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                       _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));  // x <= 0x1F
-      if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit))) {
-        p += __builtin_ctz(mask);
-        break;
-      }
-      p += 16;
-    }
-#endif
-    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
+    p = find_string_special(p, end);
     out.append(run, static_cast<size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);

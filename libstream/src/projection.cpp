@@ -1,14 +1,12 @@
 #include <libstream/projection.hpp>
 
+#include "string_scan.hpp"
+
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <cstdint>
 #include <cstring>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace libstream {
 
@@ -362,23 +360,7 @@ class Scanner {
   bool skip_string() {
     ++p_;
     for (;;) {
-#if defined(__SSE2__)
-      const __m128i quote = _mm_set1_epi8('"');
-      const __m128i backslash = _mm_set1_epi8('\\');
-      const __m128i control = _mm_set1_epi8(0x1F);
-      while (end_ - p_ >= 16) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-        const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                             _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));  // x <= 0x1F
-        const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-        if (mask != 0) {
-          p_ += __builtin_ctz(mask);
-          break;
-        }
-        p_ += 16;
-      }
-#endif
-      while (p_ < end_ && static_cast<unsigned char>(*p_) >= 0x20 && *p_ != '"' && *p_ != '\\') ++p_;
+      p_ = find_string_special(p_, end_);
       if (p_ == end_) return false;
       if (*p_ == '"') {
         ++p_;

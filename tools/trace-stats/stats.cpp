@@ -699,6 +699,7 @@ class Accumulator {
   /// What several metrics share: messages, assistant turns and achievements of a session.
   struct SessionCounts {
     double messages = kNaN, turns = kNaN, achievements = kNaN;
+    const Value* achievement_list = nullptr;  // the array itself, for the names
   };
   static SessionCounts session_counts(const Value& r) {
     SessionCounts c;
@@ -716,7 +717,10 @@ class Accumulator {
         c.turns = kNaN;
       }
     }
-    if (const Value* a = find_present(r, "achievements"); a != nullptr && a->IsArray()) c.achievements = a->Size();
+    if (const Value* a = find_present(r, "achievements"); a != nullptr && a->IsArray()) {
+      c.achievements = a->Size();
+      c.achievement_list = a;
+    }
     return c;
   }
 
@@ -802,10 +806,10 @@ class Accumulator {
       ++it->second.count;
       it->second.failures += failed;
     }
-    if (const Value* achievements = find_present(r, "achievements"); achievements != nullptr && achievements->IsArray()) {
+    if (session.achievement_list != nullptr) {
       std::vector<std::string_view>& unique = unique_scratch_;  // each name once per session
       unique.clear();
-      for (const Value& name : achievements->GetArray()) {
+      for (const Value& name : session.achievement_list->GetArray()) {
         if (name.IsString()) unique.push_back(string_of(name));
       }
       std::sort(unique.begin(), unique.end());
