@@ -4,7 +4,10 @@
 set(TRACE_TOOLS "" CACHE INTERNAL "")
 function(trace_add_tool name)
   set(dir "${CMAKE_CURRENT_SOURCE_DIR}/trace-${name}")
-  add_library(trace_${name}_logic OBJECT "${dir}/${name}.cpp")
+  # Every source of the tool but main.cpp, in subfolders too (trace-normalize/dialects/).
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${dir}/*.cpp")
+  list(REMOVE_ITEM sources "${dir}/main.cpp")
+  add_library(trace_${name}_logic OBJECT ${sources})
   target_include_directories(trace_${name}_logic PUBLIC "${dir}")
   target_link_libraries(trace_${name}_logic PUBLIC trace::libstream PRIVATE trace_warnings)
   add_executable(trace-${name} "${dir}/main.cpp")
