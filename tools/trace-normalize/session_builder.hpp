@@ -25,7 +25,10 @@ using tracemill::MappingError;
 
 struct Message {
   std::string role;
+  std::string id;                // the source's own id of the message, or empty
   std::string content = "null";  // JSON
+  std::string reasoning;         // JSON array of reasoning parts, or empty
+  std::optional<bool> is_error;  // on tool messages, when the source says
   std::string tool_calls;        // JSON array, or empty
   std::string tool_call_id;
   std::string name;
@@ -39,9 +42,13 @@ struct Message {
   std::vector<std::pair<std::string, std::string>> extra;
 
   [[nodiscard]] std::string json() const {
-    std::string out = "{\"role\":" + quote(role) + ",\"content\":" + content;
+    std::string out = "{\"role\":" + quote(role);
+    if (!id.empty()) out += ",\"id\":" + quote(id);
+    out += ",\"content\":" + content;
+    if (!reasoning.empty()) out += ",\"reasoning\":" + reasoning;
     if (!tool_calls.empty()) out += ",\"tool_calls\":" + tool_calls;
     if (!tool_call_id.empty()) out += ",\"tool_call_id\":" + quote(tool_call_id);
+    if (is_error) out += *is_error ? ",\"is_error\":true" : ",\"is_error\":false";
     if (!name.empty()) out += ",\"name\":" + quote(name);
     if (!original_role.empty()) out += ",\"original_role\":" + quote(original_role);
     if (!original_arguments.empty()) out += ",\"original_arguments\":" + original_arguments;

@@ -247,7 +247,10 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
         out.error("missing_content", at(path, "content"), assistant ? "null, and there are no tool_calls" : "null");
       }
     } else if (content->IsString()) {
-      if (content->GetStringLength() == 0 && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "empty");
+      // A tool that printed nothing answers with "": the answer is there, and says so.
+      if (content->GetStringLength() == 0 && !(assistant && has_calls) && role != "tool") {
+        out.error("missing_content", at(path, "content"), "empty");
+      }
       content_tokens = libstream::estimate_tokens(libstream::string_of(*content));
     } else if (content->IsArray()) {
       if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");

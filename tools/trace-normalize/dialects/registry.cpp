@@ -10,6 +10,7 @@
   X(kSynthV3)        /* session_id + v3 tables */             \
   X(kSynthV2Json)    /* event_history / message_history */    \
   X(kSynthV3Summary) /* session_id + counts */                \
+  X(kClaudeCode)     /* type + sessionId, one event per line */ \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
