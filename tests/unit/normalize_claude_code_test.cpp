@@ -34,7 +34,7 @@ Session map(const std::string& jsonl, const std::string& file = "s.jsonl") {
     if (line.empty()) continue;
     docs.emplace_back().Parse(line.c_str());
     EXPECT_FALSE(docs.back().HasParseError()) << line;
-    lines.push_back(SessionLine{&docs.back(), number});
+    lines.push_back(SessionLine{&docs.back(), number, {}});
   }
   const auto* dialect = find_dialect("claude-code");
   EXPECT_NE(dialect, nullptr);

@@ -21,7 +21,10 @@ rapidjson::StringBuffer& serialise(const Value& value) {
 }
 
 std::string json_of(const Value& value) {
-  const rapidjson::StringBuffer& buffer = serialise(value);
+  // The Writer's bytes, with string runs copied in bulk (most of a transcript is strings).
+  std::string out;
+  if (libstream::append_json_value(out, value)) return out;
+  const rapidjson::StringBuffer& buffer = serialise(value);  // a NaN or infinity: as the Writer leaves it
   return {buffer.GetString(), buffer.GetSize()};
 }
 

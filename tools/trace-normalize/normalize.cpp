@@ -1,6 +1,7 @@
 #include "normalize.hpp"
 
 #include "dialects/dialect.hpp"
+#include "session_lines.hpp"
 
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
@@ -117,7 +118,7 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
   r.reset(&record, raw);
   const MapContext context{file, raw, warn, maps_};
   if (dialect->lines != nullptr) {
-    dialect->lines->map_session({SessionLine{&record, 0}}, context, r);
+    dialect->lines->map_session({SessionLine{&record, 0, raw}}, context, r);
   } else {
     dialect->map_record(record, context, r);
   }
@@ -177,77 +178,6 @@ void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
       "Print each dialect, what identifies it and its manual section, and exit");
 }
 
-namespace {
-
-/// The lines of the session being collected, for a line-per-event dialect. Each line is
-/// parsed into its own document (the shared parser's is gone at the next record) and kept
-/// with its text, so a session that cannot be mapped is rejected line by line.
-class OpenSession {
- public:
-  [[nodiscard]] bool active() const { return dialect_ != nullptr; }
-  [[nodiscard]] const DialectSpec* dialect() const { return dialect_; }
-
-  /// Whether `line` (already parsed) continues this session.
-  [[nodiscard]] bool continues(const std::string& file, const Value& line) const {
-    if (dialect_ == nullptr || file != file_ || !dialect_->lines->belongs(line)) return false;
-    if (key_.empty()) return true;
-    const std::string key = dialect_->lines->session_key(line);
-    return key.empty() || key == key_;
-  }
-  void start(const DialectSpec* dialect, const std::string& file) {
-    dialect_ = dialect;
-    file_ = file;
-  }
-  /// Keeps a line (which parsed as JSON already).
-  void add(const libstream::RawRecord& record) {
-    auto& line = lines_.emplace_back();
-    line.number = record.line;
-    line.offset = record.offset;
-    line.full_size = record.full_size;
-    line.text.assign(record.data, record.size);
-    line.document = std::make_unique<rapidjson::Document>(&pool_);
-    // Parsed again rather than copied: rapidjson 1.1 copies would share the shared parser's strings.
-    line.document->Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(line.text.data(), line.text.size());
-    if (key_.empty()) key_ = dialect_->lines->session_key(*line.document);
-  }
-  /// Maps the session and writes it (or rejects its lines), then closes it.
-  void flush(Normalizer& normalizer, libstream::ToolContext& context, std::string& out) {
-    if (!active()) return;
-    std::vector<SessionLine> lines;
-    lines.reserve(lines_.size());
-    for (const Line& line : lines_) lines.push_back(SessionLine{line.document.get(), line.number});
-    const std::string where = file_ + ":" + std::to_string(lines_.front().number);
-    try {
-      normalizer.normalize_session(*dialect_, lines, file_, out,
-                                   [&](const std::string& message) { context.warning(where, message); });
-      context.write_line(out);
-      context.counters().written += lines_.size() - 1;  // every line was written, inside its session
-    } catch (const MappingError& e) {
-      for (const Line& line : lines_) context.reject(file_, line.number, line.offset, e.reason, line.text, line.full_size);
-    }
-    lines_.clear();
-    pool_.Clear();
-    dialect_ = nullptr;
-    key_.clear();
-  }
-
- private:
-  struct Line {
-    uint64_t number = 0;
-    uint64_t offset = 0;
-    uint64_t full_size = 0;
-    std::string text;
-    std::unique_ptr<rapidjson::Document> document;
-  };
-  const DialectSpec* dialect_ = nullptr;
-  std::string file_;
-  std::string key_;
-  rapidjson::MemoryPoolAllocator<> pool_;
-  std::deque<Line> lines_;
-};
-
-}  // namespace
-
 void run_normalize(const NormalizeOptions& options, libstream::ToolContext& context) {
   Normalizer normalizer(options);
   libstream::DocumentParser parser;
@@ -258,7 +188,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   libstream::ProjectingParser schema_parser(std::move(schema_only));
   const bool detecting = options.dialect == "auto";
   std::string line;
-  OpenSession session;
+  normalize::SessionLines session;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     libstream::JsonError error;
     if (detecting) {
@@ -273,20 +203,24 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
         return true;
       }
     }
-    const Value* root = parser.parse(record.data, record.size, &error);
+    // While a session is open, a line is parsed once, where the session keeps its lines.
+    const bool collecting = session.active();
+    const Value* root = collecting ? session.parse(record, error) : parser.parse(record.data, record.size, &error);
     if (root == nullptr) {
       context.reject(reader, record, error.describe());
       return true;
     }
-    if (session.continues(reader.name(), *root)) {
-      session.add(record);
-      return true;
+    if (collecting) {
+      if (session.continues(reader.name())) {
+        session.keep();
+        return true;
+      }
+      session.flush(normalizer, context, line);  // `root` stays valid: the flush keeps the last line parsed
     }
-    session.flush(normalizer, context, line);
     const DialectSpec* dialect = root->IsObject() ? normalizer.dialect_of(*root) : nullptr;
     if (dialect != nullptr && dialect->lines != nullptr) {
+      if (!collecting) root = session.parse(record, error);  // the session's first line, into its slot
       session.start(dialect, reader.name());
-      session.add(record);
       return true;
     }
     const std::string where = reader.name() + ":" + std::to_string(record.line);

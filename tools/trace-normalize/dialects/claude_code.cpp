@@ -117,7 +117,9 @@ class MessageBuilder {
  public:
   MessageBuilder(const std::map<std::string, std::string>& envelope, const Warn& warn) : envelope_(envelope), warn_(warn) {}
 
-  void add(const Value& line) {
+  void add(const SessionLine& source) {
+    const Value& line = *source.value;
+    line_ = &source;
     const std::string type(*text(find_member(line, "type")));
     if (type == "tool_use" || type == "tool_result") return add_legacy(line, type);
     const Value* message = find_present(line, "message");
@@ -200,10 +202,13 @@ class MessageBuilder {
     }
     // The envelope, where it differs from the session's; every other member of the line.
     static const std::set<std::string_view> kMapped = {"type", "message", "uuid", "timestamp", "sessionId", "agentId"};
+    const auto raw = &line == line_->value ? raw_members(*line_) : std::vector<std::optional<std::string_view>>{};
+    size_t position = 0;
     for (const auto& member : line.GetObject()) {
       const std::string_view key = string_of(member.name);
+      const size_t index = position++;
       if (kMapped.count(key) != 0) continue;
-      const std::string value = json_of(member.value);
+      const std::string value = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
       if (const auto it = envelope_.find(std::string(key)); it != envelope_.end() && it->second == value) continue;
       m.extra.emplace_back(key, value);
     }
@@ -347,6 +352,7 @@ class MessageBuilder {
 
   const std::map<std::string, std::string>& envelope_;
   const Warn& warn_;
+  const SessionLine* line_ = nullptr;  // the line being added, for its raw member text
   std::vector<Pending> messages_;
   std::vector<const Value*> pending_server_results_;
   std::set<std::string> call_ids_;
@@ -491,9 +497,17 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     if (session_id.empty()) session_id = string_or_empty(find_member(line, "sessionId"));
     if (agent_id.empty()) agent_id = string_or_empty(find_member(line, "agentId"));
     if (parent_call.empty()) parent_call = string_or_empty(find_member(line, "sourceToolUseID"));
-    if (find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) {
-      for (const char* key : kEnvelope) {
-        if (const Value* v = find_member(line, key); v != nullptr && envelope.count(key) == 0) envelope[key] = json_of(*v);
+    if ((find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) && envelope.size() < std::size(kEnvelope)) {
+      const auto raw = raw_members(l);
+      size_t position = 0;
+      for (const auto& member : line.GetObject()) {
+        const size_t index = position++;
+        const std::string key(string_of(member.name));
+        if (std::find_if(std::begin(kEnvelope), std::end(kEnvelope), [&](const char* k) { return key == k; }) == std::end(kEnvelope) ||
+            envelope.count(key) != 0) {
+          continue;
+        }
+        envelope[key] = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
       }
     }
     if (auto v = text(find_member(line, "version"))) {
@@ -537,10 +551,10 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     if (!conversation[i]) {
       env_messages.push_back(json_of(line));
     } else if (layout.main[i]) {
-      main_line.add(line);
+      main_line.add(lines[i]);
       main_lines.push_back(i);
     } else {
-      branches.try_emplace(layout.anchor[i], envelope, context.warn).first->second.add(line);
+      branches.try_emplace(layout.anchor[i], envelope, context.warn).first->second.add(lines[i]);
     }
   }
   main_messages = main_line.finish();
@@ -550,7 +564,7 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     MessageBuilder prefix(envelope, context.warn);
     for (size_t i : main_lines) {
       if (i > anchor) break;
-      prefix.add(*lines[i].value);
+      prefix.add(lines[i]);
     }
     return prefix.finish().size();
   };

@@ -14,6 +14,7 @@
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,8 +33,14 @@ struct MapContext {
 /// One line of a line-per-event session, with where it was read.
 struct SessionLine {
   const rapidjson::Value* value;
-  uint64_t line;  ///< line number in its input
+  uint64_t line;         ///< line number in its input
+  std::string_view raw;  ///< the line as read (empty when unknown): members can be copied from it byte for byte
 };
+
+/// The raw text of each top-level member of `line`, in the DOM's member order, for copying
+/// untouched members byte for byte (numbers as written, no re-serialising); nullopt for a
+/// member whose key was escaped or whose text holds a tab, which must be serialised instead.
+std::vector<std::optional<std::string_view>> raw_members(const SessionLine& line);
 
 /// How a line-per-event format groups its lines into sessions.
 struct LineRules {

@@ -3,6 +3,10 @@
 // be mistaken for. Adding a dialect: its file in this folder, and one line here.
 #include "dialect.hpp"
 
+#include <libstream/json.hpp>
+
+#include <cstring>
+
 #define TRACE_DIALECTS(X)                                     \
   X(kTraceV1)        /* trace/v1: passed through */          \
   X(kSynthV2Duckdb)  /* store: duckdb-v2 */                   \
@@ -32,6 +36,22 @@ const DialectSpec* find_dialect(std::string_view name) {
     if (name == dialect->name) return dialect;
   }
   return nullptr;
+}
+
+std::vector<std::optional<std::string_view>> raw_members(const SessionLine& line) {
+  std::vector<std::optional<std::string_view>> out;
+  if (!line.value->IsObject()) return out;
+  out.resize(line.value->MemberCount());
+  std::vector<std::pair<std::string_view, std::string_view>> spans;
+  if (line.raw.empty() || !libstream::top_level_members(line.raw, spans) || spans.size() != out.size()) return out;
+  size_t i = 0;
+  for (const auto& member : line.value->GetObject()) {
+    const auto& [key, value] = spans[i];
+    // Raw keys keep their quotes' content as written: equal to the decoded key only when unescaped.
+    if (key == string_of(member.name) && std::memchr(value.data(), '\t', value.size()) == nullptr) out[i] = value;
+    ++i;
+  }
+  return out;
 }
 
 const DialectSpec* detect_dialect(const rapidjson::Value& record) {

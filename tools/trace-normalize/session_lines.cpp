@@ -1,0 +1,97 @@
+#include "session_lines.hpp"
+
+#include "normalize.hpp"
+
+#include <rapidjson/error/en.h>
+
+#include <cstring>
+
+namespace tracemill::normalize {
+
+struct SessionLines::Slot {
+  uint64_t number = 0, offset = 0, full_size = 0;
+  std::string text;                   // the line as read, for rejects
+  std::unique_ptr<char[]> insitu;     // the copy the document's strings point into
+  size_t capacity = 0;
+  rapidjson::Document document;
+};
+
+SessionLines::SessionLines() = default;
+SessionLines::~SessionLines() = default;
+
+const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, libstream::JsonError& error) {
+  if (slots_.size() <= kept_) slots_.push_back(std::make_unique<Slot>());
+  Slot& slot = *slots_[kept_];
+  if (const void* nul = std::memchr(record.data, '\0', record.size)) {
+    error = libstream::JsonError{"unexpected NUL byte", static_cast<size_t>(static_cast<const char*>(nul) - record.data)};
+    return nullptr;
+  }
+  slot.number = record.line;
+  slot.offset = record.offset;
+  slot.full_size = record.full_size;
+  slot.text.assign(record.data, record.size);
+  if (slot.capacity < record.size + 1) {
+    slot.capacity = std::max(record.size + 1, slot.capacity * 2);
+    slot.insitu.reset(new char[slot.capacity]);
+  }
+  std::memcpy(slot.insitu.get(), record.data, record.size);
+  slot.insitu[record.size] = '\0';
+  slot.document.SetNull();
+  slot.document.GetAllocator().Clear();
+  slot.document.ParseInsitu<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
+      slot.insitu.get());
+  if (slot.document.HasParseError()) {
+    std::string message = rapidjson::GetParseError_En(slot.document.GetParseError());
+    if (!message.empty() && message.back() == '.') message.pop_back();
+    error = libstream::JsonError{std::move(message), slot.document.GetErrorOffset()};
+    return nullptr;
+  }
+  return &slot.document;
+}
+
+const rapidjson::Value& SessionLines::last() const { return slots_[kept_]->document; }
+
+bool SessionLines::continues(const std::string& file) const {
+  if (dialect_ == nullptr || file != file_ || !dialect_->lines->belongs(last())) return false;
+  if (key_.empty()) return true;
+  const std::string key = dialect_->lines->session_key(last());
+  return key.empty() || key == key_;
+}
+
+void SessionLines::keep() {
+  if (key_.empty()) key_ = dialect_->lines->session_key(last());
+  ++kept_;
+}
+
+void SessionLines::start(const DialectSpec* dialect, const std::string& file) {
+  dialect_ = dialect;
+  file_ = file;
+  key_.clear();
+  keep();
+}
+
+void SessionLines::flush(Normalizer& normalizer, libstream::ToolContext& context, std::string& out) {
+  if (dialect_ == nullptr) return;
+  std::vector<SessionLine> lines;
+  lines.reserve(kept_);
+  for (size_t i = 0; i < kept_; ++i) lines.push_back(SessionLine{&slots_[i]->document, slots_[i]->number, slots_[i]->text});
+  const std::string where = file_ + ":" + std::to_string(slots_[0]->number);
+  try {
+    normalizer.normalize_session(*dialect_, lines, file_, out,
+                                 [&](const std::string& message) { context.warning(where, message); });
+    context.write_line(out);
+    context.counters().written += kept_ - 1;  // every line was written, inside its session
+  } catch (const MappingError& e) {
+    for (size_t i = 0; i < kept_; ++i) {
+      const Slot& slot = *slots_[i];
+      context.reject(file_, slot.number, slot.offset, e.reason, slot.text, slot.full_size);
+    }
+  }
+  // The line parsed last (not part of this session) moves to the first slot.
+  if (kept_ < slots_.size()) std::swap(slots_[0], slots_[kept_]);
+  kept_ = 0;
+  dialect_ = nullptr;
+  key_.clear();
+}
+
+}  // namespace tracemill::normalize
