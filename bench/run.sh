@@ -18,7 +18,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --suite) suite=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|pair|normalize|stats|pipeline|all]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|pair|normalize|dialects|stats|pipeline|all]" >&2; exit 2 ;;
   esac
 done
 "$root/scripts/install-deps.sh" --bench >/dev/null
@@ -170,6 +170,25 @@ if [[ $suite == normalize || $suite == all ]]; then
   report "trace-normalize converting v3 sessions ($v3_bytes bytes of v3 export records, MB/s of that)" "trace-normalize (v3 export dialect in)" \
     "Data: \`scripts/make-v3-store --profile env_rollout --sessions 1000 --seed 11\`, read with trace-read."
   bytes=$bytes_saved
+fi
+
+if [[ $suite == dialects || $suite == all ]]; then
+  # Agent formats: the shared samples of each, replicated to 200 MB with distinct session ids.
+  shared=$root/../shared/data
+  if [[ -d $shared/claude-code ]]; then
+    cc=$data/claude-code-200M.jsonl
+    [[ -s $cc ]] || "$root/bench/replicate-sessions" --size 200M --key sessionId "$shared"/claude-code/*.jsonl >"$cc"
+    bytes_saved=$bytes
+    bytes=$(stat -c %s "$cc")
+    bench "trace-normalize (Claude Code JSONL in)" "$runs" "$bin/trace-normalize" -q "$cc"
+    bench "jq -c . (parse and print, for scale)" 1 jq -c . "$cc"
+    report "trace-normalize converting Claude Code transcripts ($bytes bytes)" "trace-normalize (Claude Code JSONL in)" \
+      "Data: \`bench/replicate-sessions --size 200M --key sessionId\` over the Claude Code samples of shared/data." \
+      "Target: >= 200 MB/s on one core."
+    bytes=$bytes_saved
+  else
+    echo "dialects suite: shared/data is absent, skipped" >&2
+  fi
 fi
 
 if [[ $suite == stats || $suite == all ]]; then
