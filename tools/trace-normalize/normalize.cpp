@@ -192,7 +192,8 @@ class OpenSession {
     if (dialect_ == nullptr || file != file_ || !dialect_->lines->belongs(line)) return false;
     if (key_.empty()) return true;
     const std::string key = dialect_->lines->session_key(line);
-    return key.empty() || key == key_;
+    if (key.empty() || key == key_) return true;
+    return dialect_->lines->adopts != nullptr && dialect_->lines->adopts(*lines_.back().document, line);
   }
   void start(const DialectSpec* dialect, const std::string& file) {
     dialect_ = dialect;
@@ -215,7 +216,7 @@ class OpenSession {
     if (!active()) return;
     std::vector<SessionLine> lines;
     lines.reserve(lines_.size());
-    for (const Line& line : lines_) lines.push_back(SessionLine{line.document.get(), line.number});
+    for (const Line& line : lines_) lines.push_back(SessionLine{line.document.get(), line.number, line.text});
     const std::string where = file_ + ":" + std::to_string(lines_.front().number);
     try {
       normalizer.normalize_session(*dialect_, lines, file_, out,

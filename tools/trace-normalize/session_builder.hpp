@@ -35,6 +35,9 @@ struct Message {
   std::string model;
   std::string usage;  // JSON object, or empty
   std::string created_at;
+  std::string id;         // the source's own id of the message
+  std::string reasoning;  // JSON array of reasoning parts, or empty
+  bool is_error = false;  // a tool result the tool reported as failed
   int64_t context_messages = -1;
   std::vector<std::pair<std::string, std::string>> extra;
 
@@ -50,6 +53,9 @@ struct Message {
     if (!model.empty()) out += ",\"model\":" + quote(model);
     if (!usage.empty()) out += ",\"usage\":" + usage;
     if (!created_at.empty()) out += ",\"created_at\":" + quote(created_at);
+    if (!id.empty()) out += ",\"id\":" + quote(id);
+    if (!reasoning.empty()) out += ",\"reasoning\":" + reasoning;
+    if (is_error) out += ",\"is_error\":true";
     if (!extra.empty()) {
       out += ",\"extra\":{";
       for (size_t i = 0; i < extra.size(); ++i) out += (i > 0 ? "," : "") + quote(extra[i].first) + ":" + extra[i].second;

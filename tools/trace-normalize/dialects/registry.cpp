@@ -10,6 +10,9 @@
   X(kSynthV3)        /* session_id + v3 tables */             \
   X(kSynthV2Json)    /* event_history / message_history */    \
   X(kSynthV3Summary) /* session_id + counts */                \
+  X(kCodex)          /* Codex CLI {timestamp, type, payload} */ \
+  X(kGeminiCliJsonl) /* Gemini CLI JSONL header line */      \
+  X(kGeminiCli)      /* sessionId + projectHash + messages */ \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
