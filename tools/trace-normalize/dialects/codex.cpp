@@ -103,48 +103,51 @@ bool adopts(const Value& previous, const Value& line) {
   return !ancestor.empty() && ancestor == session_key(line);
 }
 
-/// OpenAI content parts of a Responses API content list: input_text/output_text become text
-/// parts, input_image with a URL an image_url part; other parts are kept as they are. One text
-/// part is written as a plain string.
-std::string content_json(const Value* content) {
+/// OpenAI content of a Responses API content list: input_text/output_text parts become text
+/// parts, input_image with a URL an image_url part (not in tool results, which hold text
+/// only); one text part is written as a plain string. Parts with no OpenAI form (an image
+/// whose URL was stripped, encrypted content) go to the message's extra.other_parts with
+/// their position.
+std::string content_json(const Value* content, Message& m, bool text_only = false) {
   if (content == nullptr || content->IsNull()) return "null";
   if (content->IsString()) return json_of(*content);
   if (!content->IsArray()) return quote(json_of(*content));
-  if (content->Size() == 1) {
-    const Value& part = (*content)[0];
-    auto type = text(find_member(part, "type"));
-    auto t = text(find_member(part, "text"));
-    if (type && t && (*type == "input_text" || *type == "output_text" || *type == "text")) return json_of(*find_member(part, "text"));
-  }
-  std::string out = "[";
-  for (const Value& part : content->GetArray()) {
-    if (out.size() > 1) out += ',';
+  std::vector<std::string> parts;
+  std::string plain;  // the text of a text part with nothing else in it
+  std::string other;
+  for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
+    const Value& part = (*content)[i];
     auto type = text(find_member(part, "type"));
     const Value* t = find_member(part, "text");
     if (type && t != nullptr && t->IsString() && (*type == "input_text" || *type == "output_text" || *type == "text")) {
       const std::string rest = agent::rest_json(part, {"type", "text"});
-      out += "{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}";
-    } else if (auto url = text(find_member(part, "image_url")); type && *type == "input_image" && url) {
+      if (rest.empty() && parts.empty()) plain = json_of(*t);
+      parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
+    } else if (auto url = text(find_member(part, "image_url")); !text_only && type && *type == "input_image" && url) {
       const std::string rest = agent::rest_json(part, {"type", "image_url"});
-      out += "{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*url) + "}" + (rest.empty() ? "" : ",\"extra\":" + rest) + "}";
+      parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*url) + "}" +
+                      (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
     } else {
-      out += json_of(part);
+      other += (other.empty() ? "" : ",") + std::string("{\"at\":") + std::to_string(i) + ",\"part\":" + json_of(part) + "}";
     }
   }
-  return out + "]";
+  if (!other.empty()) m.extra.emplace_back("other_parts", "[" + other + "]");
+  if (parts.size() == 1 && !plain.empty()) return plain;
+  if (parts.empty()) return "\"\"";
+  return array_json(parts);
 }
 
-/// A tool result's content: a string as it is, content items as parts, anything else as its JSON text.
-std::string output_json(const Value* output) {
+/// A tool result's content: a string as it is, content items as text parts, anything else as its JSON text.
+std::string output_json(const Value* output, Message& m) {
   if (output == nullptr || output->IsNull()) return "\"\"";
   if (output->IsString()) return json_of(*output);
-  if (output->IsArray()) return content_json(output);
+  if (output->IsArray()) return content_json(output, m, true);
   if (output->IsObject() && find_member(*output, "type") != nullptr) {
-    rapidjson::Value list(rapidjson::kArrayType);
     rapidjson::MemoryPoolAllocator<> pool;
+    rapidjson::Value list(rapidjson::kArrayType);
     rapidjson::Value copy(*output, pool);
     list.PushBack(copy, pool);
-    return content_json(&list);
+    return content_json(&list, m, true);
   }
   return quote(json_of(*output));
 }
@@ -324,6 +327,16 @@ class CodexSession {
     std::string call_id;
     if (auto id = text(find_member(item, id_member))) call_id = std::string(*id);
     if (call_id.empty()) call_id = m.id.empty() ? "call_" + std::to_string(messages_.size()) : m.id;
+    // A call id used again in one session (redacted or trimmed ids) is made unique, so that
+    // each result answers the latest call of that id; the source id stays in extra.
+    auto& [uses, current] = calls_[call_id];
+    if (uses++ > 0) {
+      m.extra.emplace_back("source_call_id", quote(call_id));
+      current = call_id + "#" + std::to_string(uses);
+    } else {
+      current = call_id;
+    }
+    call_id = current;
     std::string originals;
     const std::string arguments_json = agent::arguments_text(arguments, call_id, originals);
     m.tool_calls = "[" + agent::tool_call_json(call_id, name, arguments_json) + "]";
@@ -344,7 +357,7 @@ class CodexSession {
       if (*role != "assistant") flush_reasoning();
       Message& m = add(*role == "developer" ? "system" : std::string(*role), item, timestamp);
       if (*role == "developer") m.original_role = "developer";
-      m.content = content_json(find_member(item, "content"));
+      m.content = content_json(find_member(item, "content"), m);
       keep_members(item, {"type", "role", "content", "id"}, m.extra);
       if (*role == "assistant") assistant_side(m);
     } else if (kind == "reasoning") {
@@ -367,9 +380,13 @@ class CodexSession {
       Message& m = add("tool", item, timestamp);
       if (auto id = text(find_member(item, "call_id"))) m.tool_call_id = std::string(*id);
       if (m.tool_call_id.empty()) m.tool_call_id = m.id.empty() ? "call_unknown" : m.id;
+      if (auto it = calls_.find(m.tool_call_id); it != calls_.end() && it->second.second != m.tool_call_id) {
+        m.extra.emplace_back("source_call_id", quote(m.tool_call_id));
+        m.tool_call_id = it->second.second;
+      }
       if (auto it = names_.find(m.tool_call_id); it != names_.end()) m.name = it->second;
       const Value* output = find_member(item, kind == "tool_search_output" ? "tools" : "output");
-      m.content = output_json(output);
+      m.content = kind == "tool_search_output" ? quote(output != nullptr ? json_of(*output) : "null") : output_json(output, m);
       if (const Value* success = find_member(item, "success"); success != nullptr && success->IsBool() && !success->GetBool()) m.is_error = true;
       keep_members(item, {"type", "call_id", "id", kind == "tool_search_output" ? "tools" : "output"}, m.extra);
     } else {
@@ -446,7 +463,8 @@ class CodexSession {
   std::string reasoning_, reasoning_rest_;
   std::vector<std::pair<const Value*, std::string_view>> reasoning_lines_;
   std::string_view text_;  // the text of the line being mapped
-  std::map<std::string, std::string> names_;
+  std::map<std::string, std::string> names_;  // call id -> tool name
+  std::map<std::string, std::pair<int, std::string>> calls_;  // source call id -> (uses, id written)
   std::string model_;
   std::vector<std::string> models_;
   std::string status_, error_;

@@ -21,38 +21,44 @@ namespace {
 
 using agent::keep_members;
 
-/// OpenAI parts of Gemini parts: text, inlineData as a data: URL; other parts as they are.
-std::string parts_json(const Value* content) {
+/// OpenAI content of Gemini content: a string, or parts: text, inlineData as an image_url part
+/// with a data: URL (one text part is written as a string). Parts with no OpenAI form
+/// (functionCall, functionResponse, fileData, ...) go to the message's extra.other_parts with
+/// their position.
+std::string parts_json(const Value* content, Message& m) {
   if (content == nullptr || content->IsNull()) return "null";
   if (content->IsString()) return json_of(*content);
-  if (content->IsObject()) {  // one Part
-    const Value* t = find_member(*content, "text");
-    if (t != nullptr && t->IsString() && content->MemberCount() == 1) return json_of(*t);
-    return "[" + json_of(*content) + "]";
+  if (!content->IsArray() && !content->IsObject()) return quote(json_of(*content));
+  std::vector<const Value*> list;
+  if (content->IsObject()) {
+    list.push_back(content);  // one Part
+  } else {
+    for (const Value& part : content->GetArray()) list.push_back(&part);
   }
-  if (!content->IsArray()) return quote(json_of(*content));
-  if (content->Size() == 1) {
-    const Value* t = find_member((*content)[0], "text");
-    if (t != nullptr && t->IsString() && (*content)[0].MemberCount() == 1) return json_of(*t);
-  }
-  std::string out = "[";
-  for (const Value& part : content->GetArray()) {
-    if (out.size() > 1) out += ',';
+  std::vector<std::string> parts;
+  std::string plain;
+  std::string other;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Value& part = *list[i];
     const Value* t = find_member(part, "text");
     const Value* inline_data = find_member(part, "inlineData");
     if (t != nullptr && t->IsString()) {
       const std::string rest = agent::rest_json(part, {"text"});
-      out += "{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}";
+      if (rest.empty() && parts.empty()) plain = json_of(*t);
+      parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
     } else if (inline_data != nullptr && text(find_member(*inline_data, "data")) && text(find_member(*inline_data, "mimeType"))) {
       const std::string url = "data:" + std::string(*text(find_member(*inline_data, "mimeType"))) + ";base64," +
                               std::string(*text(find_member(*inline_data, "data")));
       const std::string rest = agent::rest_json(part, {"inlineData"});
-      out += "{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(url) + "}" + (rest.empty() ? "" : ",\"extra\":" + rest) + "}";
+      parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(url) + "}" + (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
     } else {
-      out += json_of(part);
+      other += (other.empty() ? "" : ",") + std::string("{\"at\":") + std::to_string(i) + ",\"part\":" + json_of(part) + "}";
     }
   }
-  return out + "]";
+  if (!other.empty()) m.extra.emplace_back("other_parts", "[" + other + "]");
+  if (parts.size() == 1 && !plain.empty()) return plain;
+  if (parts.empty()) return "\"\"";
+  return array_json(parts);
 }
 
 /// trace/v1 usage of a Gemini `tokens` summary: `input` is the whole prompt (cached included),
@@ -121,7 +127,8 @@ class GeminiSession {
     if (kind == "model") msg.original_role = "model";
     if (auto id = text(find_member(m, "id"))) msg.id = std::string(*id);
     agent::set_message_time(msg, find_member(m, "timestamp"), "timestamp");
-    msg.content = parts_json(find_member(m, "content"));
+    see_time(find_member(m, "timestamp"));
+    msg.content = parts_json(find_member(m, "content"), msg);
     if (auto model = text(find_member(m, "model")); model && !model->empty()) {
       msg.model = std::string(*model);
       model_ = msg.model;
@@ -202,7 +209,8 @@ class GeminiSession {
         Message& msg = made.emplace_back();
         msg.role = *role == "user" ? "user" : "assistant";
         if (*role != "user" && *role != "model") msg.original_role = std::string(*role);
-        msg.content = parts_json(parts);
+        msg.content = parts_json(parts, msg);
+        if (!calls.empty() && msg.content == "\"\"") msg.content = "null";
         if (!calls.empty()) {
           msg.tool_calls = "[" + calls + "]";
           if (!originals.empty()) msg.original_arguments = "{" + originals + "}";
@@ -241,7 +249,10 @@ class GeminiSession {
         break;
       }
     }
-    if (auto at = agent::instant_of(find_member(header, "lastUpdated"))) out_.set_text("ended_at", libstream::format_instant(*at));
+    // The last recorded event: lastUpdated, or a later message or tool time (a header whose
+    // patches stopped early).
+    if (auto at = agent::instant_of(find_member(header, "lastUpdated")); at && (!last_time_ || *at > *last_time_)) last_time_ = at;
+    if (last_time_) out_.set_text("ended_at", libstream::format_instant(*last_time_));
     if (usage_.any) out_.set("usage", usage_.json());
     if (!env_.empty()) out_.set("env_messages", array_json(env_));
     out_.set("source", std::string("{\"format\":\"gemini-cli\",\"form\":\"") + form + "\"}");
@@ -251,6 +262,10 @@ class GeminiSession {
   }
 
  private:
+  void see_time(const Value* value) {
+    if (auto at = agent::instant_of(value); at && (!last_time_ || *at > *last_time_)) last_time_ = at;
+  }
+
   void tool_calls(const Value& calls, Message& msg, std::vector<Message>& made) {
     std::string list;
     std::string originals;
@@ -268,6 +283,7 @@ class GeminiSession {
       tool.content = result_content(find_member(call, "result"), tool);
       if (auto status = text(find_member(call, "status")); status && *status == "error") tool.is_error = true;
       agent::set_message_time(tool, find_member(call, "timestamp"), "timestamp");
+      see_time(find_member(call, "timestamp"));
       keep_members(call, {"id", "name", "args", "result", "timestamp"}, tool.extra);
     }
     msg.tool_calls = "[" + list + "]";
@@ -314,6 +330,7 @@ class GeminiSession {
   std::vector<std::string> env_;
   std::string model_;
   UsageSum usage_;
+  std::optional<int64_t> last_time_;
 };
 
 bool is_header(const Value& v) {
