@@ -154,6 +154,29 @@ TEST(NormalizeCodex, OrphanReasoningAndUnknownItemsStayAsEnvironment) {
   EXPECT_FALSE(s.doc.HasMember("usage"));
 }
 
+TEST(NormalizeCodex, ReusedCallIdsAndPartsWithoutOpenAiForm) {
+  const Session s = map_lines({
+      R"({"timestamp":"2026-01-01T10:00:01Z","type":"session_meta","payload":{"id":"s3"}})",
+      R"({"timestamp":"2026-01-01T10:00:02Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"look"},{"type":"input_image","image_url":null,"detail":"auto"}]}})",
+      R"({"timestamp":"2026-01-01T10:00:03Z","type":"response_item","payload":{"type":"function_call","name":"a","arguments":"[REDACTED]","call_id":"same"}})",
+      R"({"timestamp":"2026-01-01T10:00:04Z","type":"response_item","payload":{"type":"function_call_output","call_id":"same","output":[{"type":"input_text","text":"one"},{"type":"input_image","image_url":"data:image/png;base64,AA"}]}})",
+      R"({"timestamp":"2026-01-01T10:00:05Z","type":"response_item","payload":{"type":"function_call","name":"b","arguments":"{}","call_id":"same"}})",
+      R"({"timestamp":"2026-01-01T10:00:06Z","type":"response_item","payload":{"type":"function_call_output","call_id":"same","output":"two"}})"});
+  ASSERT_TRUE(s.doc.IsObject()) << s.line;
+  const auto& m = s.doc["messages"];
+  ASSERT_EQ(m.Size(), 5u);
+  EXPECT_EQ(str(m[0]["content"]), "look");
+  EXPECT_EQ(m[0]["extra"]["other_parts"][0]["at"].GetInt(), 1);
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["function"]["arguments"]), "{\"input\":\"[REDACTED]\"}");
+  EXPECT_EQ(str(m[2]["tool_call_id"]), "same");
+  EXPECT_EQ(str(m[2]["content"]), "one");  // tool results hold text: the image is kept aside
+  EXPECT_EQ(str(m[2]["extra"]["other_parts"][0]["part"]["type"]), "input_image");
+  EXPECT_EQ(str(m[3]["tool_calls"][0]["id"]), "same#2");
+  EXPECT_EQ(str(m[3]["extra"]["source_call_id"]), "same");
+  EXPECT_EQ(str(m[4]["tool_call_id"]), "same#2");
+  EXPECT_EQ(str(m[4]["name"]), "b");
+}
+
 TEST(NormalizeCodex, NotRecognisedWithoutItsMembers) {
   tracemill::Normalizer normalizer({});
   rapidjson::Document d;

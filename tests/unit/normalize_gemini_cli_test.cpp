@@ -122,6 +122,24 @@ TEST(NormalizeGemini, CheckpointHistoryWithImagesAndFunctionCalls) {
   EXPECT_FALSE(s.warnings.empty());  // no sessionId: one was made, and said so
 }
 
+TEST(NormalizeGemini, HeaderWrittenAgainPatchesTheSession) {
+  const Session s = map_lines({R"({"sessionId":"g3","projectHash":"h","startTime":"2026-01-01T00:00:00Z"})",
+                               R"({"id":"u1","timestamp":"2026-01-01T00:00:01Z","type":"user","content":"hi"})",
+                               R"({"sessionId":"g3","projectHash":"h","startTime":"2026-01-01T00:00:00Z","lastUpdated":"2026-01-02T00:00:00Z"})"});
+  ASSERT_TRUE(s.doc.IsObject()) << s.line;
+  EXPECT_EQ(s.doc["messages"].Size(), 1u);
+  EXPECT_EQ(s.doc["extra"]["patches"].Size(), 1u);
+  EXPECT_EQ(str(s.doc["ended_at"]), "2026-01-02T00:00:00Z");
+}
+
+TEST(NormalizeGemini, MessageThatIsNotAnObjectIsRejected) {
+  rapidjson::Document input;
+  input.Parse(R"({"sessionId":"g4","projectHash":"h","messages":[1]})");
+  tracemill::Normalizer normalizer({});
+  std::string out;
+  EXPECT_THROW(normalizer.normalize(input, "-", out, [](const std::string&) {}), tracemill::MappingError);
+}
+
 TEST(NormalizeGemini, NotRecognisedWithoutItsMembers) {
   tracemill::Normalizer normalizer({});
   rapidjson::Document d;

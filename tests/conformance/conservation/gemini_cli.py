@@ -61,7 +61,7 @@ def count(path):
     except json.JSONDecodeError:
         records = [json.loads(line) for line in raw.splitlines() if line.strip()]
     if len(records) > 1 or "messages" not in records[0] and "history" not in records[0]:
-        counts.sessions = sum(1 for r in records if "sessionId" in r and "projectHash" in r)
+        counts.sessions = len({r["sessionId"] for r in records if "sessionId" in r and "projectHash" in r})
         for record in records[1:]:
             if "$set" in record or ("sessionId" in record and "projectHash" in record):
                 continue

@@ -391,9 +391,11 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
   GeminiSession session(context, out);
   for (size_t i = 1; i < lines.size(); ++i) {
     const Value& line = *lines[i].value;
-    if (is_patch(line)) {
+    // A header written again for the same session (a resumed recording) patches like $set.
+    const bool header_again = is_header(line);
+    if (is_patch(line) || header_again) {
       patches.push_back(json_of(line));
-      const Value& set = *find_member(line, "$set");
+      const Value& set = header_again ? line : *find_member(line, "$set");
       if (!set.IsObject()) continue;
       for (const auto& m : set.GetObject()) {
         rapidjson::Value name(m.name, header.GetAllocator());
@@ -404,8 +406,6 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
           header.AddMember(name, value, header.GetAllocator());
         }
       }
-    } else if (is_header(line)) {
-      throw MappingError{"a second Gemini CLI header line in one session"};
     } else {
       session.message(line);
     }
