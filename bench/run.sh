@@ -170,6 +170,14 @@ if [[ $suite == normalize || $suite == all ]]; then
   report "trace-normalize converting v3 sessions ($v3_bytes bytes of v3 export records, MB/s of that)" "trace-normalize (v3 export dialect in)" \
     "Data: \`scripts/make-v3-store --profile env_rollout --sessions 1000 --seed 11\`, read with trace-read."
   bytes=$bytes_saved
+  # Codex CLI rollouts, one event per line (bench/gen-codex-rollouts: the line mix of real rollouts).
+  codex=$data/codex-$size.ndjson
+  [[ -s $codex ]] || "$root/bench/gen-codex-rollouts" --seed 7 --size "$size" >"$codex"
+  bench "trace-normalize (Codex CLI rollouts in)" "$runs" "$bin/trace-normalize" -q "$codex"
+  bytes=$(stat -c %s "$codex")
+  report "trace-normalize converting Codex CLI rollouts ($bytes bytes, MB/s of that)" "trace-normalize (Codex CLI rollouts in)" \
+    "Data: \`bench/gen-codex-rollouts --seed 7 --size $size\`. Target: >= 200 MB/s on one core."
+  bytes=$bytes_saved
 fi
 
 if [[ $suite == dialects || $suite == all ]]; then

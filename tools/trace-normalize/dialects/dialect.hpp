@@ -34,7 +34,7 @@ struct MapContext {
 struct SessionLine {
   const rapidjson::Value* value;
   uint64_t line;         ///< line number in its input
-  std::string_view raw;  ///< the line as read (empty when unknown): members can be copied from it byte for byte
+  std::string_view raw = {};  ///< the line as read (empty when unknown): members can be copied from it byte for byte
 };
 
 /// The raw text of each top-level member of `line`, in the DOM's member order, for copying
@@ -52,6 +52,10 @@ struct LineRules {
   std::string (*session_key)(const rapidjson::Value& line);
   /// Maps one session's lines, in input order. Throws MappingError to reject them all.
   void (*map_session)(const std::vector<SessionLine>& lines, const MapContext& context, Record& out);
+  /// Optional: whether `line`, naming another session than the open one, continues it all the
+  /// same, given the session's line before it (a Codex CLI fork copies its ancestors' own
+  /// session_meta lines right after its first). Null: such a line starts a new session.
+  bool (*adopts)(const rapidjson::Value& previous, const rapidjson::Value& line) = nullptr;
 };
 
 struct DialectSpec {

@@ -15,6 +15,9 @@
   X(kSynthV2Json)    /* event_history / message_history */    \
   X(kSynthV3Summary) /* session_id + counts */                \
   X(kClaudeCode)     /* type + sessionId, one event per line */ \
+  X(kCodex)          /* Codex CLI {timestamp, type, payload} */ \
+  X(kGeminiCliJsonl) /* Gemini CLI JSONL header line */      \
+  X(kGeminiCli)      /* sessionId + projectHash + messages */ \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 

@@ -1,0 +1,104 @@
+// Small pieces the coding-agent dialects (Codex CLI, Gemini CLI) share: the members of an
+// object a mapping did not use, times kept when they are not times, arguments that must be
+// JSON text, and usage objects written with trace/v1 names.
+#pragma once
+
+#include "../session_builder.hpp"
+
+#include <libstream/json.hpp>
+#include <libstream/time.hpp>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tracemill::normalize::agent {
+
+inline bool used_name(std::string_view name, std::initializer_list<std::string_view> used) {
+  for (std::string_view u : used) {
+    if (u == name) return true;
+  }
+  return false;
+}
+
+/// Every member of `object` not in `used`, as (name, JSON) pairs appended to `out`.
+inline void keep_members(const Value& object, std::initializer_list<std::string_view> used,
+                         std::vector<std::pair<std::string, std::string>>& out) {
+  if (!object.IsObject()) return;
+  for (const auto& m : object.GetObject()) {
+    if (!used_name(string_of(m.name), used)) out.emplace_back(std::string(string_of(m.name)), json_of(m.value));
+  }
+}
+
+/// The members of `object` not in `used` as a JSON object, or empty when there are none.
+inline std::string rest_json(const Value& object, std::initializer_list<std::string_view> used) {
+  std::vector<std::pair<std::string, std::string>> rest;
+  keep_members(object, used, rest);
+  if (rest.empty()) return {};
+  std::string out = "{";
+  for (size_t i = 0; i < rest.size(); ++i) out += (i > 0 ? "," : "") + quote(rest[i].first) + ":" + rest[i].second;
+  return out + "}";
+}
+
+/// Microseconds of a time string, if it is one.
+inline std::optional<int64_t> instant_of(const Value* value) {
+  if (value == nullptr) return std::nullopt;
+  if (value->IsNumber()) return libstream::parse_instant(number_json(value->GetDouble()));
+  if (!value->IsString()) return std::nullopt;
+  return libstream::parse_instant(string_of(*value));
+}
+
+/// A message's created_at from a source time (the same instant, written as RFC 3339 UTC); a
+/// value that is not a time is kept in extra under its source name.
+inline void set_message_time(Message& message, const Value* value, const char* source_name) {
+  if (value == nullptr || value->IsNull()) return;
+  if (auto instant = instant_of(value)) {
+    message.created_at = libstream::format_instant(*instant);
+    return;
+  }
+  message.extra.emplace_back(source_name, json_of(*value));
+}
+
+/// A tool call's arguments as trace/v1 wants them (JSON text in a string). A string that is
+/// JSON text is taken as it is; anything else is wrapped as {"input": value} and the source's
+/// value kept in original_arguments under the call's id.
+inline std::string arguments_text(const Value* arguments, const std::string& call_id, std::string& originals) {
+  static thread_local libstream::JsonChecker checker;
+  if (arguments != nullptr && arguments->IsString()) {
+    libstream::JsonError error;
+    if (checker.check(arguments->GetString(), arguments->GetStringLength(), &error)) return json_of(*arguments);
+  }
+  if (arguments != nullptr && arguments->IsObject()) {
+    originals += (originals.empty() ? "" : ",") + quote(call_id) + ":" + json_of(*arguments);
+    return quote(json_of(*arguments));
+  }
+  const std::string original = arguments != nullptr ? json_of(*arguments) : "null";
+  originals += (originals.empty() ? "" : ",") + quote(call_id) + ":" + original;
+  return quote(arguments == nullptr || arguments->IsNull() ? "{}" : "{\"input\":" + original + "}");
+}
+
+/// One OpenAI tool call.
+inline std::string tool_call_json(const std::string& id, std::string_view name, const std::string& arguments) {
+  return "{\"id\":" + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" + quote(name) +
+         ",\"arguments\":" + arguments + "}}";
+}
+
+/// A trace/v1 usage object from named counts (absent counts left out; input and output always written).
+struct UsageCounts {
+  std::optional<int64_t> input, output, total, cache_read, cache_creation, reasoning, tool;
+  [[nodiscard]] bool known() const { return input || output || total; }
+  [[nodiscard]] std::string json() const {
+    const auto n = [](const std::optional<int64_t>& x) { return x && *x >= 0 ? std::to_string(*x) : std::string("null"); };
+    std::string out = "{\"input_tokens\":" + n(input) + ",\"output_tokens\":" + n(output) + ",\"total_tokens\":" + n(total);
+    if (cache_read) out += ",\"cache_read_tokens\":" + n(cache_read);
+    if (cache_creation) out += ",\"cache_creation_tokens\":" + n(cache_creation);
+    if (reasoning) out += ",\"reasoning_tokens\":" + n(reasoning);
+    if (tool) out += ",\"tool_tokens\":" + n(tool);
+    return out + "}";
+  }
+};
+
+}  // namespace tracemill::normalize::agent
