@@ -1,10 +1,18 @@
-# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + NAME.cpp.
+# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + NAME.cpp (+ the modules named
+# one a line in tools/trace-NAME/modules.txt, for a tool whose logic is several files).
 # The logic (NAME.cpp) is an object library so unit tests link the very same code.
 # Tests for every tool (contract + golden cases) are registered by tests/CMakeLists.txt.
 set(TRACE_TOOLS "" CACHE INTERNAL "")
 function(trace_add_tool name)
   set(dir "${CMAKE_CURRENT_SOURCE_DIR}/trace-${name}")
-  add_library(trace_${name}_logic OBJECT "${dir}/${name}.cpp")
+  set(sources "${dir}/${name}.cpp")
+  if(EXISTS "${dir}/modules.txt")
+    file(STRINGS "${dir}/modules.txt" modules)
+    list(TRANSFORM modules PREPEND "${dir}/")
+    list(APPEND sources ${modules})
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${dir}/modules.txt")
+  endif()
+  add_library(trace_${name}_logic OBJECT ${sources})
   target_include_directories(trace_${name}_logic PUBLIC "${dir}")
   target_link_libraries(trace_${name}_logic PUBLIC trace::libstream PRIVATE trace_warnings)
   add_executable(trace-${name} "${dir}/main.cpp")

@@ -1,0 +1,86 @@
+// Near duplicates for trace-dedup: MinHash signatures of word shingles, LSH band keys,
+// signature similarity, exact Jaccard (for measurements) and union-find clusters.
+// Unit-tested in tests/unit/dedup_test.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tracemill::dedup {
+
+struct MinHashParams {
+  size_t shingle = 5;        ///< words per shingle
+  size_t permutations = 128;  ///< signature length
+  size_t bands = 32;          ///< LSH bands; each has permutations / bands rows
+};
+
+/// MinHash signatures by one-permutation hashing with optimal densification (Shrivastava,
+/// "Optimal Densification for Fast and Accurate Minwise Hashing", ICML 2017): each shingle is
+/// hashed once; the high half of its hash picks one of `permutations` bins and the low half
+/// competes for that bin's minimum; an empty bin then copies the bin reached by its own fixed
+/// probe sequence. Two signatures agree in a position with probability the Jaccard similarity
+/// of the shingle sets, as with `permutations` independent permutations, at one hash per
+/// shingle instead of `permutations`.
+class MinHasher {
+ public:
+  explicit MinHasher(const MinHashParams& params);
+  /// Fills `signature` (params.permutations values) from the word hashes of a text
+  /// (word_hashes()). A text shorter than a shingle is one shingle of all its words. False
+  /// (signature untouched) for a text without words.
+  bool sign(const std::vector<uint64_t>& words, uint32_t* signature);
+  /// One key per band: the band's rows hashed with the band's number.
+  void band_keys(const uint32_t* signature, uint64_t* keys) const;
+  [[nodiscard]] const MinHashParams& params() const { return params_; }
+  [[nodiscard]] size_t rows() const { return rows_; }
+
+ private:
+  MinHashParams params_;
+  size_t rows_;
+  std::vector<uint64_t> bins_;  // minimum per bin, or kEmpty
+};
+
+/// The fraction of positions where two signatures of `n` values agree: the estimate of the
+/// Jaccard similarity.
+[[nodiscard]] double estimate_jaccard(const uint32_t* a, const uint32_t* b, size_t n);
+
+/// The exact Jaccard similarity of the shingle sets of two texts (as MinHasher cuts them):
+/// the reference for quality measurements. 1 for two texts without words.
+[[nodiscard]] double exact_jaccard(std::string_view a, std::string_view b, size_t shingle);
+
+/// Disjoint sets over 0..n-1, union by size with path halving.
+class UnionFind {
+ public:
+  /// Adds one element (numbered size()-1 after the call).
+  void add() {
+    parent_.push_back(static_cast<uint32_t>(parent_.size()));
+    size_.push_back(1);
+  }
+  [[nodiscard]] size_t size() const { return parent_.size(); }
+  [[nodiscard]] uint32_t find(uint32_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+  /// Joins the sets of a and b; false when they were already one.
+  bool unite(uint32_t a, uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a == b) return false;
+    if (size_[a] < size_[b]) std::swap(a, b);
+    parent_[b] = a;
+    size_[a] += size_[b];
+    return true;
+  }
+  [[nodiscard]] uint32_t set_size(uint32_t x) { return size_[find(x)]; }
+
+ private:
+  std::vector<uint32_t> parent_;
+  std::vector<uint32_t> size_;
+};
+
+}  // namespace tracemill::dedup
