@@ -29,7 +29,6 @@ struct RecordInfo {
   uint32_t id_size = 0;
   uint32_t eval_item = kNone;  // the eval item it overlaps
   bool rejected = false;
-  bool has_signature = false;
   bool has_id = false;
 };
 
@@ -57,10 +56,8 @@ class Deduplicator {
   Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
       : options_(options),
         context_(context),
-        hasher_(options.minhash),
-        eval_index_(options.ngram),
-        signature_size_(options.minhash.permutations),
-        keys_(options.minhash.bands) {}
+        near_(options.minhash, options.threshold),
+        eval_index_(options.ngram) {}
 
   void load_eval();
   void first_pass();
@@ -72,30 +69,27 @@ class Deduplicator {
   void examine(libstream::RecordSource& source, libstream::RawRecord& record);
   void place(uint32_t ordinal, const std::string_view bytes);
   [[nodiscard]] std::string reference(uint32_t ordinal) const;
+  /// The record holding the signature of `ordinal`'s text: itself, or the first exact copy.
+  [[nodiscard]] uint32_t signed_as(uint32_t ordinal) const { return exact_first_.at(records_[ordinal].exact); }
   [[nodiscard]] std::string describe(uint32_t ordinal) const;
   [[nodiscard]] uint32_t source_index(const std::string& name);
-  [[nodiscard]] const uint32_t* signature(uint32_t ordinal) const { return &signatures_[size_t{ordinal} * signature_size_]; }
 
   const DedupOptions& options_;
   libstream::ToolContext& context_;
-  dedup::MinHasher hasher_;
+  dedup::NearIndex near_;
   dedup::NgramIndex eval_index_;
-  size_t signature_size_;
   std::vector<std::string> sources_;  // names of inputs and eval files
   std::vector<EvalItem> eval_items_;
   uint64_t eval_without_field_ = 0;
 
   std::vector<RecordInfo> records_;
   std::string ids_;
-  std::vector<uint32_t> signatures_;  // signature_size_ values per record (zeros when it has none)
   dedup::UnionFind clusters_;
   std::unordered_map<uint64_t, uint32_t> exact_first_;  // normalized hash -> first record with it
-  std::unordered_map<uint64_t, uint32_t> buckets_;      // LSH band key -> first record with it
   std::vector<uint32_t> representative_;                // per cluster root: the record kept
   libstream::DocumentParser parser_;
   std::string text_;
   std::vector<uint64_t> words_;
-  std::vector<uint64_t> keys_;
   std::unique_ptr<libstream::ExternalSorter> spill_;  // standard input: the records for pass 2
   std::string annotated_;
 
@@ -140,7 +134,6 @@ void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord
   const auto ordinal = static_cast<uint32_t>(records_.size());
   records_.emplace_back();
   clusters_.add();
-  signatures_.resize(signatures_.size() + signature_size_);
   RecordInfo& info = records_.back();
   info.source = source_index(source.name());
   info.line = record.line;
@@ -157,6 +150,7 @@ void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord
     static_cast<void>(dedup::collect_text(*root, options_.text, text_, problem));
   }
   if (!problem.empty()) {
+    near_.skip();
     info.rejected = true;
     context_.reject(source, record, problem);
     return;
@@ -184,6 +178,7 @@ void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord
   if (!eval_index_.empty()) {
     if (const std::optional<uint32_t> item = eval_index_.find(words_)) {
       info.eval_item = *item;  // contaminated: it takes no part in clustering
+      near_.skip();
       return;
     }
   }
@@ -191,22 +186,13 @@ void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord
   const auto [first, inserted] = exact_first_.try_emplace(info.exact, ordinal);
   if (!inserted) {
     clusters_.unite(first->second, ordinal);
-    return;  // its signature equals the first's: nothing more to find
-  }
-  if (!options_.near) return;
-  uint32_t* own = &signatures_[size_t{ordinal} * signature_size_];
-  if (!hasher_.sign(words_, own)) {
-    ++no_words_;
+    near_.skip();  // its signature would equal the first's: nothing more to find
     return;
   }
-  info.has_signature = true;
-  hasher_.band_keys(own, keys_.data());
-  for (const uint64_t key : keys_) {
-    const auto [bucket, fresh] = buckets_.try_emplace(key, ordinal);
-    if (fresh) continue;
-    const uint32_t other = bucket->second;
-    if (clusters_.find(other) == clusters_.find(ordinal)) continue;
-    if (dedup::estimate_jaccard(own, signature(other), signature_size_) >= options_.threshold) clusters_.unite(other, ordinal);
+  if (!options_.near) {
+    near_.skip();
+  } else if (!near_.add(words_, clusters_)) {
+    ++no_words_;
   }
 }
 
@@ -283,9 +269,7 @@ void Deduplicator::place(uint32_t ordinal, std::string_view bytes) {
       const bool exact = records_[kept].exact == info.exact;
       const double jaccard =
           exact ? 1.0
-                : (info.has_signature && records_[kept].has_signature
-                       ? dedup::estimate_jaccard(signature(ordinal), signature(kept), signature_size_)
-                       : 0.0);
+                : near_.similarity(signed_as(ordinal), signed_as(kept));
       members += ",\"duplicate_of\":" + reference(kept) + ",\"match\":\"" + (exact ? "exact" : "near") +
                  "\",\"jaccard\":" + format_jaccard(jaccard);
       reason = std::string(exact ? "exact" : "near") + " duplicate of " + describe(kept) +

@@ -87,4 +87,30 @@ double exact_jaccard(std::string_view a, std::string_view b, size_t shingle) {
   return static_cast<double>(common) / static_cast<double>(sa.size() + sb.size() - common);
 }
 
+NearIndex::NearIndex(const MinHashParams& params, double threshold)
+    : hasher_(params), threshold_(threshold), size_(params.permutations), keys_(params.bands) {}
+
+void NearIndex::skip() {
+  signatures_.resize(signatures_.size() + size_);
+  signed_.push_back(false);
+}
+
+bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
+  const auto ordinal = static_cast<uint32_t>(signed_.size());
+  skip();
+  uint32_t* own = &signatures_[size_t{ordinal} * size_];
+  if (!hasher_.sign(words, own)) return false;
+  signed_[ordinal] = true;
+  hasher_.band_keys(own, keys_.data());
+  for (const uint64_t key : keys_) {
+    const auto [bucket, fresh] = buckets_.try_emplace(key, ordinal);
+    if (fresh) continue;
+    const uint32_t other = bucket->second;
+    if (clusters.find(other) != clusters.find(ordinal) && similarity(other, ordinal) >= threshold_) {
+      clusters.unite(other, ordinal);
+    }
+  }
+  return true;
+}
+
 }  // namespace tracemill::dedup

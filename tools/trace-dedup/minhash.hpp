@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,8 @@ namespace tracemill::dedup {
 
 struct MinHashParams {
   size_t shingle = 5;        ///< words per shingle
-  size_t permutations = 128;  ///< signature length
-  size_t bands = 32;          ///< LSH bands; each has permutations / bands rows
+  size_t permutations = 256;  ///< signature length
+  size_t bands = 64;          ///< LSH bands; each has permutations / bands rows
 };
 
 /// MinHash signatures by one-permutation hashing with optimal densification (Shrivastava,
@@ -81,6 +82,34 @@ class UnionFind {
  private:
   std::vector<uint32_t> parent_;
   std::vector<uint32_t> size_;
+};
+
+/// Finds near duplicates among records added one by one: each record's signature goes into
+/// the LSH buckets (one per band key, holding the first record that had it); a record sharing
+/// a bucket with an earlier one of another cluster joins it when their signatures agree in at
+/// least `threshold` of their positions. Holds permutations * 4 bytes of signature and up to
+/// `bands` bucket entries per record.
+class NearIndex {
+ public:
+  NearIndex(const MinHashParams& params, double threshold);
+  /// Adds the next record (numbered clusters.size() - 1: call clusters.add() first) with the
+  /// word hashes of its text, uniting it in `clusters` with the earlier records found similar.
+  /// False for a text without words (it joins nothing).
+  bool add(const std::vector<uint64_t>& words, UnionFind& clusters);
+  /// Adds the next record without a signature (rejected, contaminated, an exact duplicate).
+  void skip();
+  [[nodiscard]] bool has_signature(uint32_t ordinal) const { return signed_[ordinal]; }
+  [[nodiscard]] const uint32_t* signature(uint32_t ordinal) const { return &signatures_[size_t{ordinal} * size_]; }
+  [[nodiscard]] double similarity(uint32_t a, uint32_t b) const { return estimate_jaccard(signature(a), signature(b), size_); }
+
+ private:
+  MinHasher hasher_;
+  double threshold_;
+  size_t size_;
+  std::vector<uint32_t> signatures_;
+  std::vector<bool> signed_;
+  std::vector<uint64_t> keys_;
+  std::unordered_map<uint64_t, uint32_t> buckets_;
 };
 
 }  // namespace tracemill::dedup
