@@ -330,13 +330,15 @@ void Deduplicator::second_pass() {
 }
 
 void Deduplicator::report() {
-  if (context_.counters().read == 0) return;
+  // Only with --summary: a run that drops all but one record must still end quietly under | head.
+  if (context_.counters().read == 0 || !context_.options().summary) return;
   std::string message = std::to_string(exact_dropped_) + " exact and " + std::to_string(near_dropped_) +
                         " near duplicates " + (options_.annotate ? "annotated" : "dropped") + " in " +
                         std::to_string(clusters_found_) + (clusters_found_ == 1 ? " cluster" : " clusters");
   if (!options_.eval.empty()) {
     message += "; " + std::to_string(contaminated_) + " records " + (options_.annotate ? "annotated" : "dropped") +
-               " for sharing an n-gram with " + std::to_string(eval_items_.size()) + " eval items";
+               " for sharing an n-gram with " + std::to_string(eval_items_.size()) + " eval item" +
+               (eval_items_.size() == 1 ? "" : "s");
     if (eval_without_field_ > 0) message += " (" + std::to_string(eval_without_field_) + " eval items without " + options_.eval_field + " skipped)";
   }
   if (no_words_ > 0) message += "; " + std::to_string(no_words_) + " records without words compared exactly only";
