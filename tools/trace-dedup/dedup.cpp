@@ -93,6 +93,7 @@ class Deduplicator {
   std::unique_ptr<libstream::ExternalSorter> spill_;  // standard input: the records for pass 2
   std::string annotated_;
 
+  uint64_t text_bytes_ = 0;  // of the text compared, for --summary (speed is measured per byte of text)
   uint64_t exact_dropped_ = 0, near_dropped_ = 0, contaminated_ = 0, clusters_found_ = 0, no_words_ = 0;
 };
 
@@ -173,6 +174,7 @@ void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord
     const std::string_view bytes = context_.record_bytes(source, record);
     spill_->add(ordinal, bytes);
   }
+  text_bytes_ += text_.size();
   words_.clear();
   dedup::word_hashes(text_, words_);
   if (!eval_index_.empty()) {
@@ -342,6 +344,7 @@ void Deduplicator::report() {
     if (eval_without_field_ > 0) message += " (" + std::to_string(eval_without_field_) + " eval items without " + options_.eval_field + " skipped)";
   }
   if (no_words_ > 0) message += "; " + std::to_string(no_words_) + " records without words compared exactly only";
+  message += "; " + std::to_string(text_bytes_) + " bytes of text compared";
   context_.info(message);
 }
 
