@@ -87,25 +87,54 @@ double exact_jaccard(std::string_view a, std::string_view b, size_t shingle) {
   return static_cast<double>(common) / static_cast<double>(sa.size() + sb.size() - common);
 }
 
+uint32_t BucketTable::find_or_insert(uint64_t key, uint32_t record) {
+  if ((used_ + 1) * 4 > keys_.size() * 3) grow();
+  if (key == 0) key = 1;
+  const size_t mask = keys_.size() - 1;
+  for (size_t slot = static_cast<size_t>(key) & mask;; slot = (slot + 1) & mask) {
+    if (keys_[slot] == key) return records_[slot];
+    if (keys_[slot] == 0) {
+      keys_[slot] = key;
+      records_[slot] = record;
+      ++used_;
+      return record;
+    }
+  }
+}
+
+void BucketTable::grow() {
+  std::vector<uint64_t> keys(std::max<size_t>(keys_.size() * 2, 1024), 0);
+  std::vector<uint32_t> records(keys.size());
+  const size_t mask = keys.size() - 1;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == 0) continue;
+    size_t slot = static_cast<size_t>(keys_[i]) & mask;
+    while (keys[slot] != 0) slot = (slot + 1) & mask;
+    keys[slot] = keys_[i];
+    records[slot] = records_[i];
+  }
+  keys_.swap(keys);
+  records_.swap(records);
+}
+
 NearIndex::NearIndex(const MinHashParams& params, double threshold)
     : hasher_(params), threshold_(threshold), size_(params.permutations), keys_(params.bands) {}
 
 void NearIndex::skip() {
-  signatures_.resize(signatures_.size() + size_);
+  if (signed_.size() % kChunk == 0) chunks_.emplace_back(new uint32_t[size_t{kChunk} * size_]());
   signed_.push_back(false);
 }
 
 bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
   const auto ordinal = static_cast<uint32_t>(signed_.size());
   skip();
-  uint32_t* own = &signatures_[size_t{ordinal} * size_];
+  uint32_t* own = &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_];
   if (!hasher_.sign(words, own)) return false;
   signed_[ordinal] = true;
   hasher_.band_keys(own, keys_.data());
   for (const uint64_t key : keys_) {
-    const auto [bucket, fresh] = buckets_.try_emplace(key, ordinal);
-    if (fresh) continue;
-    const uint32_t other = bucket->second;
+    const uint32_t other = buckets_.find_or_insert(key, ordinal);
+    if (other == ordinal) continue;
     if (clusters.find(other) != clusters.find(ordinal) && similarity(other, ordinal) >= threshold_) {
       clusters.unite(other, ordinal);
     }
