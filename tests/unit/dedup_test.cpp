@@ -264,6 +264,42 @@ TEST(DedupNgram, FindsASharedThirteenWordRunOnly) {
   EXPECT_FALSE(index.find(words_of("another item with other words")).has_value());
 }
 
+TEST(DedupNgram, FindsEveryPlantedOverlapAndNothingElse) {
+  std::mt19937_64 rng(11);
+  NgramIndex index(13);
+  std::vector<std::vector<std::string>> items;
+  for (uint32_t item = 0; item < 100; ++item) {
+    std::vector<std::string> words;
+    std::string text;
+    for (int w = 0; w < 40; ++w) {
+      words.push_back("e" + std::to_string(rng() % 20000));
+      text += words.back() + " ";
+    }
+    index.add(text, item);
+    items.push_back(words);
+  }
+  size_t planted = 0;
+  for (size_t record = 0; record < 500; ++record) {
+    std::string text = random_text(rng, 50);
+    const bool plant = record % 5 == 0;
+    const size_t item = record % 100;
+    if (plant) {
+      const size_t start = rng() % (40 - 13 + 1);
+      for (size_t w = start; w < start + 13; ++w) text += items[item][w] + " ";
+      ++planted;
+    }
+    text += random_text(rng, 50);
+    const std::optional<uint32_t> found = index.find(words_of(text));
+    if (plant) {
+      ASSERT_TRUE(found.has_value()) << record;
+      EXPECT_EQ(*found, item);
+    } else {
+      EXPECT_FALSE(found.has_value()) << record;
+    }
+  }
+  EXPECT_EQ(planted, 100u);
+}
+
 // ---------------------------------------------------------------------------------------
 // Quality: planted near-duplicate pairs, precision and recall against exact Jaccard.
 
