@@ -7,7 +7,8 @@
 # Miller on the same selection, outputs compared before timing), pair (trace-pair turn mode vs
 # a jq program making the same examples, counts compared before timing), normalize (trace-normalize
 # and trace-validate on the trace/v1 dump, and trace-normalize converting a v3 store's sessions),
-# stats (grouped mean and sd of reward by model vs jq, Miller, DuckDB), pipeline (read ->
+# stats (grouped mean and sd of reward by model vs jq, Miller, DuckDB), dedup (trace-dedup vs a
+# NumPy MinHash reference, bench/minhash_reference.py, on a prefix), pipeline (read ->
 # normalize -> validate -> filter -> pair, plain and .zst, vs the same chain in jq).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +19,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --suite) suite=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|pair|normalize|dialects|stats|pipeline|all]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--size 1G] [--runs 3] [--data DIR] [--suite read|filter|pair|normalize|dialects|stats|dedup|pipeline|all]" >&2; exit 2 ;;
   esac
 done
 "$root/scripts/install-deps.sh" --bench >/dev/null
@@ -216,6 +217,44 @@ if [[ $suite == stats || $suite == all ]]; then
     "trace-stats computes every default metric (8 numeric fields with quantiles, 4 categories, achievements) per group; the peers compute only the reward's count, mean and sd per model. Group counts checked against jq before timing." \
     "jq and DuckDB are timed best of $runs too (Miller once)." \
     "Targets: faster than DuckDB's column-projected query, >= 15 x jq, flat memory."
+fi
+
+if [[ $suite == dedup || $suite == all ]]; then
+  # Decisions compared first, on 2000 sessions with every 4th one planted again with one word
+  # of its last message changed (a near duplicate) and every 7th one again as it is (exact).
+  head -n 2000 "$dump" | python3 -c '
+import json, sys
+lines = sys.stdin.read().splitlines()
+out = list(lines)
+for i, line in enumerate(lines):
+    if i % 7 == 0:
+        out.append(line)
+    if i % 4 == 0:
+        r = json.loads(line)
+        m = r["messages"][-1]
+        if isinstance(m.get("content"), str):
+            m["content"] = m["content"].replace(" the ", " a ", 1)
+        r["session_id"] += "-copy"
+        out.append(json.dumps(r))
+print("\n".join(out))' >"$data/dedup-planted.ndjson"
+  ours=$("$bin/trace-dedup" --summary "$data/dedup-planted.ndjson" 2>&1 >/dev/null | grep -o '[0-9]* exact and [0-9]* near')
+  theirs=$(/usr/bin/python3 "$root/bench/minhash_reference.py" <"$data/dedup-planted.ndjson" 2>&1 >/dev/null)
+  echo "  planted duplicates: trace-dedup dropped $ours; $theirs" >&2
+  text=$("$bin/trace-dedup" --summary "$dump" 2>&1 >/dev/null | grep -o '[0-9]* bytes of text' | cut -d' ' -f1)
+  head -c 100000000 "$dump" | head -n -1 >"$data/dedup-prefix.ndjson"
+  prefix_bytes=$(stat -c %s "$data/dedup-prefix.ndjson")
+  bench "trace-dedup (all message text)" "$runs" "$bin/trace-dedup" -q "$dump"
+  bench "trace-dedup (.zst)" "$runs" "$bin/trace-dedup" -q "$dump.zst"
+  bench "trace-dedup < dump (standard input: records spilled for pass 2)" 1 bash -c "'$bin/trace-dedup' -q < '$dump'"
+  bench "trace-dedup --exact-only" "$runs" "$bin/trace-dedup" -q --exact-only "$dump"
+  bench "trace-dedup, the first $prefix_bytes bytes" "$runs" "$bin/trace-dedup" -q "$data/dedup-prefix.ndjson"
+  bench "NumPy MinHash reference (datasketch's algorithm), the same first $prefix_bytes bytes" 1 bash -c "/usr/bin/python3 '$root/bench/minhash_reference.py' < '$data/dedup-prefix.ndjson'"
+  report "trace-dedup" "trace-dedup (all message text)" \
+    "Text compared (all message text): $text bytes of the $bytes, so MB/s of text = MB/s x $(awk -v t="$text" -v b="$bytes" 'BEGIN{printf "%.3f", t / b}'). One thread (trace-dedup does not use a second one yet)." \
+    "The two prefix rows ran on the first $prefix_bytes bytes: their MB/s is what counts, not their seconds." \
+    "Planted duplicates (2000 sessions, every 7th again as is, every 4th again with one word changed): trace-dedup dropped $ours; $theirs." \
+    "Defaults on both: 5-word shingles, 256 permutations in 64 bands, threshold 0.7." \
+    "Target: >= 50 MB/s of text per core."
 fi
 
 if [[ $suite == pipeline || $suite == all ]]; then

@@ -1,5 +1,5 @@
-# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + NAME.cpp.
-# The logic (NAME.cpp) is an object library so unit tests link the very same code.
+# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + every other .cpp of its folder.
+# The logic is an object library so unit tests link the very same code.
 # Tests for every tool (contract + golden cases) are registered by tests/CMakeLists.txt.
 set(TRACE_TOOLS "" CACHE INTERNAL "")
 function(trace_add_tool name)

@@ -57,6 +57,9 @@ if os.path.exists(validate_path):
                 add("pair (" + side + ", sessions)", path)
                 if rows[-1][1]["read"] != counts["written"]:
                     ok = False  # pair reads every session its side of the split kept
+                path = os.path.join(out, side + ".dedup.counts.json")
+                if os.path.exists(path):  # DEDUP=yes: examples in, examples out
+                    add("dedup (" + side + ", examples)", path)
 print("# Ledger\n")
 print("| stage | read | written | filtered | rejected | blank | balanced |")
 print("|---|---:|---:|---:|---:|---:|---|")

@@ -222,27 +222,41 @@ void ToolContext::error(const std::string& where, const std::string& message) {
   write_diagnostic(tool_ + ": " + (where.empty() ? "" : where + ": ") + message);
 }
 
+void ToolContext::write_reject_entry(const std::string& source, uint64_t line, uint64_t offset,
+                                     const std::string& reason, std::string_view raw, uint64_t full_size,
+                                     std::string_view extra_members) {
+  std::string entry = "{\"tool\":";
+  append_json_string(entry, tool_);
+  entry += ",\"source\":";
+  append_json_string(entry, source);
+  entry += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset) + ",\"error\":";
+  append_json_string(entry, reason);
+  entry += ",\"raw\":";
+  append_json_string(entry, raw);
+  if (!is_valid_utf8(raw)) {
+    entry += ",\"raw_base64\":\"" + base64_encode(raw) + "\"";  // the exact bytes
+  }
+  if (full_size > raw.size()) {
+    entry += ",\"raw_truncated\":true,\"size\":" + std::to_string(full_size);
+  }
+  entry += extra_members;
+  entry += "}\n";
+  rejects_->write(entry.data(), entry.size());
+}
+
+void ToolContext::keep_filtered(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
+                                std::string_view raw, std::string_view extra_members) {
+  ++counters_.filtered;
+  if (!rejects_) return;
+  std::string extra(extra_members);
+  extra += ",\"filtered\":true";
+  write_reject_entry(source, line, offset, reason, raw, raw.size(), extra);
+}
+
 void ToolContext::reject(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
                          std::string_view raw, uint64_t full_size) {
   ++counters_.rejected;
-  if (rejects_) {
-    std::string entry = "{\"tool\":";
-    append_json_string(entry, tool_);
-    entry += ",\"source\":";
-    append_json_string(entry, source);
-    entry += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset) + ",\"error\":";
-    append_json_string(entry, reason);
-    entry += ",\"raw\":";
-    append_json_string(entry, raw);
-    if (!is_valid_utf8(raw)) {
-      entry += ",\"raw_base64\":\"" + base64_encode(raw) + "\"";  // the exact bytes
-    }
-    if (full_size > raw.size()) {
-      entry += ",\"raw_truncated\":true,\"size\":" + std::to_string(full_size);
-    }
-    entry += "}\n";
-    rejects_->write(entry.data(), entry.size());
-  }
+  if (rejects_) write_reject_entry(source, line, offset, reason, raw, full_size, {});
   if (!options_.quiet) {
     if (reports_shown_ < kMaxReportedRejects) {
       write_diagnostic(tool_ + ": " + source + ":" + std::to_string(line) + ": " + reason);

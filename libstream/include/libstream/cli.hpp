@@ -114,6 +114,14 @@ class ToolContext {
            record.full_size);
   }
 
+  /// Counts a record the tool chose not to write (a duplicate, say) as filtered, and keeps it
+  /// in --rejects like a rejected record, {tool, source, line, offset, error, raw}, followed by
+  /// `extra_members` (",\"name\":value..." or empty) and "filtered":true. Unlike reject(), it
+  /// is not reported on stderr, does not stop a run under --on-error fail and does not count
+  /// towards --max-errors: read = written + filtered + rejected still holds.
+  void keep_filtered(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
+                     std::string_view raw, std::string_view extra_members);
+
   /// Parses `record` as a trace/v1 session with `parser`: the root object, or nullptr after
   /// rejecting the record with the reason (not JSON, or no string session_id).
   [[nodiscard]] const rapidjson::Value* parse_session(DocumentParser& parser, const RecordSource& source,
@@ -155,6 +163,8 @@ class ToolContext {
   const rapidjson::Value* checked_session(const rapidjson::Value* root, const JsonError& error, const RecordSource& source,
                                           const RawRecord& record);
   void write_diagnostic(const std::string& line);
+  void write_reject_entry(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
+                          std::string_view raw, uint64_t full_size, std::string_view extra_members);
   void show_progress(const RecordSource& reader);
   [[nodiscard]] std::string progress_line() const;
 

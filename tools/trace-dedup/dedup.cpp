@@ -1,0 +1,418 @@
+#include "dedup.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/error.hpp>
+#include <libstream/external_sort.hpp>
+#include <libstream/json.hpp>
+
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <unordered_map>
+
+namespace tracemill {
+
+using rapidjson::Value;
+
+namespace {
+
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+/// What pass 1 learnt about one framed record; the rest (text, signature) is not kept.
+struct RecordInfo {
+  uint64_t line = 0;
+  uint64_t offset = 0;
+  uint64_t exact = 0;       // normalized_hash of the text
+  uint64_t id_begin = 0;    // the record's id in the ids arena
+  double reward = -std::numeric_limits<double>::infinity();
+  uint32_t source = 0;      // index into the source names
+  uint32_t id_size = 0;
+  uint32_t eval_item = kNone;  // the eval item it overlaps
+  bool rejected = false;
+  bool has_id = false;
+};
+
+struct EvalItem {
+  uint32_t source;
+  uint64_t line;
+};
+
+std::string format_jaccard(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", value);
+  return text;
+}
+
+const Value* find_first(const Value& root, const std::string& path, std::initializer_list<const char*> defaults) {
+  if (!path.empty()) return libstream::find_path(root, path);
+  for (const char* candidate : defaults) {
+    if (const Value* value = libstream::find_path(root, candidate); value != nullptr && !value->IsNull()) return value;
+  }
+  return nullptr;
+}
+
+class Deduplicator {
+ public:
+  Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
+      : options_(options),
+        context_(context),
+        near_(options.minhash, options.threshold),
+        eval_index_(options.ngram) {}
+
+  void load_eval();
+  void first_pass();
+  void decide();
+  void second_pass();
+  void report();
+
+ private:
+  void examine(libstream::RecordSource& source, libstream::RawRecord& record);
+  void place(uint32_t ordinal, const std::string_view bytes);
+  [[nodiscard]] std::string reference(uint32_t ordinal) const;
+  /// The record holding the signature of `ordinal`'s text: itself, or the first exact copy.
+  [[nodiscard]] uint32_t signed_as(uint32_t ordinal) const { return exact_first_.at(records_[ordinal].exact); }
+  [[nodiscard]] std::string describe(uint32_t ordinal) const;
+  [[nodiscard]] uint32_t source_index(const std::string& name);
+
+  const DedupOptions& options_;
+  libstream::ToolContext& context_;
+  dedup::NearIndex near_;
+  dedup::NgramIndex eval_index_;
+  std::vector<std::string> sources_;  // names of inputs and eval files
+  std::vector<EvalItem> eval_items_;
+  uint64_t eval_without_field_ = 0;
+
+  std::vector<RecordInfo> records_;
+  std::string ids_;
+  dedup::UnionFind clusters_;
+  std::unordered_map<uint64_t, uint32_t> exact_first_;  // normalized hash -> first record with it
+  std::vector<uint32_t> representative_;                // per cluster root: the record kept
+  libstream::DocumentParser parser_;
+  std::string text_;
+  std::vector<uint64_t> words_;
+  std::unique_ptr<libstream::ExternalSorter> spill_;  // standard input: the records for pass 2
+  std::string annotated_;
+
+  uint64_t text_bytes_ = 0;  // of the text compared, for --summary (speed is measured per byte of text)
+  uint64_t exact_dropped_ = 0, near_dropped_ = 0, contaminated_ = 0, clusters_found_ = 0, no_words_ = 0;
+};
+
+uint32_t Deduplicator::source_index(const std::string& name) {
+  if (sources_.empty() || sources_.back() != name) {
+    for (uint32_t i = 0; i < sources_.size(); ++i) {
+      if (sources_[i] == name) return i;
+    }
+    sources_.push_back(name);
+  }
+  return static_cast<uint32_t>(sources_.size() - 1);
+}
+
+void Deduplicator::load_eval() {
+  for (const std::string& path : options_.eval) {
+    std::unique_ptr<libstream::RecordSource> source = libstream::open_record_source(path, libstream::InputFormat::auto_detect);
+    const uint32_t source_id = source_index(source->name());
+    libstream::RawRecord record;
+    while (source->next(record)) {
+      const std::string where = source->name() + ":" + std::to_string(record.line);
+      if (!record.problem.empty()) throw libstream::Error(libstream::ErrorKind::data, where, "eval item: " + record.problem);
+      libstream::JsonError error;
+      const Value* root = parser_.parse(record.data, record.size, &error);
+      if (root == nullptr) throw libstream::Error(libstream::ErrorKind::data, where, "eval item: " + error.describe());
+      text_.clear();
+      const Value* value = options_.eval_field.empty() ? root : libstream::find_path(*root, options_.eval_field);
+      if (value == nullptr) {
+        ++eval_without_field_;
+        continue;
+      }
+      dedup::collect_strings(*value, text_);
+      eval_items_.push_back({source_id, record.line});
+      eval_index_.add(text_, static_cast<uint32_t>(eval_items_.size() - 1));
+    }
+  }
+}
+
+void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord& record) {
+  const auto ordinal = static_cast<uint32_t>(records_.size());
+  records_.emplace_back();
+  clusters_.add();
+  RecordInfo& info = records_.back();
+  info.source = source_index(source.name());
+  info.line = record.line;
+  info.offset = record.offset;
+  libstream::JsonError error;
+  const Value* root = parser_.parse(record.data, record.size, &error);
+  std::string problem;
+  text_.clear();
+  if (root == nullptr) {
+    problem = error.describe();
+  } else if (!root->IsObject()) {
+    problem = "not a JSON object";
+  } else {
+    static_cast<void>(dedup::collect_text(*root, options_.text, text_, problem));
+  }
+  if (!problem.empty()) {
+    near_.skip();
+    info.rejected = true;
+    context_.reject(source, record, problem);
+    return;
+  }
+  if (const Value* id = find_first(*root, options_.id_field, {"session_id", "metadata.session_id"}); id != nullptr) {
+    info.has_id = true;
+    info.id_begin = ids_.size();
+    if (id->IsString()) {
+      ids_.append(libstream::string_of(*id));
+    } else {
+      static_cast<void>(libstream::append_json_value(ids_, *id));
+    }
+    info.id_size = static_cast<uint32_t>(ids_.size() - info.id_begin);
+  }
+  if (options_.keep == KeepRule::best_reward) {
+    const Value* reward = find_first(*root, options_.reward_field, {"reward", "metadata.total_reward"});
+    if (reward != nullptr && reward->IsNumber()) info.reward = reward->GetDouble();
+  }
+  if (spill_) {
+    const std::string_view bytes = context_.record_bytes(source, record);
+    spill_->add(ordinal, bytes);
+  }
+  text_bytes_ += text_.size();
+  words_.clear();
+  dedup::word_hashes(text_, words_);
+  if (!eval_index_.empty()) {
+    if (const std::optional<uint32_t> item = eval_index_.find(words_)) {
+      info.eval_item = *item;  // contaminated: it takes no part in clustering
+      near_.skip();
+      return;
+    }
+  }
+  info.exact = dedup::normalized_hash(text_);
+  const auto [first, inserted] = exact_first_.try_emplace(info.exact, ordinal);
+  if (!inserted) {
+    clusters_.unite(first->second, ordinal);
+    near_.skip();  // its signature would equal the first's: nothing more to find
+    return;
+  }
+  if (!options_.near) {
+    near_.skip();
+  } else if (!near_.add(words_, clusters_)) {
+    ++no_words_;
+  }
+}
+
+void Deduplicator::first_pass() {
+  if (!context_.inputs_can_be_reread()) {
+    spill_ = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options_.spill_budget));
+  }
+  context_.for_each_record(libstream::InputFormat::auto_detect,
+                           [&](libstream::RecordSource& source, libstream::RawRecord& record) {
+                             examine(source, record);
+                             return true;
+                           });
+}
+
+void Deduplicator::decide() {
+  representative_.assign(records_.size(), kNone);
+  for (uint32_t i = 0; i < records_.size(); ++i) {
+    const RecordInfo& info = records_[i];
+    if (info.rejected || info.eval_item != kNone) continue;
+    uint32_t& kept = representative_[clusters_.find(i)];
+    // First in input order, or the highest reward (ties: first in input order).
+    if (kept == kNone || (options_.keep == KeepRule::best_reward && info.reward > records_[kept].reward)) kept = i;
+  }
+}
+
+std::string Deduplicator::reference(uint32_t ordinal) const {
+  const RecordInfo& info = records_[ordinal];
+  std::string json = "{\"source\":";
+  libstream::append_json_string(json, sources_[info.source]);
+  json += ",\"line\":" + std::to_string(info.line) + ",\"id\":";
+  if (info.has_id) {
+    libstream::append_json_string(json, std::string_view(ids_).substr(info.id_begin, info.id_size));
+  } else {
+    json += "null";
+  }
+  json += '}';
+  return json;
+}
+
+std::string Deduplicator::describe(uint32_t ordinal) const {
+  const RecordInfo& info = records_[ordinal];
+  std::string text = sources_[info.source] + ":" + std::to_string(info.line);
+  if (info.has_id) text += " (" + std::string(std::string_view(ids_).substr(info.id_begin, info.id_size)) + ")";
+  return text;
+}
+
+void Deduplicator::place(uint32_t ordinal, std::string_view bytes) {
+  const RecordInfo& info = records_[ordinal];
+  std::string members;  // the annotation, or the extra members of a rejects entry
+  std::string reason;
+  bool drop = false;
+  if (info.eval_item != kNone) {
+    const EvalItem& item = eval_items_[info.eval_item];
+    std::string overlap = "{\"source\":";
+    libstream::append_json_string(overlap, sources_[item.source]);
+    overlap += ",\"line\":" + std::to_string(item.line) + "}";
+    members = "\"contaminated\":" + overlap;
+    reason = "shares an n-gram of " + std::to_string(options_.ngram) + " words with eval item " + sources_[item.source] +
+             ":" + std::to_string(item.line);
+    drop = true;
+    ++contaminated_;
+  } else {
+    const uint32_t root = clusters_.find(ordinal);
+    if (clusters_.set_size(root) == 1) {
+      context_.write_line(bytes);
+      return;
+    }
+    const uint32_t kept = representative_[root];
+    members = "\"cluster\":" + std::to_string(kept + 1);
+    if (kept == ordinal) {
+      members += ",\"representative\":true";
+      ++clusters_found_;
+    } else {
+      const bool exact = records_[kept].exact == info.exact;
+      const double jaccard =
+          exact ? 1.0
+                : near_.similarity(signed_as(ordinal), signed_as(kept));
+      members += ",\"duplicate_of\":" + reference(kept) + ",\"match\":\"" + (exact ? "exact" : "near") +
+                 "\",\"jaccard\":" + format_jaccard(jaccard);
+      reason = std::string(exact ? "exact" : "near") + " duplicate of " + describe(kept) +
+               (exact ? "" : " (estimated Jaccard " + format_jaccard(jaccard) + ")");
+      drop = true;
+      ++(exact ? exact_dropped_ : near_dropped_);
+    }
+  }
+  if (options_.annotate) {
+    // The annotation goes in as the last member: everything before it stays as read.
+    size_t close = bytes.size();
+    while (close > 0 && bytes[close - 1] != '}') --close;
+    if (close == 0) {
+      context_.write_line(bytes);  // not reached: records are objects
+      return;
+    }
+    size_t before = close - 1;
+    while (before > 0 && (bytes[before - 1] == ' ' || bytes[before - 1] == '\t')) --before;
+    annotated_.assign(bytes.substr(0, close - 1));
+    if (before > 0 && bytes[before - 1] != '{') annotated_ += ',';
+    annotated_ += "\"dedup\":{" + members + "}}";
+    annotated_.append(bytes.substr(close));
+    context_.write_line(annotated_);
+    return;
+  }
+  if (!drop) {
+    context_.write_line(bytes);
+    return;
+  }
+  context_.keep_filtered(sources_[info.source], info.line, info.offset, reason, bytes, "," + members);
+}
+
+void Deduplicator::second_pass() {
+  if (spill_) {
+    uint32_t next = 0;
+    spill_->finish([&](std::string_view bytes) {
+      while (records_[next].rejected) ++next;  // rejected records were not spilled
+      place(next++, bytes);
+      return true;
+    });
+    return;
+  }
+  // The same records in the same order, except inputs that failed in pass 1; each is matched
+  // to its pass-1 record by input, line and offset.
+  uint32_t next = 0;
+  context_.reread_records(libstream::InputFormat::auto_detect,
+                          [&](libstream::RecordSource& source, libstream::RawRecord& record) {
+                            while (next < records_.size() &&
+                                   (sources_[records_[next].source] != source.name() || records_[next].line != record.line ||
+                                    records_[next].offset != record.offset)) {
+                              ++next;
+                            }
+                            if (next == records_.size()) return;
+                            const uint32_t ordinal = next++;
+                            if (records_[ordinal].rejected) return;
+                            place(ordinal, context_.record_bytes(source, record));
+                          });
+}
+
+void Deduplicator::report() {
+  // Only with --summary: a run that drops all but one record must still end quietly under | head.
+  if (context_.counters().read == 0 || !context_.options().summary) return;
+  std::string message = std::to_string(exact_dropped_) + " exact and " + std::to_string(near_dropped_) +
+                        " near duplicates " + (options_.annotate ? "annotated" : "dropped") + " in " +
+                        std::to_string(clusters_found_) + (clusters_found_ == 1 ? " cluster" : " clusters");
+  if (!options_.eval.empty()) {
+    message += "; " + std::to_string(contaminated_) + " records " + (options_.annotate ? "annotated" : "dropped") +
+               " for sharing an n-gram with " + std::to_string(eval_items_.size()) + " eval item" +
+               (eval_items_.size() == 1 ? "" : "s");
+    if (eval_without_field_ > 0) message += " (" + std::to_string(eval_without_field_) + " eval items without " + options_.eval_field + " skipped)";
+  }
+  if (no_words_ > 0) message += "; " + std::to_string(no_words_) + " records without words compared exactly only";
+  message += "; " + std::to_string(text_bytes_) + " bytes of text compared";
+  context_.info(message);
+}
+
+}  // namespace
+
+void check_dedup_options(const DedupOptions& options) {
+  if (options.minhash.bands > options.minhash.permutations || options.minhash.permutations % options.minhash.bands != 0) {
+    throw libstream::Error(libstream::ErrorKind::usage, "",
+                           "--bands (" + std::to_string(options.minhash.bands) + ") must divide --permutations (" +
+                               std::to_string(options.minhash.permutations) + ")");
+  }
+}
+
+void add_dedup_options(CLI::App& app, DedupOptions& options) {
+  const std::vector<std::pair<std::string, dedup::TextScope>> scopes{{"all", dedup::TextScope::all},
+                                                                     {"assistant", dedup::TextScope::assistant}};
+  app.add_option("--text", options.text.scope,
+                 "Text compared: all message text, or assistant messages only (content, content parts' text, tool "
+                 "call names and arguments)")
+      ->transform(libstream::enum_choice(scopes))
+      ->type_name("all|assistant")
+      ->default_str("all");
+  app.add_option("--field", options.text.field,
+                 "Compare the strings at this dotted path instead of messages (e.g. prompt, metadata.task)");
+  app.add_option("--shingle", options.minhash.shingle, "Words per shingle")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--permutations", options.minhash.permutations, "MinHash signature length")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--bands", options.minhash.bands, "LSH bands (must divide --permutations)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--threshold", options.threshold,
+                 "Near duplicates: estimated Jaccard similarity of the shingle sets at least this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_flag("!--exact-only", options.near, "Only exact duplicates (normalised text), no MinHash");
+  const std::vector<std::pair<std::string, KeepRule>> rules{{"first", KeepRule::first},
+                                                            {"best-reward", KeepRule::best_reward}};
+  app.add_option("--keep", options.keep,
+                 "Which record of a cluster is kept: the first in input order, or the highest reward (ties: the first)")
+      ->transform(libstream::enum_choice(rules))
+      ->type_name("first|best-reward")
+      ->default_str("first");
+  app.add_option("--reward-field", options.reward_field,
+                 "Dotted path of the reward for --keep best-reward (default: reward, then metadata.total_reward)");
+  app.add_option("--id-field", options.id_field,
+                 "Dotted path naming a record in reports (default: session_id, then metadata.session_id)");
+  app.add_flag("--annotate", options.annotate,
+               "Write every record; add \"dedup\" (cluster, duplicate_of, contaminated) instead of dropping");
+  app.add_option("--eval", options.eval, "Eval file (JSON lines, any shape): drop records sharing an n-gram with it")
+      ->type_name("FILE");
+  app.add_option("--eval-field", options.eval_field,
+                 "Dotted path of an eval item's text (default: every string of the item)");
+  app.add_option("--ngram", options.ngram, "Words in a decontamination n-gram")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--spill-budget", options.spill_budget,
+                 "Standard input: memory for records kept for the second pass before they spill to temporary files")
+      ->check(libstream::size_option())
+      ->capture_default_str();
+}
+
+void run_dedup(const DedupOptions& options, libstream::ToolContext& context) {
+  check_dedup_options(options);
+  Deduplicator deduplicator(options, context);
+  deduplicator.load_eval();
+  deduplicator.first_pass();
+  deduplicator.decide();
+  deduplicator.second_pass();
+  deduplicator.report();
+}
+
+}  // namespace tracemill
