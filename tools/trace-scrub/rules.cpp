@@ -181,7 +181,7 @@ bool RuleSet::passes(const RuleSpec& rule, std::string_view text, size_t begin, 
   return false;
 }
 
-void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std::vector<Finding>& findings) const {
+void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std::vector<RuleMatch>& findings) const {
   findings.clear();
   const re2::StringPiece input(text.data(), text.size());
   re2::StringPiece groups[2];
@@ -201,11 +201,11 @@ void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std:
       if (end == begin || !passes(rules_[index], text, begin, end)) continue;
       // An earlier rule (or an earlier match of this one) keeps what it found.
       const bool overlaps = std::any_of(findings.begin(), findings.end(),
-                                        [&](const Finding& f) { return begin < f.end && f.begin < end; });
+                                        [&](const RuleMatch& f) { return begin < f.end && f.begin < end; });
       if (!overlaps) findings.push_back({index, begin, end});
     }
   }
-  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
+  std::sort(findings.begin(), findings.end(), [](const RuleMatch& a, const RuleMatch& b) { return a.begin < b.begin; });
 }
 
 }  // namespace tracemill

@@ -35,7 +35,7 @@ struct RuleSpec {
 [[nodiscard]] const std::vector<RuleSpec>& builtin_rules();
 
 /// One accepted match: rule index and the replaced byte range of the scanned text.
-struct Finding {
+struct RuleMatch {
   size_t rule = 0;
   size_t begin = 0;
   size_t end = 0;
@@ -59,7 +59,7 @@ class RuleSet {
   void candidates(std::string_view text, std::vector<size_t>& rules) const;
   /// Every match of the given rules in `text` that passes its check, overlaps resolved
   /// (earlier rule first, then leftmost), sorted by position. Clears `findings` first.
-  void find(std::string_view text, const std::vector<size_t>& rules, std::vector<Finding>& findings) const;
+  void find(std::string_view text, const std::vector<size_t>& rules, std::vector<RuleMatch>& findings) const;
 
  private:
   bool passes(const RuleSpec& rule, std::string_view text, size_t begin, size_t end) const;

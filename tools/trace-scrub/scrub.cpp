@@ -151,7 +151,7 @@ Scrubber::Outcome Scrubber::scrub(std::string_view json, std::string& out, libst
     found = true;
     text_.clear();
     size_t at = 0;
-    for (const Finding& finding : findings_) {
+    for (const RuleMatch& finding : findings_) {
       text_.append(decoded, at, finding.begin - at);
       text_ += placeholder(finding.rule, decoded.substr(finding.begin, finding.end - finding.begin));
       at = finding.end;

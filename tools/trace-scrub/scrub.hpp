@@ -63,7 +63,7 @@ class Scrubber {
   std::string scratch_;  // the record decoded in situ, strings set apart by newlines
   std::vector<Span> spans_;
   std::vector<size_t> candidates_;
-  std::vector<Finding> findings_;
+  std::vector<RuleMatch> findings_;
   std::string text_;
   std::vector<uint64_t> counts_;
   uint64_t records_with_findings_ = 0;
