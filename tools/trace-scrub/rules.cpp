@@ -126,7 +126,10 @@ RuleSet::RuleSet(std::vector<RuleSpec> rules, double min_entropy)
       min_entropy_(min_entropy) {
   for (const RuleSpec& rule : rules_) {
     auto compiled = std::make_unique<re2::RE2>(multi_line(rule.pattern), rule_options());
-    if (!compiled->ok()) throw std::invalid_argument("rule " + rule.name + ": " + compiled->error());
+    if (!compiled->ok()) {
+      const re2::RE2 alone(rule.pattern, rule_options());  // its error names the rule's own text
+      throw std::invalid_argument("rule " + rule.name + ": " + (alone.ok() ? compiled->error() : alone.error()));
+    }
     compiled_.push_back(std::move(compiled));
     std::string error;
     if (set_->Add(multi_line(rule.pattern), &error) < 0) throw std::invalid_argument("rule " + rule.name + ": " + error);
