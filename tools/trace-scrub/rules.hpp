@@ -28,7 +28,10 @@ struct RuleSpec {
   std::string kind;     ///< SECRET or PII: the placeholder's first word
   std::string pattern;  ///< RE2 syntax; capture group 1, when present, is what is replaced
   RuleCheck check = RuleCheck::none;
-  std::string what;     ///< one line for --list-rules
+  std::string what;     ///< one line for the manual
+  /// A looser pattern that every match of `pattern` contains (empty: `pattern` itself). The
+  /// one-pass set runs the triggers: small automata scan faster than the full patterns.
+  std::string trigger;
 };
 
 /// The built-in rules, most specific first: on overlapping matches the earlier rule wins.
@@ -54,8 +57,8 @@ class RuleSet {
   [[nodiscard]] size_t size() const { return rules_.size(); }
   [[nodiscard]] const RuleSpec& rule(size_t index) const { return rules_[index]; }
 
-  /// The rules whose pattern matches somewhere in `text` (one pass for all of them), in
-  /// rule order. The checks are not applied: a cheap first test before find().
+  /// The rules whose trigger matches somewhere in `text` (one pass for all of them), in
+  /// rule order: every rule that can match is among them. A cheap first test before find().
   void candidates(std::string_view text, std::vector<size_t>& rules) const;
   /// Every match of the given rules in `text` that passes its check, overlaps resolved
   /// (earlier rule first, then leftmost), sorted by position. Clears `findings` first.
