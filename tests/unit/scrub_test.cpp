@@ -38,6 +38,11 @@ std::vector<Case> positives() {
        "-----BEGIN RSA PRIVATE KEY-----\n" + pem_body + "-----END RSA PRIVATE KEY-----"},
       {"private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + pem_body + "(truncated)",
        "-----BEGIN OPENSSH PRIVATE KEY-----\n" + pem_body},
+      {"private_key",
+       "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B2C3D\n\n" + pem_body +
+           "-----END RSA PRIVATE KEY----- and more",
+       "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B2C3D\n\n" + pem_body +
+           "-----END RSA PRIVATE KEY-----"},
       {"aws_access_key", "export AWS_ACCESS_KEY_ID=AKIA" + fake(kUpper27, 16) + ";", "AKIA" + fake(kUpper27, 16)},
       {"aws_access_key", "ASIA" + fake(kUpper27, 16), "ASIA" + fake(kUpper27, 16)},
       {"aws_secret_key", "aws_secret_access_key = \"" + fake(kAlnum + "/+", 40) + "\"", fake(kAlnum + "/+", 40)},
@@ -221,6 +226,16 @@ TEST(ScrubRules, MatchesEndOnWholeUtf8Characters) {
   const auto found = scan(rules, "xabcdefghi\xC3\xA9 end");
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].second, "xabcdefghi\xC3\xA9");
+}
+
+TEST(ScrubRules, HostileTextEnds) {
+  // Inputs that make backtracking engines take exponential or quadratic time: RE2 stays linear.
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "-----BEGIN PRIVATE KEY-----aaaa@a.a password=";
+  text += std::string(100000, 'a') + "@" + std::string(100000, '1') + "." + std::string(1000, ':');
+  const auto found = scan(builtins(), text);
+  EXPECT_FALSE(found.empty());
+  EXPECT_EQ(found[0].first, "private_key");
 }
 
 // Record level ------------------------------------------------------------------------

@@ -19,8 +19,7 @@ namespace {
 // group 1 so that the name around it (password=, postgres://user:) stays readable.
 const std::vector<RuleSpec> kBuiltinRules = {
     {"private_key", "SECRET",
-     R"re(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s]*))re",
-     RuleCheck::none, "PEM private key block (RSA, EC, OpenSSH, PGP...), to its END line or the end of its base64",
+     R"re(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)re", RuleCheck::pem_block, "PEM private key block (RSA, EC, OpenSSH, PGP...), to its END line or the end of its base64",
      R"re(PRIVATE KEY)re"},
     {"aws_access_key", "SECRET", R"re(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b)re", RuleCheck::none,
      "AWS access key id (AKIA..., ASIA...)",
@@ -107,6 +106,32 @@ re2::RE2::Options rule_options() {
   return options;
 }
 
+bool is_base64_or_space(char c) {
+  return (is_word(c) && c != '_') || c == '+' || c == '/' || c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// Where the PEM block whose BEGIN line ends at `from` ends. In code rather than in the
+// pattern: a lazy "anything up to END" would keep RE2 scanning to the end of the text for
+// every BEGIN line, quadratic on text holding many of them; this walk stops at the next
+// "-----", so the walks of all blocks together cover the text at most once.
+size_t pem_block_end(std::string_view text, size_t from) {
+  size_t at = from;
+  while (at < text.size() && text.compare(at, 5, "-----") != 0 &&
+         (is_base64_or_space(text[at]) || text[at] == ':' || text[at] == ',' || text[at] == '.' || text[at] == '-')) {
+    ++at;  // base64, and header lines such as "Proc-Type: 4,ENCRYPTED"
+  }
+  if (text.compare(at, 8, "-----END") == 0) {
+    const size_t close = text.find("-----", at + 8);
+    if (close != std::string_view::npos && close - at <= 130 &&
+        text.substr(at, close - at).find("PRIVATE KEY") != std::string_view::npos) {
+      return close + 5;
+    }
+  }
+  size_t end = from;  // no END line (a truncated key): as far as its base64 goes
+  while (end < text.size() && is_base64_or_space(text[end])) ++end;
+  return end;
+}
+
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 std::string multi_line(const std::string& pattern) { return "(?m:" + pattern + ")"; }
@@ -179,6 +204,7 @@ bool RuleSet::passes(const RuleSpec& rule, std::string_view text, size_t begin, 
   const std::string_view found = text.substr(begin, end - begin);
   switch (rule.check) {
     case RuleCheck::none:
+    case RuleCheck::pem_block:
       return true;
     case RuleCheck::entropy:
       return shannon_entropy(found) >= min_entropy_;
@@ -223,6 +249,10 @@ void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std:
       size_t end = begin + target.size();
       while (begin > 0 && is_continuation(text[begin])) --begin;  // whole characters only
       while (end < text.size() && is_continuation(text[end])) ++end;
+      if (rules_[index].check == RuleCheck::pem_block) {
+        end = pem_block_end(text, end);
+        pos = std::max(pos, end);
+      }
       if (end == begin || !passes(rules_[index], text, begin, end)) continue;
       // An earlier rule (or an earlier match of this one) keeps what it found.
       const bool overlaps = std::any_of(findings.begin(), findings.end(),

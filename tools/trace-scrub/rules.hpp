@@ -21,6 +21,7 @@ enum class RuleCheck {
   entropy,  ///< the replaced text's Shannon entropy (bits per byte) reaches the minimum
   ipv4,     ///< not one piece of a longer dotted number (a version such as 1.2.3.4.5)
   ipv6,     ///< a valid address (inet_pton), standing alone, with two or more groups
+  pem_block,  ///< the match is a BEGIN line: the finding runs to the END line (or the base64's end)
 };
 
 struct RuleSpec {
