@@ -20,6 +20,11 @@ else()
 endif()
 
 find_package(ZLIB REQUIRED)
+# libre2-dev: trace-scrub's rules (linear-time matching); libssl-dev: its placeholders' HMAC.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+add_library(trace_re2 ALIAS PkgConfig::RE2)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
 
 if(TRACE_BUILD_TESTS)

@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --bench   also the tools compared in bench/ (jq, Miller, hyperfine, ...)
 set -euo pipefail
 packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1g-dev libsqlite3-dev
-          libgtest-dev libbenchmark-dev zstd gzip python3 bsdutils parallel)
+          libgtest-dev libbenchmark-dev libre2-dev libssl-dev zstd gzip python3 bsdutils parallel)
 [[ ${1:-} == --bench ]] && packages+=(jq miller hyperfine time python3-numpy)
 # Node.js and npm (DuckDB from npm for the DuckDB export and its test): Debian's packages only
 # when the commands are absent, since a machine may have them from elsewhere (nodesource's

@@ -40,6 +40,12 @@ if os.path.exists(validate_path):
     if rows[-1][1]["read"] != upstream:
         ok = False  # validate must see every record normalize wrote
     validated = rows[-1][1]["written"]
+    scrub_path = os.path.join(out, "scrub.counts.json")
+    if os.environ.get("SCRUB") == "1" and os.path.exists(scrub_path):
+        add("scrub", scrub_path)
+        if rows[-1][1]["read"] != validated:
+            ok = False  # scrub sees every valid session
+        validated = rows[-1][1]["written"]  # the split reads the scrubbed sessions
     split = []
     for side in ("train", "val"):
         path = os.path.join(out, side + ".counts.json")
