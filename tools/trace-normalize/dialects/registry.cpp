@@ -10,6 +10,12 @@
   X(kSynthV3)        /* session_id + v3 tables */             \
   X(kSynthV2Json)    /* event_history / message_history */    \
   X(kSynthV3Summary) /* session_id + counts */                \
+  X(kHarborAtif)     /* schema_version + steps (+ agent) */   \
+  X(kTau2Bench)      /* simulations, or one simulation */     \
+  X(kTauBench)       /* traj + task_id */                     \
+  X(kTauBenchDisplay) /* messages_display */                  \
+  X(kVerifiers)      /* prompt + completion */                \
+  X(kVerifiersMetadata) /* vf-eval metadata.json */           \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
