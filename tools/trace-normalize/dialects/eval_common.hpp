@@ -5,6 +5,7 @@
 
 #include "dialect.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,14 +42,34 @@ struct TokenSums {
   }
 };
 
+/// Which calls of a session are open, so every tool result answers exactly one: a call id
+/// the session used before is written with a suffix ("~2"; tau-bench logs reuse ids), and a
+/// result names the latest call of its id; a result naming none answers the oldest open call.
+class CallLedger {
+ public:
+  /// The id to write for a call the source names `id`.
+  std::string call(const std::string& id);
+  /// The written id a result naming `id` answers (empty `id`: the oldest open call); empty
+  /// when it answers no open call.
+  std::string answer(const std::string& id);
+
+ private:
+  std::map<std::string, int> uses_;             // source id -> calls seen with it
+  std::map<std::string, std::string> latest_;   // source id -> its latest written id
+  std::vector<std::string> open_;               // written ids not answered yet, oldest first
+};
+
 /// Tool calls whose items may be JSON objects written as strings (verifiers writes them so
-/// in some versions): each string is parsed, then the list is written as set_tool_calls does.
-/// Throws MappingError when an item is neither an object nor a string holding one.
-void set_string_tool_calls(const Value& calls, Message& message, const std::string& id_prefix, const std::string& where);
+/// in some versions): each string is parsed, then the list is written as set_tool_calls does,
+/// ids going through `ledger`. Throws MappingError when an item is neither an object nor a
+/// string holding one.
+void set_string_tool_calls(const Value& calls, Message& message, const std::string& id_prefix, const std::string& where,
+                           CallLedger& ledger);
 
 /// A chat message list in OpenAI form ({role, content, tool_calls?, tool_call_id?, name?}),
 /// appended to `messages`: every member not mapped is kept in the message's extra, tool calls
-/// may be JSON strings. `where` names the list in errors.
-void append_openai_messages(const Value& list, const std::string& where, std::vector<std::string>& messages);
+/// may be JSON strings, results are paired through `ledger`. `where` names the list in errors.
+void append_openai_messages(const Value& list, const std::string& where, std::vector<std::string>& messages,
+                            CallLedger& ledger, const Warn& warn);
 
 }  // namespace tracemill::normalize::evals

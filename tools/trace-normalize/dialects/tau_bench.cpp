@@ -35,7 +35,8 @@ void map_episode(const Value& r, const MapContext& context, Record& out) {
   if (trial != nullptr) id += "-trial" + scalar_text(*trial);
   out.set_text("session_id", hex_id(id + "-", libstream::stable_hash(compact(r))));
   std::vector<std::string> messages;
-  evals::append_openai_messages(*traj, "traj", messages);
+  evals::CallLedger ledger;
+  evals::append_openai_messages(*traj, "traj", messages, ledger, context.warn);
   out.set("messages", array_json(messages));
   if (const Value* reward = find_present(r, "reward"); reward != nullptr && reward->IsNumber()) {
     out.set("reward", json_of(*reward));
@@ -85,7 +86,9 @@ void map_display(const Value& r, const MapContext& context, Record& out) {
       open = Message();
       open.role = role == "tool" ? "user" : role;
       if (role == "tool") open.original_role = "tool";
-      body.assign(line.substr(role.size() + 2));
+      // A tool output keeps its "tool: " label: the user turn then says what it is (and an
+      // empty output is not an empty message).
+      body.assign(role == "tool" ? line : line.substr(role.size() + 2));
       has_open = true;
     } else if (has_open) {
       body += '\n';
@@ -96,9 +99,9 @@ void map_display(const Value& r, const MapContext& context, Record& out) {
     start = end + 1;
   }
   close();
-  out.set_text("session_id", hex_id("tau-bench-display-", libstream::stable_hash(all)));
+  out.set_text("session_id", hex_id("tau-bench-txt-", libstream::stable_hash(all)));
   out.set("messages", array_json(messages));
-  out.set("source", "{\"format\":\"tau-bench-display\"}");
+  out.set("source", "{\"format\":\"tau-bench-txt\"}");
   if (messages.empty()) context.warn("an empty messages_display");
   out.keep_rest(r, {"messages_display"});
 }
@@ -107,7 +110,7 @@ void map_display(const Value& r, const MapContext& context, Record& out) {
 
 extern const DialectSpec kTauBench{"tau-bench", "traj array with task_id", "tau-bench and tau2-bench results",
                                    recognise_episode, map_episode, nullptr};
-extern const DialectSpec kTauBenchDisplay{"tau-bench-display", "messages_display string (a flattened transcript)",
+extern const DialectSpec kTauBenchDisplay{"tau-bench-txt", "messages_display string (a flattened transcript)",
                                           "tau-bench and tau2-bench results", recognise_display, map_display, nullptr};
 
 }  // namespace tracemill::normalize

@@ -25,7 +25,8 @@ std::string compact(const Value& value) {
 }
 
 /// A prompt or completion: a chat list, or a string (one user / assistant message).
-void append_side(const Value* side, const char* name, const char* string_role, std::vector<std::string>& messages) {
+void append_side(const Value* side, const char* name, const char* string_role, std::vector<std::string>& messages,
+                 evals::CallLedger& ledger, const Warn& warn) {
   if (side == nullptr || side->IsNull()) return;
   if (side->IsString()) {
     Message message;
@@ -33,7 +34,7 @@ void append_side(const Value* side, const char* name, const char* string_role, s
     message.content = json_of(*side);
     messages.push_back(message.json());
   } else if (side->IsArray()) {
-    evals::append_openai_messages(*side, name, messages);
+    evals::append_openai_messages(*side, name, messages, ledger, warn);
   } else {
     throw MappingError{std::string(name) + ": neither a message list nor a string"};
   }
@@ -49,9 +50,10 @@ void map_rollout(const Value& r, const MapContext& context, Record& out) {
   // Rollouts carry no id of their own: the example and a hash of the row name them.
   out.set_text("session_id", hex_id("vf-example" + example_text + "-", libstream::stable_hash(compact(r))));
   std::vector<std::string> messages;
-  append_side(find_member(r, "prompt"), "prompt", "user", messages);
+  evals::CallLedger ledger;
+  append_side(find_member(r, "prompt"), "prompt", "user", messages, ledger, context.warn);
   const size_t prompt_messages = messages.size();
-  append_side(find_member(r, "completion"), "completion", "assistant", messages);
+  append_side(find_member(r, "completion"), "completion", "assistant", messages, ledger, context.warn);
   out.set("messages", array_json(messages));
   if (const Value* reward = find_present(r, "reward"); reward != nullptr && reward->IsNumber()) {
     out.set("reward", json_of(*reward));
@@ -109,7 +111,7 @@ void map_metadata(const Value& r, const MapContext& context, std::vector<std::st
 
 extern const DialectSpec kVerifiers{"verifiers", "prompt and completion (vf-eval results rows)", "verifiers vf-eval results",
                                     recognise_rollout, map_rollout, nullptr};
-extern const DialectSpec kVerifiersMetadata{"verifiers-meta", "model, env and rollouts_per_example (vf-eval metadata.json)",
+extern const DialectSpec kVerifiersMetadata{"vf-metadata", "model, env and rollouts_per_example (vf-eval metadata.json)",
                                             "verifiers vf-eval results", recognise_metadata, nullptr, nullptr, map_metadata};
 
 }  // namespace tracemill::normalize
