@@ -133,7 +133,7 @@ class TrajectoryMapper {
     return hex_id("atif-", libstream::stable_hash(std::string_view(buffer.GetString(), buffer.GetSize())));
   }
 
-  void note_time(const Value* timestamp, Members& more, Message& message) {
+  void note_time(const Value* timestamp, Message& message) {
     if (timestamp == nullptr) return;
     std::optional<int64_t> instant;
     if (timestamp->IsString()) instant = libstream::parse_instant(string_of(*timestamp));
@@ -145,7 +145,6 @@ class TrajectoryMapper {
     if (first_time_.empty()) first_time_ = message.created_at;
     last_time_ = message.created_at;
     if (string_of(*timestamp) != message.created_at) message.extra.emplace_back("timestamp", json_of(*timestamp));
-    (void)more;
   }
 
   void map_steps(const Value& steps, Record& out, Parent& self, const std::string& where) {
@@ -172,7 +171,7 @@ class TrajectoryMapper {
       const std::string step_id = id_text(find_present(step, "step_id"));
       if (!step_id.empty()) more.emplace_back("id", quote(step_id));
       message.content = content_json(find_member(step, "message"));
-      note_time(find_present(step, "timestamp"), more, message);
+      note_time(find_present(step, "timestamp"), message);
       if (auto model = text(find_member(step, "model_name"))) {
         message.model = std::string(*model);
         if (first_model_.empty()) first_model_ = message.model;
