@@ -113,10 +113,18 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
   if (!record.IsObject()) throw MappingError{"not a JSON object"};
   const DialectSpec* dialect = dialect_of(record);
   if (dialect == nullptr) no_dialect(record);
+  last_session_count_ = 1;
+  const MapContext context{file, raw, warn, maps_, &carried_};
+  if (dialect->map_sessions != nullptr) {
+    sessions_.clear();
+    dialect->map_sessions(record, context, sessions_);
+    for (const std::string& session : sessions_) out += (out.empty() ? "" : "\n") + session;
+    last_session_count_ = sessions_.size();
+    return dialect->name;
+  }
   if (dialect->map_record == nullptr && dialect->lines == nullptr) return dialect->name;  // trace/v1: unchanged
   normalize::Record& r = *record_;
   r.reset(&record, raw);
-  const MapContext context{file, raw, warn, maps_};
   if (dialect->lines != nullptr) {
     dialect->lines->map_session({SessionLine{&record, 0, raw}}, context, r);
   } else {
@@ -131,7 +139,7 @@ void Normalizer::normalize_session(const DialectSpec& dialect, const std::vector
   out.clear();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
-  const MapContext context{file, {}, warn, maps_};
+  const MapContext context{file, {}, warn, maps_, &carried_};
   dialect.lines->map_session(lines, context, r);
   r.finish(out);
 }
@@ -228,7 +236,15 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
       // NDJSON lines are one line already: their untouched members are copied byte for byte.
       const std::string_view raw = reader.framed_by_structure() ? std::string_view() : std::string_view(record.data, record.size);
       normalizer.normalize(*root, reader.name(), line, [&](const std::string& message) { context.warning(where, message); }, raw);
-      if (line.empty()) {
+      if (normalizer.last_session_count() != 1) {
+        // A record holding several sessions writes them all, one line each, and counts once
+        // (read = written + filtered + rejected counts records); one holding none is filtered.
+        if (line.empty()) {
+          ++context.counters().filtered;  // the dialect says why when it matters
+        } else {
+          context.write_line(line);
+        }
+      } else if (line.empty()) {
         context.write_line(context.record_bytes(reader, record));  // trace/v1: unchanged
       } else {
         context.write_line(line);

@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ class Normalizer {
   std::string_view normalize(const rapidjson::Value& record, const std::string& file, std::string& out,
                              const std::function<void(const std::string&)>& warn, std::string_view raw = {});
 
+  /// Sessions the last normalize() wrote into `out`, one line each (joined by newlines): 1,
+  /// except for dialects whose records hold several sessions (0 or more).
+  [[nodiscard]] size_t last_session_count() const { return last_session_count_; }
+
   /// Maps the lines of one session of a line-per-event dialect to one trace/v1 line.
   void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,
                          const std::string& file, std::string& out, const std::function<void(const std::string&)>& warn);
@@ -59,6 +64,9 @@ class Normalizer {
   std::vector<std::pair<std::string, std::string>> maps_;  // field, dotted path
   const normalize::DialectSpec* forced_ = nullptr;
   std::unique_ptr<normalize::Record> record_;  // reused: its buffers keep their capacity
+  std::vector<std::string> sessions_;          // of a record holding several
+  std::map<std::string, std::string> carried_;  // MapContext::carried
+  size_t last_session_count_ = 1;
 };
 
 /// The dialect table as --list-dialects prints it.

@@ -7,6 +7,8 @@
 //   - a session is many records, one event per line (Claude Code, Codex CLI): `lines`, whose
 //     rules say which lines belong together; the driver collects a session's lines (in input
 //     order, from one input) and hands them to `map_session` at once. Memory is one session's.
+//   - a record is many sessions (tau2-bench results, ATIF with embedded subagents):
+//     `map_sessions`; the record still counts once (written, or filtered when it held none).
 #pragma once
 
 #include "../session_builder.hpp"
@@ -14,6 +16,7 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +31,9 @@ struct MapContext {
   std::string_view raw;     ///< the record's own text when it is one NDJSON line, else empty
   const Warn& warn;         ///< warnings about what the source lacks or what was guessed
   const std::vector<std::pair<std::string, std::string>>& maps;  ///< --map FIELD=PATH pairs
+  /// Facts a record leaves for the records read after it, by name (a vf-eval metadata.json
+  /// read before its results rows gives them their model); kept for the whole run.
+  std::map<std::string, std::string>* carried = nullptr;
 };
 
 /// One line of a line-per-event session, with where it was read.
@@ -69,6 +75,12 @@ struct DialectSpec {
   void (*map_record)(const rapidjson::Value& record, const MapContext& context, Record& out);
   /// Line-per-event formats; null for whole-record dialects.
   const LineRules* lines;
+  /// A record holding several sessions (a tau2-bench results document, an ATIF trajectory
+  /// embedding its subagents): each session is built in a Record of its own and appended to
+  /// `sessions` as one finished trace/v1 line; none is a valid answer (the record is then
+  /// counted as filtered). Null when a record is one session. Throws MappingError to reject.
+  void (*map_sessions)(const rapidjson::Value& record, const MapContext& context, std::vector<std::string>& sessions) =
+      nullptr;
 };
 
 /// Every dialect, in detection order.

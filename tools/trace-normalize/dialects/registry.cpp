@@ -18,6 +18,12 @@
   X(kCodex)          /* Codex CLI {timestamp, type, payload} */ \
   X(kGeminiCliJsonl) /* Gemini CLI JSONL header line */      \
   X(kGeminiCli)      /* sessionId + projectHash + messages */ \
+  X(kHarborAtif)     /* schema_version + steps (+ agent) */   \
+  X(kTau2Bench)      /* simulations, or one simulation */     \
+  X(kTauBench)       /* traj + task_id */                     \
+  X(kTauBenchDisplay) /* messages_display */                  \
+  X(kVerifiers)      /* prompt + completion */                \
+  X(kVerifiersMetadata) /* vf-eval metadata.json */           \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
