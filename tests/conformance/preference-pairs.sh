@@ -16,16 +16,17 @@ check() { python3 "$here/check_preference.py" "$@" >/dev/null || fail "check_pre
 "$scripts/make-v3-store" --profile env_rollout --sessions 12 --seed 7 "$work/store.db" >/dev/null
 "$bin/trace-read" -q "$work/store.db" | "$bin/trace-normalize" -q >"$work/store.ndjson"
 
+for combination in "dump best-worst openai" "dump best-worst trl" "dump all openai" "dump all trl" \
+                   "store best-worst openai" "store all trl"; do
+  set -- $combination
+  input=$1 selection=$2 format=$3
+  profile=$([[ $format == openai ]] && echo openai-preference || echo trl-dpo)
+  "$bin/trace-pair" -q --mode preference --group-by task_id,seed --pairs "$selection" --format "$format" \
+    --min-margin 1 --sort-memory 64K "$work/$input.ndjson" >"$work/pairs.jsonl"
+  check "$work/$input.ndjson" "$work/pairs.jsonl" --group-by task_id,seed --pairs "$selection" --format "$format" --min-margin 1
+  "$bin/trace-validate" -q -p "$profile" --strict "$work/pairs.jsonl" >/dev/null || fail "$input $selection $format: not valid $profile"
+done
 for input in dump store; do
-  for selection in best-worst all; do
-    for format in openai trl; do
-      profile=$([[ $format == openai ]] && echo openai-preference || echo trl-dpo)
-      "$bin/trace-pair" -q --mode preference --group-by task_id,seed --pairs "$selection" --format "$format" \
-        --min-margin 1 --sort-memory 64K "$work/$input.ndjson" >"$work/pairs.jsonl"
-      check "$work/$input.ndjson" "$work/pairs.jsonl" --group-by task_id,seed --pairs "$selection" --format "$format" --min-margin 1
-      "$bin/trace-validate" -q -p "$profile" --strict "$work/pairs.jsonl" >/dev/null || fail "$input $selection $format: not valid $profile"
-    done
-  done
   "$bin/trace-pair" -q --mode preference --group-by task_id --split-at final "$work/$input.ndjson" >"$work/final.jsonl"
   check "$work/$input.ndjson" "$work/final.jsonl" --group-by task_id --split-at final
 done
@@ -35,6 +36,8 @@ done
 "$bin/trace-pair" -q --mode preference --group-by task_id,seed "$work/dump.ndjson" >"$work/pairs.jsonl"
 [[ $(wc -l <"$work/pairs.jsonl") -gt 50 ]] || fail "too few pairs on the generated dump to mean anything"
 check "$work/dump.ndjson" "$work/pairs.jsonl" --group-by task_id,seed
+"$bin/trace-pair" -q --mode kto --format trl --group-by task_id,seed --min-reward 3 --max-reward 1 "$work/dump.ndjson" |
+  "$bin/trace-validate" -q -p trl-kto --strict >/dev/null || fail "kto examples that are not valid trl-kto"
 # Negative controls: the checker must catch each of these.
 python3 - "$work/pairs.jsonl" "$work" <<'PY'
 import json, sys
