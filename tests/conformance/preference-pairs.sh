@@ -38,6 +38,22 @@ done
 check "$work/dump.ndjson" "$work/pairs.jsonl" --group-by task_id,seed
 "$bin/trace-pair" -q --mode kto --format trl --group-by task_id,seed --min-reward 3 --max-reward 1 "$work/dump.ndjson" |
   "$bin/trace-validate" -q -p trl-kto --strict >/dev/null || fail "kto examples that are not valid trl-kto"
+# trace-filter --best-of 2: the two best of each group by reward, ties by session_id, rechecked.
+"$bin/trace-filter" -q --best-of 2 --group-by task_id,seed --shuffle-memory 64K "$work/dump.ndjson" >"$work/best.ndjson"
+python3 - "$work/dump.ndjson" "$work/best.ndjson" <<'PY' || fail "--best-of kept other sessions than the two best of each group"
+import json, sys
+groups = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if isinstance(r.get("reward"), (int, float)):
+        groups.setdefault((r["task_id"], r["seed"]), []).append(r)
+expected = set()
+for rs in groups.values():
+    rs.sort(key=lambda r: (-r["reward"], r["session_id"]))
+    expected.update(r["session_id"] for r in rs[:2])
+kept = [json.loads(line)["session_id"] for line in open(sys.argv[2])]
+assert len(kept) == len(set(kept)) and set(kept) == expected, (len(kept), len(expected))
+PY
 # Negative controls: the checker must catch each of these.
 python3 - "$work/pairs.jsonl" "$work" <<'PY'
 import json, sys

@@ -4,6 +4,7 @@
 #include "validate.hpp"
 
 #include <libstream/document.hpp>
+#include <libstream/external_sort.hpp>
 
 #include <gtest/gtest.h>
 
@@ -64,10 +65,11 @@ TEST(SplitPoint, NoPairWhenTheEnvironmentDiffersFirstOrOneIsAPrefix) {
 TEST(ScoreKey, TextOrderIsDescendingScoreOrder) {
   const std::vector<double> scores{-std::numeric_limits<double>::max(), -3.5, -1, -0.0, 0.0, 1e-300, 0.5, 1, 2, 1e300};
   std::vector<std::string> keys;
-  for (const double s : scores) keys.push_back(tracemill::descending_score_key(s));
+  for (const double s : scores) keys.push_back(libstream::descending_score_key(s));
   for (size_t i = 1; i < keys.size(); ++i) EXPECT_GE(keys[i - 1], keys[i]) << scores[i - 1] << " vs " << scores[i];
-  EXPECT_EQ(tracemill::descending_score_key(-0.0), tracemill::descending_score_key(0.0));
-  EXPECT_NE(tracemill::descending_score_key(1), tracemill::descending_score_key(2));  // control: keys do differ
+  EXPECT_EQ(libstream::descending_score_key(-0.0), libstream::descending_score_key(0.0));
+  EXPECT_NE(libstream::descending_score_key(1), libstream::descending_score_key(2));  // control: keys do differ
+  for (const double s : scores) EXPECT_EQ(libstream::score_of_descending_key(libstream::descending_score_key(s)), s);
 }
 
 TEST(EncodedSession, RoundTripsAndRefusesOtherLines) {

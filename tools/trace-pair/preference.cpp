@@ -22,30 +22,12 @@ namespace {
 
 constexpr char kField = '\t';
 constexpr char kMessage = '\x1e';
-constexpr char kHex[] = "0123456789abcdef";
 
 std::string double_text(double value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.Double(value);
   return {buffer.GetString(), buffer.GetSize()};
-}
-
-uint64_t ascending_bits(double score) {
-  if (score == 0) score = 0;  // -0.0 and 0.0 are one score
-  uint64_t bits = 0;
-  std::memcpy(&bits, &score, sizeof bits);
-  return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
-}
-
-double from_descending_key(std::string_view hex) {
-  uint64_t key = 0;
-  for (const char c : hex) key = (key << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-  const uint64_t ascending = ~key;
-  const uint64_t bits = (ascending >> 63) != 0 ? ascending & ~(uint64_t{1} << 63) : ~ascending;
-  double score = 0;
-  std::memcpy(&score, &bits, sizeof score);
-  return score;
 }
 
 /// The first index where a and b differ (their common length when one is a prefix of the other).
@@ -77,17 +59,10 @@ std::optional<size_t> split_point(const std::vector<OutMessage>& a, const std::v
   return shared;
 }
 
-std::string descending_score_key(double score) {
-  const uint64_t key = ~ascending_bits(score);
-  std::string text(16, '0');
-  for (int i = 15, shift = 0; i >= 0; --i, shift += 4) text[static_cast<size_t>(i)] = kHex[(key >> shift) & 0xF];
-  return text;
-}
-
 std::string encode_session(std::string_view key_text, const GroupSession& session) {
   std::string line(key_text);
   line += kField;
-  line += descending_score_key(session.score);
+  line += libstream::descending_score_key(session.score);
   line += kField;
   line += session.session_id;
   line += kField;
@@ -112,7 +87,7 @@ bool decode_session(std::string_view line, std::string_view& key_text, GroupSess
   fields[4] = line;
   if (fields[1].size() != 16) return false;
   key_text = fields[0];
-  session.score = from_descending_key(fields[1]);
+  session.score = libstream::score_of_descending_key(fields[1]);
   session.session_id.assign(fields[2]);
   session.score_text.assign(fields[3]);
   session.messages.clear();
@@ -420,17 +395,11 @@ void run_preference(const PairOptions& options, libstream::ToolContext& context)
       return true;
     }
     key_text.clear();
-    for (size_t k = 0; k < p.group_by.size(); ++k) {
-      const Value* value = libstream::find_path(*root, p.group_by[k]);
-      if (value == nullptr || value->IsNull()) {
-        ++no_key;
-        ++counters.filtered;
-        return true;
-      }
-      key_text += k == 0 ? '[' : ',';
-      static_cast<void>(libstream::append_json_value(key_text, *value));
+    if (grouped && !libstream::group_key(*root, p.group_by, key_text)) {
+      ++no_key;
+      ++counters.filtered;
+      return true;
     }
-    if (grouped) key_text += ']';
     const Value* score = libstream::find_path(*root, p.score);
     if (score == nullptr || !score->IsNumber()) {
       ++no_score;

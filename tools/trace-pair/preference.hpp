@@ -53,15 +53,13 @@ struct GroupSession {
 [[nodiscard]] std::optional<size_t> split_point(const std::vector<OutMessage>& a, const std::vector<OutMessage>& b,
                                                 SplitAt split_at);
 
-/// Sorter lines: "KEY\tSCORE\tSESSION_ID\tSCORE_JSON\tMESSAGES" where KEY is the compact JSON
-/// of the group's values (no raw tab can occur in compact JSON), SCORE sorts best first, and
+/// Sorter lines: "KEY\tSCORE\tSESSION_ID\tSCORE_JSON\tMESSAGES" where KEY is libstream::group_key,
+/// SCORE libstream::descending_score_key (external_sort.hpp), and
 /// MESSAGES are 'a' or 'o' (assistant or other) then the bytes, separated by 0x1E (control
 /// characters are escaped in JSON text, so neither separator occurs inside).
 [[nodiscard]] std::string encode_session(std::string_view key_text, const GroupSession& session);
 /// The key of an encoded line, and the session (false when the line is not one encode_session wrote).
 [[nodiscard]] bool decode_session(std::string_view line, std::string_view& key_text, GroupSession& session);
-/// 16 hex digits that order doubles from the largest to the smallest as text.
-[[nodiscard]] std::string descending_score_key(double score);
 
 /// What the groups gave, for the report at the end.
 struct PreferenceCounts {
