@@ -94,6 +94,7 @@ libstream::Projection Selection::projection() const {
   for (const libstream::Expression& expression : where_) {
     for (const std::string& member : expression.top_level_members()) p.keep_member(member);
   }
+  for (const std::string& path : options_.sample_by) p.keep(path);
   return p;
 }
 
@@ -192,7 +193,13 @@ std::string Selection::decide(const Value& record, bool& missing) const {
   for (const libstream::Expression& expression : where_) {
     if (!expression.matches(record)) return "--where";
   }
-  if (options_.sample < 1.0) {
+  if (options_.sample < 1.0 && !options_.sample_by.empty()) {
+    // A group's sessions share their key, so they all fall on one side; a session without a
+    // value is outside the sample.
+    std::string key;
+    const bool sampled = libstream::group_key(record, options_.sample_by, key) && in_sample(key);
+    if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
+  } else if (options_.sample < 1.0) {
     const Value* id = libstream::find_present(record, "session_id");
     const bool sampled = id != nullptr && id->IsString() && in_sample(libstream::string_of(*id));
     if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
@@ -355,6 +362,11 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
                  "independent of input order and sharding")
       ->group(sampling);
   app.add_option("--seed", o.seed, "Mix TEXT into the sample hash (a different, equally stable sample)")->group(sampling);
+  app.add_option("--sample-by", o.sample_by,
+                 "Sample whole groups: hash the values at these dotted paths (e.g. task_id,seed) instead of session_id")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group(sampling);
   app.add_flag("--invert", o.invert, "Keep the sessions --sample leaves out (train/validation splits)")->group(sampling);
   app.add_flag("--shuffle", o.shuffle,
                "Write the selected sessions in a deterministic random order: by the stable hash of "

@@ -29,6 +29,7 @@ struct FilterOptions {
   std::vector<std::string> where;          ///< --where expressions (all must hold)
   double sample = 1.0;                     ///< keep this fraction, by stable hash of session_id
   std::string seed;                        ///< mixes into the sample hash
+  std::vector<std::string> sample_by;      ///< hash these paths' values instead of session_id (whole groups)
   bool invert = false;                     ///< keep the complement of --sample
   bool shuffle = false;                    ///< order by stable_hash(seed:session_id), then --offset/--limit
   std::string shuffle_memory = "64M";      ///< held in memory before sorted runs spill to temporary files (--shuffle, --best-of)
