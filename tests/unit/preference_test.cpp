@@ -202,3 +202,43 @@ TEST(PreferenceProfiles, TrlFormatsAndTheirFaults) {
 }
 
 }  // namespace
+
+namespace {
+
+// Groups come out whole even when two keys share a sorter key (a 64-bit hash collision):
+// every line of a group starts with "KEY\t", and equal sorter keys are ordered by the bytes.
+TEST(Grouping, GroupsStayTogetherUnderOneSorterKeyInMemoryAndOnDisk) {
+  for (const size_t budget : {size_t{1} << 20, size_t{64}}) {
+    libstream::ExternalSorter sorter(budget);
+    const std::vector<std::string> keys{"[\"a\"]", "[\"a\",1]", "[\"a\"]x", "[\"ab\"]", "[1]"};
+    for (int round = 0; round < 5; ++round) {
+      for (const std::string& key : keys) {
+        GroupSession s = session("s" + std::to_string(round), round * 0.5, {user("o"), reply(std::to_string(round))});
+        sorter.add(42, tracemill::encode_session(key, s));  // one sorter key for all
+      }
+    }
+    std::vector<std::string> order;
+    std::vector<double> scores;
+    sorter.finish([&](std::string_view line) {
+      std::string_view key;
+      GroupSession s;
+      EXPECT_TRUE(tracemill::decode_session(line, key, s));
+      order.emplace_back(key);
+      scores.push_back(s.score);
+      return true;
+    });
+    ASSERT_EQ(order.size(), 25u);
+    std::vector<std::string> finished;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i > 0 && order[i] == order[i - 1]) {
+        EXPECT_GE(scores[i - 1], scores[i]) << "best first inside a group";
+        continue;
+      }
+      EXPECT_EQ(std::count(finished.begin(), finished.end(), order[i]), 0) << order[i] << " split (budget " << budget << ")";
+      finished.push_back(order[i]);
+    }
+    EXPECT_EQ(finished.size(), keys.size());
+  }
+}
+
+}  // namespace
