@@ -350,6 +350,10 @@ void check_usage(const PairOptions& options) {
   }
   if (!kto && (p.min_reward || p.max_reward)) usage("--min-reward and --max-reward label kto examples (--mode kto)");
   if (p.min_margin < 0) usage("--min-margin cannot be negative");
+  // Options of the other modes would be silently ignored here: say so instead.
+  if (options.max_tokens > 0 || options.dedup || options.weights) {
+    usage("--max-tokens, --dedup and --weights apply to the turn, trajectory, pairs and window modes");
+  }
 }
 
 std::string count(uint64_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
