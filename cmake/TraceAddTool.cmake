@@ -1,13 +1,13 @@
-# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + NAME.cpp and the tool's other
-# modules (every other .cpp in its folder).
-# The logic is an object library so unit tests link the very same code.
+# trace_add_tool(NAME): builds tools/trace-NAME from main.cpp + NAME.cpp.
+# The logic (NAME.cpp) is an object library so unit tests link the very same code.
 # Tests for every tool (contract + golden cases) are registered by tests/CMakeLists.txt.
 set(TRACE_TOOLS "" CACHE INTERNAL "")
 function(trace_add_tool name)
   set(dir "${CMAKE_CURRENT_SOURCE_DIR}/trace-${name}")
-  file(GLOB modules CONFIGURE_DEPENDS "${dir}/*.cpp")
-  list(REMOVE_ITEM modules "${dir}/main.cpp")
-  add_library(trace_${name}_logic OBJECT ${modules})
+  # Every source of the tool but main.cpp, in subfolders too (trace-normalize/dialects/).
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${dir}/*.cpp")
+  list(REMOVE_ITEM sources "${dir}/main.cpp")
+  add_library(trace_${name}_logic OBJECT ${sources})
   target_include_directories(trace_${name}_logic PUBLIC "${dir}")
   target_link_libraries(trace_${name}_logic PUBLIC trace::libstream PRIVATE trace_warnings)
   add_executable(trace-${name} "${dir}/main.cpp")

@@ -69,6 +69,17 @@ TEST(OpenAiChat, NullContentNeedsToolCalls) {
             Codes{"missing_content@messages[1].content"});
 }
 
+TEST(OpenAiChat, AToolThatPrintedNothingAnswersWithAnEmptyString) {
+  const char* call = R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]})";
+  EXPECT_EQ(codes(openai(std::string(R"({"messages":[{"role":"user","content":"u"},)") + call +
+                         R"(,{"role":"tool","tool_call_id":"c1","content":""},{"role":"assistant","content":"a"}]})").errors),
+            Codes{});
+  // Negative control: an empty user or assistant message is still an error.
+  EXPECT_EQ(codes(openai(std::string(R"({"messages":[{"role":"user","content":"u"},)") + call +
+                         R"(,{"role":"tool","tool_call_id":"c1","content":""},{"role":"assistant","content":""}]})").errors),
+            Codes{"missing_content@messages[3].content"});
+}
+
 TEST(OpenAiChat, ToolMessagesMustAnswerAnEarlierCall) {
   const auto c = openai(R"({"messages":[{"role":"user","content":"u"},{"role":"tool","tool_call_id":"c9","content":"x"},)"
                         R"({"role":"assistant","content":null,"tool_calls":[{"id":"c9","type":"function",)"

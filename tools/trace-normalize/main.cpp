@@ -5,7 +5,7 @@ int main(int argc, char** argv) {
   tracemill::NormalizeOptions options;
   libstream::IoOptions io;
   return libstream::run_tool(
-      "trace-normalize", "Map synth-ai session records of every dialect (and others, with --map) to trace/v1",
+      "trace-normalize", "Map agent session records of every known dialect (and others, with --map) to trace/v1",
       argc, argv, io, [&](CLI::App& app) { tracemill::add_normalize_options(app, options); },
       [&](libstream::ToolContext& context) { tracemill::run_normalize(options, context); });
 }

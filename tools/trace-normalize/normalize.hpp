@@ -1,5 +1,6 @@
-// trace-normalize: maps every synth-ai dialect (and, with --map, any other) to trace/v1.
-// The rules, source by source, are in README.md beside this file and docs/trace-v1.md.
+// trace-normalize: maps every known dialect (and, with --map, any other) to trace/v1.
+// The dialects are in dialects/ (one file each, listed in dialects/registry.cpp); the rules,
+// dialect by dialect, are in README.md beside this file and in docs/trace-v1.md.
 #pragma once
 
 #include <libstream/cli.hpp>
@@ -10,32 +11,22 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tracemill {
 
+namespace normalize {
 class Record;
+struct DialectSpec;
+struct SessionLine;
+}  // namespace normalize
 
 struct NormalizeOptions {
   std::vector<std::string> maps;  ///< FIELD=PATH for records of no known dialect
   std::string map_file;           ///< TOML file with a [map] table of the same pairs
   std::string dialect = "auto";   ///< force one dialect instead of detecting it per record
 };
-
-enum class Dialect {
-  trace_v1,       ///< already normalized: passed through unchanged
-  v2_json,        ///< tracing_v2 session file (event_history + message_history)
-  v3_export,      ///< tracing_v3 JSON export, and what trace-read writes for a v3 SQLite store
-  v2_duckdb,      ///< a session assembled by trace-read from v2 DuckDB table exports
-  v3_summary,     ///< a trace_export.jsonl row (counts only)
-  sft_example,    ///< {messages, metadata?}: OpenAI chat fine-tuning lines
-  queue_record,   ///< experiment-queue experiment, job or trial (trace-read of the queue SQLite)
-  mapped,         ///< --map / --map-file
-  unknown,
-};
-
-[[nodiscard]] const char* dialect_name(Dialect dialect);
-[[nodiscard]] Dialect detect_dialect(const rapidjson::Value& record);
 
 /// A record the rules cannot map: rejected with this reason, never emptied.
 struct MappingError {
@@ -45,20 +36,33 @@ struct MappingError {
 class Normalizer {
  public:
   explicit Normalizer(NormalizeOptions options);
-  /// Maps one record to one trace/v1 line in `out` (cleared first). `file` names the input,
-  /// for ids derived from file names (v2 JSON files without session_id). Warnings about
-  /// what the source lacks go to `warn`. Throws MappingError.
-  /// `raw`, when given, is the record's own text on one line (NDJSON): untouched members are
-  /// then copied from it byte for byte.
-  Dialect normalize(const rapidjson::Value& record, const std::string& file, std::string& out,
-                    const std::function<void(const std::string&)>& warn, std::string_view raw = {});
+  ~Normalizer();
+
+  /// The dialect `record` is read as: the forced one, else the first that recognises it,
+  /// else `mapped` when --map is given; nullptr when none.
+  [[nodiscard]] const normalize::DialectSpec* dialect_of(const rapidjson::Value& record) const;
+
+  /// Maps one whole record to one trace/v1 line in `out` (cleared first; left empty for
+  /// trace/v1, which the caller passes through). `file` names the input, for ids derived from
+  /// file names. Warnings about what the source lacks go to `warn`. `raw`, when given, is the
+  /// record's own text on one line (NDJSON): untouched members are then copied from it byte
+  /// for byte. Returns the dialect's name. Throws normalize::MappingError.
+  std::string_view normalize(const rapidjson::Value& record, const std::string& file, std::string& out,
+                             const std::function<void(const std::string&)>& warn, std::string_view raw = {});
+
+  /// Maps the lines of one session of a line-per-event dialect to one trace/v1 line.
+  void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,
+                         const std::string& file, std::string& out, const std::function<void(const std::string&)>& warn);
 
  private:
   NormalizeOptions options_;
   std::vector<std::pair<std::string, std::string>> maps_;  // field, dotted path
-  Dialect forced_ = Dialect::unknown;
-  std::shared_ptr<class Record> record_;  // reused: its buffers keep their capacity
+  const normalize::DialectSpec* forced_ = nullptr;
+  std::unique_ptr<normalize::Record> record_;  // reused: its buffers keep their capacity
 };
+
+/// The dialect table as --list-dialects prints it.
+[[nodiscard]] std::string dialect_table();
 
 void add_normalize_options(CLI::App& app, NormalizeOptions& options);
 void run_normalize(const NormalizeOptions& options, libstream::ToolContext& context);

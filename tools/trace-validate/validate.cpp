@@ -247,7 +247,10 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
         out.error("missing_content", at(path, "content"), assistant ? "null, and there are no tool_calls" : "null");
       }
     } else if (content->IsString()) {
-      if (content->GetStringLength() == 0 && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "empty");
+      // A tool that printed nothing answers with "": the answer is there, and says so.
+      if (content->GetStringLength() == 0 && !(assistant && has_calls) && role != "tool") {
+        out.error("missing_content", at(path, "content"), "empty");
+      }
       content_tokens = libstream::estimate_tokens(libstream::string_of(*content));
     } else if (content->IsArray()) {
       if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");
@@ -338,10 +341,65 @@ const std::initializer_list<std::string_view> kTraceKeys = {
     "split", "task_id", "seed", "created_at", "usage", "cost_usd", "cost_usd_cents_truncated", "status", "env",
     "policy", "turns", "event_rewards", "scores", "phase", "trial_id", "job_id", "config", "source", "extra",
     "original_session_id", "original_created_at", "reward_source", "error", "outcome", "events", "env_messages",
-    "timesteps", "experiment"};
+    "timesteps", "experiment", "parent_session_id", "parent_tool_call_id", "ended_at", "branches"};
 const std::initializer_list<std::string_view> kMessageKeys = {
     "role", "content", "tool_calls", "tool_call_id", "name", "original_role", "original_arguments",
-    "model", "usage", "turn", "created_at", "reward", "context_messages", "extra"};
+    "model", "usage", "turn", "created_at", "reward", "context_messages", "extra", "id", "reasoning", "is_error"};
+
+/// The members of each message of `messages` (the session's, or a branch's).
+void check_messages(const Value& messages, const std::string& where, RecordCheck& check, Collector& out) {
+  for (rapidjson::SizeType i = 0; i < messages.Size(); ++i) {
+    const Value& message = messages[i];
+    const std::string path = at(where, i);
+    ++check.messages;
+    if (!message.IsObject()) {
+      out.error("wrong_type", path, "expected an object, found " + kind(message));
+      continue;
+    }
+    for (const auto& m : message.GetObject()) {
+      const std::string_view key = libstream::string_of(m.name);
+      if (!one_of(key, kMessageKeys)) out.error("unknown_member", at(path, std::string(key).c_str()), "not a trace/v1 message member (keep it under extra)");
+    }
+    const Value* role = libstream::find_member(message, "role");
+    if (role == nullptr) {
+      out.error("missing_member", at(path, "role"), "absent");
+    } else if (!role->IsString() || !one_of(libstream::string_of(*role), {"system", "user", "assistant", "tool"})) {
+      out.error("wrong_value", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role));
+    }
+    const Value* content = libstream::find_member(message, "content");
+    if (content != nullptr && !content->IsNull() && !content->IsString() && !content->IsArray()) {
+      out.error("wrong_type", at(path, "content"), "expected a string, an array of parts or null, found " + kind(*content));
+    }
+    if (const Value* calls = libstream::find_member(message, "tool_calls")) {
+      std::set<std::string> ids;
+      RecordCheck call_check;
+      Collector call_out{call_check};
+      check_tool_calls(*calls, at(path, "tool_calls"), ids, call_out, nullptr);
+      for (Finding& f : call_check.errors) check.errors.push_back(std::move(f));
+    }
+    for (const char* key : {"tool_call_id", "name", "original_role", "id"}) {
+      if (const Value* value = libstream::find_member(message, key)) {
+        if (!value->IsString()) out.error("wrong_type", at(path, key), "expected a string, found " + kind(*value));
+      }
+    }
+    if (const Value* error = libstream::find_member(message, "is_error"); error != nullptr && !error->IsBool()) {
+      out.error("wrong_type", at(path, "is_error"), "expected true or false, found " + kind(*error));
+    }
+    if (const Value* reasoning = libstream::find_member(message, "reasoning")) {
+      if (!reasoning->IsArray()) {
+        out.error("wrong_type", at(path, "reasoning"), "expected an array of parts, found " + kind(*reasoning));
+        continue;
+      }
+      for (rapidjson::SizeType k = 0; k < reasoning->Size(); ++k) {
+        const Value* type = libstream::find_member((*reasoning)[k], "type");
+        if (type == nullptr || !type->IsString() ||
+            !one_of(libstream::string_of(*type), {"thinking", "summary", "encrypted", "redacted"})) {
+          out.error("wrong_value", at(at(path, "reasoning"), k) + ".type", "expected thinking, summary, encrypted or redacted");
+        }
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -371,7 +429,8 @@ void check_trace(const Value& record, RecordCheck& check) {
   }
   require_string("session_id", true);
   for (const char* key : {"model", "model_source", "experiment_id", "split", "task_id", "status", "env", "policy",
-                          "phase", "trial_id", "job_id", "original_session_id", "reward_source", "error"}) {
+                          "phase", "trial_id", "job_id", "original_session_id", "reward_source", "error",
+                          "parent_session_id", "parent_tool_call_id"}) {
     require_string(key, false);
   }
   const auto number_or_null = [&](const char* key, bool non_negative) {
@@ -390,9 +449,11 @@ void check_trace(const Value& record, RecordCheck& check) {
       out.error("wrong_type", "seed", "expected an integer, a string or null, found " + kind(*seed));
     }
   }
-  if (const Value* created = libstream::find_member(record, "created_at")) {
-    if (!created->IsNull() && !(created->IsString() && rfc3339_utc(libstream::string_of(*created)))) {
-      out.error("wrong_format", "created_at", "expected an RFC 3339 UTC time like 2025-09-26T22:06:25.611865Z, found " + kind(*created));
+  for (const char* key : {"created_at", "ended_at"}) {
+    if (const Value* time = libstream::find_member(record, key)) {
+      if (!time->IsNull() && !(time->IsString() && rfc3339_utc(libstream::string_of(*time)))) {
+        out.error("wrong_format", key, "expected an RFC 3339 UTC time like 2025-09-26T22:06:25.611865Z, found " + kind(*time));
+      }
     }
   }
   if (const Value* achievements = libstream::find_member(record, "achievements")) {
@@ -430,38 +491,25 @@ void check_trace(const Value& record, RecordCheck& check) {
     out.error("wrong_type", "messages", "expected an array, found " + kind(*messages));
     return;
   }
-  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
-    const Value& message = (*messages)[i];
-    const std::string path = at("messages", i);
-    ++check.messages;
-    if (!message.IsObject()) {
-      out.error("wrong_type", path, "expected an object, found " + kind(message));
-      continue;
+  check_messages(*messages, "messages", check, out);
+  if (const Value* branches = libstream::find_member(record, "branches"); branches != nullptr && !branches->IsNull()) {
+    if (!branches->IsArray()) {
+      out.error("wrong_type", "branches", "expected an array, found " + kind(*branches));
+      return;
     }
-    for (const auto& m : message.GetObject()) {
-      const std::string_view key = libstream::string_of(m.name);
-      if (!one_of(key, kMessageKeys)) out.error("unknown_member", at(path, std::string(key).c_str()), "not a trace/v1 message member (keep it under extra)");
-    }
-    const Value* role = libstream::find_member(message, "role");
-    if (role == nullptr) {
-      out.error("missing_member", at(path, "role"), "absent");
-    } else if (!role->IsString() || !one_of(libstream::string_of(*role), {"system", "user", "assistant", "tool"})) {
-      out.error("wrong_value", at(path, "role"), "expected system, user, assistant or tool, found " + kind(*role));
-    }
-    const Value* content = libstream::find_member(message, "content");
-    if (content != nullptr && !content->IsNull() && !content->IsString() && !content->IsArray()) {
-      out.error("wrong_type", at(path, "content"), "expected a string, an array of parts or null, found " + kind(*content));
-    }
-    if (const Value* calls = libstream::find_member(message, "tool_calls")) {
-      std::set<std::string> ids;
-      RecordCheck call_check;
-      Collector call_out{call_check};
-      check_tool_calls(*calls, at(path, "tool_calls"), ids, call_out, nullptr);
-      for (Finding& f : call_check.errors) check.errors.push_back(std::move(f));
-    }
-    for (const char* key : {"tool_call_id", "name", "original_role"}) {
-      if (const Value* value = libstream::find_member(message, key)) {
-        if (!value->IsString()) out.error("wrong_type", at(path, key), "expected a string, found " + kind(*value));
+    for (rapidjson::SizeType i = 0; i < branches->Size(); ++i) {
+      const Value& branch = (*branches)[i];
+      const std::string path = at("branches", i);
+      const Value* after = libstream::find_member(branch, "after");
+      const Value* branch_messages = libstream::find_member(branch, "messages");
+      if (after == nullptr || !after->IsUint64() || after->GetUint64() > messages->Size()) {
+        out.error("wrong_value", at(path, "after"), "expected how many messages the branch shares (0 to " +
+                                                     std::to_string(messages->Size()) + ")");
+      }
+      if (branch_messages == nullptr || !branch_messages->IsArray()) {
+        out.error("wrong_type", at(path, "messages"), "expected an array of messages");
+      } else {
+        check_messages(*branch_messages, at(path, "messages"), check, out);
       }
     }
   }

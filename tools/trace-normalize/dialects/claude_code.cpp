@@ -1,0 +1,616 @@
+// Claude Code session transcripts (~/.claude/projects/<project>/<session>.jsonl, and subagent
+// files agent-<id>.jsonl): one event per line. The rules, with the reasons, are in the manual's
+// "Claude Code" section.
+#include "dialect.hpp"
+
+#include <libstream/hash.hpp>
+#include <libstream/stores.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace tracemill::normalize {
+namespace {
+
+bool is_string(const Value* v) { return v != nullptr && v->IsString(); }
+std::string string_or_empty(const Value* v) { return is_string(v) ? std::string(string_of(*v)) : std::string(); }
+
+/// Members of a line's envelope that usually hold one value for the whole session: written
+/// once under `source`, and on a message only where they differ.
+const char* const kEnvelope[] = {"version", "cwd", "gitBranch", "userType", "entrypoint", "slug", "isSidechain"};
+
+bool is_line(const Value& line) {
+  if (!line.IsObject() || !is_string(find_member(line, "type")) || find_member(line, "payload") != nullptr) return false;
+  return find_member(line, "sessionId") != nullptr || find_member(line, "uuid") != nullptr ||
+         find_member(line, "leafUuid") != nullptr || find_member(line, "messageId") != nullptr ||
+         find_member(line, "parentUuid") != nullptr;
+}
+
+bool recognise(const Value& line) {
+  if (!is_line(line)) return false;
+  const auto type = text(find_member(line, "type"));
+  // A summary line opens the file of a resumed session and names no session; a file-history
+  // snapshot may come first too.
+  if (type == std::optional<std::string_view>("summary")) return find_member(line, "leafUuid") != nullptr;
+  if (type == std::optional<std::string_view>("file-history-snapshot")) return find_member(line, "snapshot") != nullptr;
+  return is_string(find_member(line, "sessionId"));
+}
+
+/// A subagent's lines carry the parent's sessionId and their own agentId: a session of their own.
+std::string session_key(const Value& line) {
+  std::string key = string_or_empty(find_member(line, "sessionId"));
+  if (auto agent = text(find_member(line, "agentId")); agent && !key.empty()) key += ":agent-" + std::string(*agent);
+  return key;
+}
+
+// ----------------------------------------------------------------------------------------
+// Usage: Anthropic's counts in trace/v1's terms (input includes cache reads and writes).
+
+struct ResponseUsage {
+  int64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+  bool known = false;
+  /// Lines of one streamed response repeat its usage, output growing: each field's largest value.
+  void merge(const Value* usage) {
+    if (usage == nullptr || !usage->IsObject()) return;
+    const auto take = [&](const char* key, int64_t& into) {
+      if (auto n = integer(find_present(*usage, key))) {
+        into = std::max(into, *n);
+        known = true;
+      }
+    };
+    take("input_tokens", input);
+    take("output_tokens", output);
+    take("cache_read_input_tokens", cache_read);
+    take("cache_creation_input_tokens", cache_creation);
+  }
+  [[nodiscard]] int64_t all_input() const { return input + cache_read + cache_creation; }
+  [[nodiscard]] std::string json() const {
+    return "{\"input_tokens\":" + std::to_string(all_input()) + ",\"output_tokens\":" + std::to_string(output) +
+           ",\"total_tokens\":" + std::to_string(all_input() + output) + ",\"cache_read_tokens\":" +
+           std::to_string(cache_read) + ",\"cache_creation_tokens\":" + std::to_string(cache_creation) + "}";
+  }
+};
+
+// ----------------------------------------------------------------------------------------
+// Content blocks
+
+/// An OpenAI part for a block of a user message or tool result: text, image as a data URL;
+/// anything else as a text part holding the block's JSON (nothing dropped, every consumer can read it).
+std::string part_of(const Value& block) {
+  if (block.IsString()) return "{\"type\":\"text\",\"text\":" + json_of(block) + "}";
+  const auto type = text(find_member(block, "type"));
+  if (type == std::optional<std::string_view>("text") && is_string(find_member(block, "text"))) {
+    return "{\"type\":\"text\",\"text\":" + json_of(*find_member(block, "text")) + "}";
+  }
+  if (type == std::optional<std::string_view>("image")) {
+    const Value* source = find_present(block, "source");
+    if (source != nullptr && text(find_member(*source, "type")) == std::optional<std::string_view>("base64") &&
+        is_string(find_member(*source, "data"))) {
+      const std::string url = "data:" + string_or_empty(find_member(*source, "media_type")) + ";base64," +
+                              std::string(string_of(*find_member(*source, "data")));
+      return "{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(url) + "}}";
+    }
+    if (source != nullptr && is_string(find_member(*source, "url"))) {
+      return "{\"type\":\"image_url\",\"image_url\":{\"url\":" + json_of(*find_member(*source, "url")) + "}}";
+    }
+  }
+  return "{\"type\":\"text\",\"text\":" + quote(json_of(block)) + "}";
+}
+
+/// A string stays a string; a list of blocks becomes a part list.
+std::string content_of(const Value* content) {
+  if (content == nullptr || content->IsNull()) return "null";
+  if (content->IsString()) return json_of(*content);
+  if (!content->IsArray()) return quote(json_of(*content));
+  std::vector<std::string> parts;
+  for (const Value& block : content->GetArray()) parts.push_back(part_of(block));
+  return array_json(parts);
+}
+
+// ----------------------------------------------------------------------------------------
+// Messages of a line sequence (the main line, or one branch)
+
+class MessageBuilder {
+ public:
+  MessageBuilder(const std::map<std::string, std::string>& envelope, const Warn& warn) : envelope_(envelope), warn_(warn) {}
+
+  void add(const Value& line) {
+    const std::string type(*text(find_member(line, "type")));
+    if (type == "tool_use" || type == "tool_result") return add_legacy(line, type);
+    const Value* message = find_present(line, "message");
+    const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+    if (type == "assistant") return add_assistant(line, *message, content);
+    // user: tool results first (each its own tool message), then what the user wrote.
+    std::vector<const Value*> written;
+    if (content != nullptr && content->IsArray()) {
+      for (const Value& block : content->GetArray()) {
+        if (text(find_member(block, "type")) == std::optional<std::string_view>("tool_result")) {
+          add_tool_result(line, block);
+        } else {
+          written.push_back(&block);
+        }
+      }
+      if (written.empty()) return;
+    }
+    Message m = base(line, "user");
+    if (content != nullptr && content->IsArray()) {
+      std::vector<std::string> parts;
+      for (const Value* block : written) parts.push_back(part_of(*block));
+      m.content = written.size() == 1 && written[0]->IsObject() && text(find_member(*written[0], "type")) == std::optional<std::string_view>("text")
+                      ? json_of(*find_member(*written[0], "text"))
+                      : array_json(parts);
+    } else {
+      m.content = content_of(content);
+    }
+    keep_message_rest(*message, m);
+    push(std::move(m));
+  }
+
+  /// The messages, as trace/v1 JSON.
+  std::vector<std::string> finish() {
+    std::vector<std::string> out;
+    out.reserve(messages_.size());
+    for (Pending& p : messages_) {
+      if (p.message.role == "assistant") {
+        if (!p.calls.empty()) p.message.tool_calls = "[" + join(p.calls) + "]";
+        if (!p.originals.empty()) p.message.original_arguments = "{" + join(p.originals) + "}";
+        if (p.texts.empty()) {
+          p.message.content = "null";
+        } else if (p.texts.size() == 1) {
+          p.message.content = p.texts[0];
+        } else {
+          std::vector<std::string> parts;
+          for (const std::string& t : p.texts) parts.push_back("{\"type\":\"text\",\"text\":" + t + "}");
+          p.message.content = array_json(parts);
+        }
+        if (!p.reasoning.empty()) p.message.reasoning = array_json(p.reasoning);
+        if (p.usage.known) p.message.usage = p.usage.json();
+        if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
+      }
+      out.push_back(p.message.json());
+    }
+    return out;
+  }
+
+  [[nodiscard]] const std::set<std::string>& call_ids() const { return call_ids_; }
+
+ private:
+  struct Pending {
+    Message message;
+    std::string response_id;  // message.id (+ requestId): one streamed response
+    std::vector<std::string> texts, reasoning, calls, originals, uuids;
+    ResponseUsage usage;
+  };
+
+  static std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? "," : "") + items[i];
+    return out;
+  }
+
+  Message base(const Value& line, const char* role) {
+    Message m;
+    m.role = role;
+    if (auto id = text(find_member(line, "uuid"))) m.id = std::string(*id);
+    if (const Value* at = find_present(line, "timestamp"); at != nullptr && at->IsString()) {
+      if (auto instant = libstream::parse_instant(string_of(*at))) m.created_at = libstream::format_instant(*instant);
+    }
+    // The envelope, where it differs from the session's; every other member of the line.
+    static const std::set<std::string_view> kMapped = {"type", "message", "uuid", "timestamp", "sessionId", "agentId"};
+    for (const auto& member : line.GetObject()) {
+      const std::string_view key = string_of(member.name);
+      if (kMapped.count(key) != 0) continue;
+      const std::string value = json_of(member.value);
+      if (const auto it = envelope_.find(std::string(key)); it != envelope_.end() && it->second == value) continue;
+      m.extra.emplace_back(key, value);
+    }
+    return m;
+  }
+
+  void keep_message_rest(const Value& message, Message& m) {
+    static const std::set<std::string_view> kMapped = {"role", "content", "model", "usage", "id"};
+    for (const auto& member : message.GetObject()) {
+      if (kMapped.count(string_of(member.name)) == 0) m.extra.emplace_back(string_of(member.name), json_of(member.value));
+    }
+  }
+
+  void push(Message m) { messages_.push_back(Pending{std::move(m), {}, {}, {}, {}, {}, {}, {}}); }
+
+  void add_assistant(const Value& line, const Value& message, const Value* content) {
+    std::string response = string_or_empty(find_member(message, "id"));
+    if (!response.empty()) response += "|" + string_or_empty(find_member(line, "requestId"));
+    // Lines of one streamed response join its message, unless a user message came between.
+    Pending* open = nullptr;
+    if (!response.empty()) {
+      for (auto it = messages_.rbegin(); it != messages_.rend(); ++it) {
+        if (it->message.role == "tool") continue;
+        if (it->message.role == "assistant" && it->response_id == response) open = &*it;
+        break;
+      }
+    }
+    if (open == nullptr) {
+      Message m = base(line, "assistant");
+      if (auto model = text(find_member(message, "model"))) m.model = std::string(*model);
+      if (!response.empty()) m.extra.emplace_back("message_id", json_of(*find_member(message, "id")));
+      keep_message_rest(message, m);
+      push(std::move(m));
+      open = &messages_.back();
+      open->response_id = response;
+    } else {
+      // A later line of the same response: what it adds beyond the blocks.
+      static const std::set<std::string_view> kSame = {"type", "message", "uuid", "timestamp", "sessionId", "agentId",
+                                                       "parentUuid", "requestId"};
+      for (const auto& member : line.GetObject()) {
+        const std::string_view key = string_of(member.name);
+        if (kSame.count(key) == 0 && envelope_.count(std::string(key)) == 0) {
+          open->message.extra.emplace_back(std::string(key), json_of(member.value));
+        }
+      }
+      for (const char* key : {"stop_reason", "stop_sequence"}) {
+        if (const Value* v = find_present(message, key)) open->message.extra.emplace_back(key, json_of(*v));
+      }
+    }
+    if (auto uuid = text(find_member(line, "uuid"))) open->uuids.push_back(quote(*uuid));
+    open->usage.merge(find_present(message, "usage"));
+    if (content != nullptr && content->IsString()) {
+      open->texts.push_back(json_of(*content));
+      return;
+    }
+    if (content == nullptr || !content->IsArray()) return;
+    for (const Value& block : content->GetArray()) {
+      const std::string type = string_or_empty(find_member(block, "type"));
+      if (type == "text" && is_string(find_member(block, "text"))) {
+        open->texts.push_back(json_of(*find_member(block, "text")));
+      } else if (type == "thinking") {
+        std::string part = "{\"type\":\"thinking\",\"text\":" + quote(string_or_empty(find_member(block, "thinking")));
+        if (is_string(find_member(block, "signature"))) part += ",\"signature\":" + json_of(*find_member(block, "signature"));
+        open->reasoning.push_back(part + "}");
+      } else if (type == "redacted_thinking") {
+        open->reasoning.push_back("{\"type\":\"redacted\",\"data\":" + quote(string_or_empty(find_member(block, "data"))) + "}");
+      } else if ((type == "tool_use" || type == "server_tool_use" || type == "mcp_tool_use") && is_string(find_member(block, "id"))) {
+        add_call(*open, string_or_empty(find_member(block, "id")), string_or_empty(find_member(block, "name")),
+                 find_member(block, "input"));
+        if (type != "tool_use") open->message.extra.emplace_back("call_type:" + string_or_empty(find_member(block, "id")), quote(type));
+      } else if (type.size() > 12 && type.compare(type.size() - 12, 12, "_tool_result") == 0 && is_string(find_member(block, "tool_use_id"))) {
+        // A server tool's result lives in the same response: a tool message after it.
+        pending_server_results_.push_back(&block);
+      } else {
+        open->texts.push_back(quote(json_of(block)));  // an unknown block: its JSON as text
+        warn_("an assistant block of type " + quote(type) + " kept as its JSON text");
+      }
+    }
+    for (const Value* block : pending_server_results_) add_tool_result(line, *block);
+    pending_server_results_.clear();
+  }
+
+  void add_call(Pending& open, const std::string& id, const std::string& name, const Value* input) {
+    const std::string arguments = input != nullptr ? json_of(*input) : "{}";
+    open.calls.push_back("{\"id\":" + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" + quote(name) +
+                         ",\"arguments\":" + quote(arguments) + "}}");
+    if (input != nullptr) open.originals.push_back(quote(id) + ":" + arguments);
+    call_ids_.insert(id);
+    call_names_.emplace_back(id, name);
+  }
+
+  void add_tool_result(const Value& line, const Value& block) {
+    Message m = base(line, "tool");
+    m.tool_call_id = string_or_empty(find_member(block, "tool_use_id"));
+    m.content = content_of(find_member(block, "content"));
+    if (const Value* error = find_member(block, "is_error"); error != nullptr && error->IsBool()) {
+      m.is_error = error->IsTrue();
+    }
+    static const std::set<std::string_view> kMapped = {"type", "tool_use_id", "content", "is_error"};
+    for (const auto& member : block.GetObject()) {
+      if (kMapped.count(string_of(member.name)) == 0) m.extra.emplace_back(string_of(member.name), json_of(member.value));
+    }
+    answered_.insert(m.tool_call_id);
+    push(std::move(m));
+  }
+
+  /// CLI versions before the Messages API shape wrote calls and results as lines of their own.
+  void add_legacy(const Value& line, const std::string& type) {
+    const std::string name = string_or_empty(find_member(line, "name"));
+    const auto mapped_here = [](Message& m) {  // what the call or result itself holds
+      m.extra.erase(std::remove_if(m.extra.begin(), m.extra.end(),
+                                   [](const auto& kv) { return kv.first == "input" || kv.first == "output" || kv.first == "id"; }),
+                    m.extra.end());
+    };
+    if (type == "tool_use") {
+      Message m = base(line, "assistant");
+      mapped_here(m);
+      push(std::move(m));
+      std::string id = string_or_empty(find_member(line, "id"));
+      if (id.empty()) id = string_or_empty(find_member(line, "uuid"));
+      if (id.empty()) id = "call_" + std::to_string(messages_.size());
+      add_call(messages_.back(), id, name, find_member(line, "input"));
+      return;
+    }
+    Message m = base(line, "tool");
+    mapped_here(m);
+    // The oldest unanswered call of the same tool (else of any tool) is the one answered.
+    for (const auto& [id, call_name] : call_names_) {
+      if (answered_.count(id) == 0 && (call_name == name || m.tool_call_id.empty())) {
+        m.tool_call_id = id;
+        if (call_name == name) break;
+      }
+    }
+    if (m.tool_call_id.empty()) warn_("a tool_result line answers no earlier tool_use line");
+    const Value* output = find_member(line, "output");
+    if (output == nullptr) output = find_member(line, "content");
+    m.content = content_of(output);
+    answered_.insert(m.tool_call_id);
+    push(std::move(m));
+  }
+
+  const std::map<std::string, std::string>& envelope_;
+  const Warn& warn_;
+  std::vector<Pending> messages_;
+  std::vector<const Value*> pending_server_results_;
+  std::set<std::string> call_ids_;
+  std::set<std::string> answered_;
+  std::vector<std::pair<std::string, std::string>> call_names_;  // in order of the calls
+};
+
+
+// ----------------------------------------------------------------------------------------
+// The session: main line, branches, subagent links, usage
+
+bool is_conversation(const Value& line) {
+  const auto type = text(find_member(line, "type"));
+  if (type == std::optional<std::string_view>("tool_use") || type == std::optional<std::string_view>("tool_result")) return true;
+  return (type == std::optional<std::string_view>("user") || type == std::optional<std::string_view>("assistant")) &&
+         find_present(line, "message") != nullptr && find_present(line, "message")->IsObject();
+}
+
+/// Which conversation lines form the main line. The uuid/parentUuid links make a tree: a
+/// rewind or an edited prompt starts a second child of an earlier line, and the abandoned
+/// lines stay in the file. The main line is the path from the root to the last conversation
+/// line; lines of the same response, results of its calls and calls it answers join it;
+/// lines with no ancestor on the path (before a compaction, or a chain cut by a resume) are
+/// main line too. The rest are branches, grouped by the path line they fork from.
+struct Layout {
+  std::vector<bool> main;
+  std::vector<size_t> anchor;  // for branch lines: the path line they fork from
+};
+
+Layout lay_out(const std::vector<SessionLine>& lines, const std::vector<bool>& conversation) {
+  const size_t n = lines.size();
+  Layout layout{std::vector<bool>(n, true), std::vector<size_t>(n, 0)};
+  std::unordered_map<std::string_view, size_t> by_uuid;
+  for (size_t i = 0; i < n; ++i) {
+    if (auto uuid = text(find_member(*lines[i].value, "uuid"))) by_uuid.emplace(*uuid, i);
+  }
+  const auto parent_of = [&](size_t i) -> std::optional<size_t> {
+    const Value& line = *lines[i].value;
+    auto parent = text(find_member(line, "parentUuid"));
+    if (!parent) parent = text(find_member(line, "logicalParentUuid"));  // across a compaction
+    if (!parent) return std::nullopt;
+    const auto it = by_uuid.find(*parent);
+    if (it == by_uuid.end() || it->second == i) return std::nullopt;
+    return it->second;
+  };
+  size_t leaf = n;
+  for (size_t i = n; i-- > 0;) {
+    if (conversation[i] && find_member(*lines[i].value, "uuid") != nullptr) {
+      leaf = i;
+      break;
+    }
+  }
+  if (leaf == n) return layout;
+  std::vector<bool> on_path(n, false);
+  for (std::optional<size_t> at = leaf; at && !on_path[*at]; at = parent_of(*at)) on_path[*at] = true;
+  // The nearest path line above each line (memoised walk; cycles end at the first repeat).
+  std::vector<int64_t> path_ancestor(n, -2);  // -2 unknown, -1 none
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> walk;
+    std::optional<size_t> at = i;
+    int64_t found = -1;
+    std::unordered_set<size_t> seen;
+    while (at && seen.insert(*at).second) {
+      if (on_path[*at]) {
+        found = static_cast<int64_t>(*at);
+        break;
+      }
+      if (path_ancestor[*at] != -2) {
+        found = path_ancestor[*at];
+        break;
+      }
+      walk.push_back(*at);
+      at = parent_of(*at);
+    }
+    for (size_t w : walk) path_ancestor[w] = found;
+    if (on_path[i]) path_ancestor[i] = static_cast<int64_t>(i);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!conversation[i] || on_path[i] || path_ancestor[i] < 0) continue;
+    layout.main[i] = false;
+    layout.anchor[i] = static_cast<size_t>(path_ancestor[i]);
+  }
+  // Lines of a main-line response, and calls and results answering each other, are main line.
+  std::unordered_set<std::string> responses;
+  std::unordered_set<std::string> calls;
+  std::unordered_set<std::string> results;
+  const auto ids_of = [&](size_t i, const char* block_type, const char* key, std::unordered_set<std::string>& into) {
+    const Value* message = find_present(*lines[i].value, "message");
+    const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+    if (content == nullptr || !content->IsArray()) return false;
+    bool any = false;
+    for (const Value& block : content->GetArray()) {
+      if (text(find_member(block, "type")) == std::optional<std::string_view>(block_type)) {
+        if (auto id = text(find_member(block, key))) any = into.count(std::string(*id)) != 0 || any;
+      }
+    }
+    return any;
+  };
+  const auto response_of = [&](size_t i) {
+    const Value* message = find_present(*lines[i].value, "message");
+    return message != nullptr ? string_or_empty(find_member(*message, "id")) : std::string();
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!conversation[i] || !layout.main[i]) continue;
+      if (const std::string r = response_of(i); !r.empty()) changed = responses.insert(r).second || changed;
+      const Value* message = find_present(*lines[i].value, "message");
+      const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+      if (content == nullptr || !content->IsArray()) continue;
+      for (const Value& block : content->GetArray()) {
+        if (auto id = text(find_member(block, "id"))) changed = calls.insert(std::string(*id)).second || changed;
+        if (auto id = text(find_member(block, "tool_use_id"))) changed = results.insert(std::string(*id)).second || changed;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!conversation[i] || layout.main[i]) continue;
+      const std::string r = response_of(i);
+      if ((!r.empty() && responses.count(r) != 0) || ids_of(i, "tool_result", "tool_use_id", calls) ||
+          ids_of(i, "tool_use", "id", results)) {
+        layout.main[i] = true;
+        changed = true;
+      }
+    }
+  }
+  return layout;
+}
+
+void map_session(const std::vector<SessionLine>& lines, const MapContext& context, Record& out) {
+  const size_t n = lines.size();
+  std::vector<bool> conversation(n);
+  for (size_t i = 0; i < n; ++i) conversation[i] = is_conversation(*lines[i].value);
+
+  // Session members from the first line that has them.
+  std::string session_id, agent_id, version_first, version_last;
+  std::map<std::string, std::string> envelope;
+  const Value* first_time = nullptr;
+  const Value* last_time = nullptr;
+  std::string parent_call;
+  for (const SessionLine& l : lines) {
+    const Value& line = *l.value;
+    if (session_id.empty()) session_id = string_or_empty(find_member(line, "sessionId"));
+    if (agent_id.empty()) agent_id = string_or_empty(find_member(line, "agentId"));
+    if (parent_call.empty()) parent_call = string_or_empty(find_member(line, "sourceToolUseID"));
+    if (find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) {
+      for (const char* key : kEnvelope) {
+        if (const Value* v = find_member(line, key); v != nullptr && envelope.count(key) == 0) envelope[key] = json_of(*v);
+      }
+    }
+    if (auto v = text(find_member(line, "version"))) {
+      if (version_first.empty()) version_first = std::string(*v);
+      version_last = std::string(*v);
+    }
+    if (const Value* at = find_present(line, "timestamp"); at != nullptr && at->IsString()) {
+      if (first_time == nullptr) first_time = at;
+      last_time = at;
+    }
+  }
+  if (session_id.empty()) {
+    if (context.file.empty() || context.file == "-" || context.file == "<stdin>") {
+      session_id = hex_id("claude-code-", libstream::stable_hash(json_of(*lines.front().value)));
+      context.warn("no sessionId on any line: made \"" + session_id + "\" from the first line");
+    } else {
+      session_id = libstream::session_id_from_file_name(context.file);
+      context.warn("no sessionId on any line: took \"" + session_id + "\" from the file name");
+    }
+  }
+  if (!agent_id.empty()) {
+    out.set_text("session_id", session_id + ":agent-" + agent_id);
+    out.set_text("parent_session_id", session_id);
+    if (!parent_call.empty()) out.set_text("parent_tool_call_id", parent_call);
+  } else {
+    out.set_text("session_id", session_id);
+  }
+
+  // Messages of the main line, branches by fork point; other lines kept whole, in order.
+  const Layout layout = lay_out(lines, conversation);
+  MessageBuilder main_line(envelope, context.warn);
+  std::map<size_t, MessageBuilder> branches;  // by the path line they fork from
+  std::vector<size_t> main_count_after(n, 0);  // main messages written up to each line
+  std::vector<std::string> env_messages;
+  std::vector<std::string> main_messages;
+  size_t produced = 0;
+  // Main-line messages are counted as they are built, to place each branch's fork point.
+  std::vector<size_t> main_lines;
+  for (size_t i = 0; i < n; ++i) {
+    const Value& line = *lines[i].value;
+    if (!conversation[i]) {
+      env_messages.push_back(json_of(line));
+    } else if (layout.main[i]) {
+      main_line.add(line);
+      main_lines.push_back(i);
+    } else {
+      branches.try_emplace(layout.anchor[i], envelope, context.warn).first->second.add(line);
+    }
+  }
+  main_messages = main_line.finish();
+  produced = main_messages.size();
+  // A branch forks after the main-line messages built from lines up to its anchor.
+  const auto messages_through = [&](size_t anchor) {
+    MessageBuilder prefix(envelope, context.warn);
+    for (size_t i : main_lines) {
+      if (i > anchor) break;
+      prefix.add(*lines[i].value);
+    }
+    return prefix.finish().size();
+  };
+  std::vector<std::string> branch_json;
+  for (auto& [anchor, builder] : branches) {
+    const size_t after = std::min(messages_through(anchor), produced);
+    branch_json.push_back("{\"after\":" + std::to_string(after) + ",\"messages\":" + array_json(builder.finish()) + "}");
+  }
+  out.set("messages", array_json(main_messages));
+  if (!branch_json.empty()) out.set("branches", array_json(branch_json));
+  if (!env_messages.empty()) out.set("env_messages", array_json(env_messages));
+
+  // Usage: once per response (message.id + requestId), over every line, branches included.
+  std::map<std::string, ResponseUsage> responses;
+  std::string model;
+  size_t anonymous = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Value& line = *lines[i].value;
+    if (text(find_member(line, "type")) != std::optional<std::string_view>("assistant")) continue;
+    const Value* message = find_present(line, "message");
+    if (message == nullptr || !message->IsObject()) continue;
+    std::string key = string_or_empty(find_member(*message, "id"));
+    key = key.empty() ? "#" + std::to_string(anonymous++) : key + "|" + string_or_empty(find_member(line, "requestId"));
+    responses[key].merge(find_present(*message, "usage"));
+    if (auto m = text(find_member(*message, "model")); m && model.empty() && *m != "<synthetic>") model = std::string(*m);
+  }
+  ResponseUsage total;
+  bool any = false;
+  for (const auto& [key, usage] : responses) {
+    if (!usage.known) continue;
+    any = true;
+    total.input += usage.input;
+    total.output += usage.output;
+    total.cache_read += usage.cache_read;
+    total.cache_creation += usage.cache_creation;
+  }
+  if (!model.empty()) {
+    out.set_text("model", model);
+    out.set_text("model_source", "event");
+  }
+  if (first_time != nullptr) out.set_time("created_at", "original_created_at", first_time, context.warn);
+  if (last_time != nullptr) {
+    if (auto instant = libstream::parse_instant(string_of(*last_time))) out.set_text("ended_at", libstream::format_instant(*instant));
+  }
+  if (any) out.set("usage", total.json());
+  std::string source = "{\"format\":\"claude-code\"";
+  if (!version_first.empty()) source += ",\"version\":" + quote(version_first);
+  if (version_last != version_first) source += ",\"last_version\":" + quote(version_last);
+  for (const auto& [key, value] : envelope) {
+    if (key != "version") source += "," + quote(key) + ":" + value;
+  }
+  out.set("source", source + "}");
+  if (main_messages.empty() && branch_json.empty()) context.warn("a Claude Code session without conversation lines");
+}
+
+const LineRules kLines{is_line, session_key, map_session};
+
+}  // namespace
+
+extern const DialectSpec kClaudeCode{"claude-code", "type with sessionId and uuid/parentUuid/message (or a summary's leafUuid)",
+                                     "Claude Code", recognise, nullptr, &kLines};
+
+}  // namespace tracemill::normalize

@@ -1,0 +1,70 @@
+// What a dialect is: how its records are recognised (a few members, checked cheaply) and how
+// they map to trace/v1. Each dialect is one file in this folder defining one DialectSpec; the
+// table in registry.cpp lists them in the order detection tries them.
+//
+// Two shapes of source exist:
+//   - a record is a whole session (synth-ai exports, SFT lines): `map_record`;
+//   - a session is many records, one event per line (Claude Code, Codex CLI): `lines`, whose
+//     rules say which lines belong together; the driver collects a session's lines (in input
+//     order, from one input) and hands them to `map_session` at once. Memory is one session's.
+#pragma once
+
+#include "../session_builder.hpp"
+#include "../trace_record.hpp"
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tracemill::normalize {
+
+/// What a mapping may read besides the record: where it came from and the user's options.
+struct MapContext {
+  const std::string& file;  ///< input name ("-" for standard input)
+  std::string_view raw;     ///< the record's own text when it is one NDJSON line, else empty
+  const Warn& warn;         ///< warnings about what the source lacks or what was guessed
+  const std::vector<std::pair<std::string, std::string>>& maps;  ///< --map FIELD=PATH pairs
+};
+
+/// One line of a line-per-event session, with where it was read.
+struct SessionLine {
+  const rapidjson::Value* value;
+  uint64_t line;  ///< line number in its input
+};
+
+/// How a line-per-event format groups its lines into sessions.
+struct LineRules {
+  /// Whether `line` is a line of this format at all, once a session of it is open: looser
+  /// than `recognise` (Gemini CLI's `{"$set": ...}` patches say nothing of their format).
+  bool (*belongs)(const rapidjson::Value& line);
+  /// The session a line names; empty when it names none (it joins the open session). A line
+  /// naming another session than the open one starts a new session.
+  std::string (*session_key)(const rapidjson::Value& line);
+  /// Maps one session's lines, in input order. Throws MappingError to reject them all.
+  void (*map_session)(const std::vector<SessionLine>& lines, const MapContext& context, Record& out);
+};
+
+struct DialectSpec {
+  const char* name;           ///< as --dialect and --list-dialects name it, and as counted
+  const char* identified_by;  ///< the members that identify it, for --list-dialects
+  const char* manual_section; ///< its section of tools/trace-normalize/README.md
+  /// Whether a record (a whole record, or the first line of a session) is of this dialect.
+  /// Null for dialects chosen only by an option (--map).
+  bool (*recognise)(const rapidjson::Value& record);
+  /// A record that is a whole session; null for line-per-event formats.
+  void (*map_record)(const rapidjson::Value& record, const MapContext& context, Record& out);
+  /// Line-per-event formats; null for whole-record dialects.
+  const LineRules* lines;
+};
+
+/// Every dialect, in detection order.
+const std::vector<const DialectSpec*>& all_dialects();
+/// The dialect named `name`, or nullptr.
+const DialectSpec* find_dialect(std::string_view name);
+/// The first dialect whose recognise() accepts `record`, or nullptr.
+const DialectSpec* detect_dialect(const rapidjson::Value& record);
+
+}  // namespace tracemill::normalize

@@ -1,0 +1,45 @@
+// The table of dialects. Detection tries them in this order and takes the first that
+// recognises a record, so a dialect identified by fewer members comes after those it could
+// be mistaken for. Adding a dialect: its file in this folder, and one line here.
+#include "dialect.hpp"
+
+#define TRACE_DIALECTS(X)                                     \
+  X(kTraceV1)        /* trace/v1: passed through */          \
+  X(kSynthV2Duckdb)  /* store: duckdb-v2 */                   \
+  X(kSynthQueue)     /* record_type */                        \
+  X(kSynthV3)        /* session_id + v3 tables */             \
+  X(kSynthV2Json)    /* event_history / message_history */    \
+  X(kSynthV3Summary) /* session_id + counts */                \
+  X(kClaudeCode)     /* type + sessionId, one event per line */ \
+  X(kChatSft)        /* a messages array: the loosest, last */ \
+  X(kMapped)         /* never detected: --map */
+
+namespace tracemill::normalize {
+
+#define TRACE_DECLARE(spec) extern const DialectSpec spec;
+TRACE_DIALECTS(TRACE_DECLARE)
+#undef TRACE_DECLARE
+
+const std::vector<const DialectSpec*>& all_dialects() {
+#define TRACE_ENTRY(spec) &spec,
+  static const std::vector<const DialectSpec*> table = {TRACE_DIALECTS(TRACE_ENTRY)};
+#undef TRACE_ENTRY
+  return table;
+}
+
+const DialectSpec* find_dialect(std::string_view name) {
+  for (const DialectSpec* dialect : all_dialects()) {
+    if (name == dialect->name) return dialect;
+  }
+  return nullptr;
+}
+
+const DialectSpec* detect_dialect(const rapidjson::Value& record) {
+  if (!record.IsObject()) return nullptr;
+  for (const DialectSpec* dialect : all_dialects()) {
+    if (dialect->recognise != nullptr && dialect->recognise(record)) return dialect;
+  }
+  return nullptr;
+}
+
+}  // namespace tracemill::normalize

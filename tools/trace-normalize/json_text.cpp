@@ -1,0 +1,104 @@
+#include "json_text.hpp"
+
+#include <libstream/json.hpp>
+
+#include <rapidjson/writer.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+
+namespace tracemill::normalize {
+
+/// The compact JSON of `value`. One buffer serves every call, so serialising a large member
+/// (a session's events) does not grow a fresh buffer from nothing each time.
+rapidjson::StringBuffer& serialise(const Value& value) {
+  thread_local rapidjson::StringBuffer buffer;
+  buffer.Clear();
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return buffer;
+}
+
+std::string json_of(const Value& value) {
+  const rapidjson::StringBuffer& buffer = serialise(value);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string quote(std::string_view text) {
+  std::string out;
+  libstream::append_json_string(out, text);
+  return out;
+}
+
+std::string number_json(double value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.Double(value);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::optional<std::string_view> text(const Value* value) {
+  if (value == nullptr || !value->IsString()) return std::nullopt;
+  return string_of(*value);
+}
+
+std::optional<int64_t> integer(const Value* value) {
+  if (value == nullptr) return std::nullopt;
+  if (value->IsInt64()) return value->GetInt64();
+  if (value->IsDouble() && std::isfinite(value->GetDouble()) && value->GetDouble() == static_cast<double>(static_cast<int64_t>(value->GetDouble()))) {
+    return static_cast<int64_t>(value->GetDouble());
+  }
+  if (value->IsString() && value->GetStringLength() > 0 && value->GetStringLength() < 19) {
+    const std::string digits(string_of(*value));
+    if (digits.find_first_not_of("0123456789-") == std::string::npos) return std::stoll(digits);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> number(const Value* value) {
+  if (value == nullptr || !value->IsNumber()) return std::nullopt;
+  const double x = value->GetDouble();
+  if (!std::isfinite(x)) return std::nullopt;
+  return x;
+}
+
+/// Member `name` of `object`, or of the nested object `inner` ("time_record").
+const Value* field(const Value& object, const char* name, const char* inner) {
+  if (const Value* v = find_present(object, name)) return v;
+  if (inner != nullptr) {
+    if (const Value* nested = find_present(object, inner)) return find_present(*nested, name);
+  }
+  return nullptr;
+}
+
+std::string hex_id(std::string_view prefix, uint64_t hash) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016" PRIx64, hash);
+  return std::string(prefix) + buffer;
+}
+
+std::string names_json(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) out += (i > 0 ? "," : "") + quote(names[i]);
+  return out + "]";
+}
+
+std::string array_json(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? "," : "") + items[i];
+  return out + "]";
+}
+
+const Value* Embedded::resolve(const Value* value) {
+  if (value == nullptr || !value->IsString()) return value;
+  std::string_view s = string_of(*value);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  if (s.empty() || (s.front() != '{' && s.front() != '[')) return value;
+  auto& document = documents_.emplace_back(&pool_);
+  document.Parse<rapidjson::kParseFullPrecisionFlag>(s.data(), s.size());
+  if (document.HasParseError()) return value;
+  return &document;
+}
+
+}  // namespace tracemill::normalize

@@ -1,0 +1,241 @@
+#include "session_builder.hpp"
+
+#include <algorithm>
+
+namespace tracemill::normalize {
+
+/// trace/v1 role of a source message type; empty when the type is not part of a chat
+/// (v2 Crafter observation / tool_call / action records, which go to env_messages).
+std::string role_of_type(std::string_view type) {
+  if (type == "system" || type == "user" || type == "assistant" || type == "tool") return std::string(type);
+  if (type == "policy_system_prompt") return "system";
+  if (type == "policy_user_prompt") return "user";
+  if (type == "policy_tool_call" || type == "tool_use" || type == "llm_completion") return "assistant";
+  if (type == "tool_result") return "tool";
+  if (type == "human") return "user";  // ShareGPT "from"
+  if (type == "gpt" || type == "bot" || type == "model") return "assistant";
+  return {};
+}
+
+bool is_tool_call_item(const Value& item) {
+  return item.IsObject() && (find_member(item, "function") != nullptr ||
+                             ((find_member(item, "tool_name") != nullptr || find_member(item, "name") != nullptr ||
+                               find_member(item, "tool") != nullptr) &&
+                              (find_member(item, "arguments") != nullptr || find_member(item, "args") != nullptr ||
+                               find_member(item, "input") != nullptr || find_member(item, "arguments_json") != nullptr)));
+}
+
+bool is_part_list(const Value& value) {
+  if (!value.IsArray() || value.Empty()) return false;
+  for (const Value& part : value.GetArray()) {
+    if (!part.IsObject() || find_member(part, "type") == nullptr) return false;
+  }
+  return true;
+}
+
+/// Writes calls in OpenAI form; arguments given as objects are serialised and kept in
+/// original_arguments by call id. Ids missing from the source are made from `id_prefix`.
+void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix) {
+  std::string out = "[";
+  std::string originals;
+  for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
+    const Value& call = calls[i];
+    const Value* function = find_present(call, "function");
+    const Value& source = function != nullptr && function->IsObject() ? *function : call;
+    std::string name;
+    for (const char* key : {"name", "tool_name", "tool"}) {
+      if (auto t = text(find_member(source, key))) {
+        name = std::string(*t);
+        break;
+      }
+    }
+    std::string id;
+    for (const char* key : {"id", "call_id", "tool_call_id"}) {
+      if (auto t = text(find_member(call, key))) {
+        id = std::string(*t);
+        break;
+      }
+    }
+    if (id.empty()) id = id_prefix + "_" + std::to_string(i);
+    const Value* arguments = nullptr;
+    for (const char* key : {"arguments", "arguments_json", "args", "input"}) {
+      if ((arguments = find_member(source, key)) != nullptr) break;
+    }
+    std::string arguments_json;
+    if (arguments != nullptr && arguments->IsString()) {
+      arguments_json = json_of(*arguments);
+    } else {
+      arguments_json = quote(arguments != nullptr ? json_of(*arguments) : "{}");
+      if (arguments != nullptr) originals += (originals.empty() ? "" : ",") + quote(id) + ":" + json_of(*arguments);
+    }
+    out += (i > 0 ? ",{\"id\":" : "{\"id\":") + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" +
+           quote(name) + ",\"arguments\":" + arguments_json + "}}";
+  }
+  message.tool_calls = out + "]";
+  if (!originals.empty()) message.original_arguments = "{" + originals + "}";
+  if (message.content == "\"\"") message.content = "null";
+}
+
+/// Fills content (and tool calls, tool_call_id, name) from a chat-shaped value: a string,
+/// a part list, a tool-call list, {role, content, ...}, or a {payload} wrapper. Members it
+/// does not map are kept in the message's extra.
+void set_content(const Value& value, Message& message, const std::string& id_prefix, Embedded& embedded, int depth) {
+  const Value& v = *embedded.resolve(&value);
+  if (v.IsString()) {
+    message.content = json_of(v);
+  } else if (v.IsNull()) {
+    message.content = "null";
+  } else if (v.IsArray()) {
+    bool calls = !v.Empty();
+    for (const Value& item : v.GetArray()) calls = calls && is_tool_call_item(item);
+    if (calls) {
+      set_tool_calls(v, message, id_prefix);
+      message.content = "null";
+    } else if (is_part_list(v)) {
+      message.content = json_of(v);
+    } else {
+      message.content = quote(json_of(v));  // structured payload: kept whole, as text
+    }
+  } else if (v.IsObject() && depth < 4 && find_member(v, "payload") != nullptr && find_member(v, "role") == nullptr) {
+    for (const auto& m : v.GetObject()) {
+      if (string_of(m.name) != "payload") message.extra.emplace_back(string_of(m.name), json_of(m.value));
+    }
+    set_content(*find_member(v, "payload"), message, id_prefix, embedded, depth + 1);
+  } else if (v.IsObject() && (find_member(v, "content") != nullptr || find_member(v, "tool_calls") != nullptr ||
+                              find_member(v, "role") != nullptr || find_member(v, "text") != nullptr)) {
+    static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name", "text"};
+    const Value* content = find_member(v, "content");
+    if (content == nullptr) content = find_member(v, "text");
+    if (content != nullptr) {
+      set_content(*content, message, id_prefix, embedded, depth + 1);
+    } else {
+      message.content = "null";
+    }
+    if (const Value* calls = find_present(v, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+      set_tool_calls(*calls, message, id_prefix);
+    }
+    if (auto id = text(find_member(v, "tool_call_id"))) message.tool_call_id = std::string(*id);
+    if (auto n = text(find_member(v, "name"))) message.name = std::string(*n);
+    if (auto role = text(find_member(v, "role")); role && *role != message.role && !role_of_type(*role).empty()) {
+      if (message.original_role.empty() && role_of_type(*role) != message.role) message.original_role = std::string(*role);
+    }
+    for (const auto& m : v.GetObject()) {
+      if (kMapped.count(string_of(m.name)) == 0) message.extra.emplace_back(string_of(m.name), json_of(m.value));
+    }
+  } else {
+    message.content = quote(json_of(v));  // numbers, booleans, other objects: kept as their JSON text
+  }
+}
+
+/// Names unlocked in an achievements value: a list of names, an object of booleans, or an
+/// object of counts (> 0 means unlocked). Order: as given.
+std::vector<std::string> achievement_names(const Value* value) {
+  std::vector<std::string> names;
+  if (value == nullptr) return names;
+  if (value->IsArray()) {
+    for (const Value& item : value->GetArray()) {
+      if (item.IsString()) names.emplace_back(string_of(item));
+    }
+  } else if (value->IsObject()) {
+    for (const auto& m : value->GetObject()) {
+      if (m.value.IsTrue() || (m.value.IsNumber() && m.value.GetDouble() > 0)) names.emplace_back(string_of(m.name));
+    }
+  }
+  return names;
+}
+
+/// Session-level fields from a synth-ai metadata object (spec/inputs.md section 4.7); the rest is
+/// kept under extra.metadata.
+void map_session_metadata(const Value* metadata, Record& out, std::string& metadata_model) {
+  if (metadata == nullptr || !metadata->IsObject()) {
+    if (metadata != nullptr) out.extra("metadata", json_of(*metadata));
+    return;
+  }
+  static const std::set<std::string_view> kUsed = {"task_split", "split", "task_id", "model", "env_name", "env",
+                                                   "policy_name", "policy", "seed", "judge_scores", "verifier_scores",
+                                                   "status", "phase"};
+  for (const auto& [key, member] : {std::pair<const char*, const char*>{"task_split", "split"}, {"split", "split"},
+                                    {"task_id", "task_id"}, {"env_name", "env"}, {"env", "env"},
+                                    {"policy_name", "policy"}, {"policy", "policy"}, {"status", "status"},
+                                    {"phase", "phase"}}) {
+    if (auto t = text(find_member(*metadata, key)); t && !out.has(member)) out.set_text(member, *t);
+  }
+  if (const Value* seed = find_present(*metadata, "seed"); seed != nullptr && (seed->IsInt64() || seed->IsUint64() || seed->IsString())) {
+    out.set("seed", json_of(*seed));
+  }
+  if (auto m = text(find_member(*metadata, "model"))) metadata_model = std::string(*m);
+  std::string scores;
+  for (const auto& [key, group] : {std::pair<const char*, const char*>{"judge_scores", "judge"}, {"verifier_scores", "verifier"}}) {
+    if (const Value* s = find_present(*metadata, key); s != nullptr && s->IsObject()) {
+      scores += (scores.empty() ? "" : ",") + quote(group) + ":" + json_of(*s);
+    }
+  }
+  if (!scores.empty()) out.set("scores", "{" + scores + "}");
+  std::string rest;
+  for (const auto& m : metadata->GetObject()) {
+    if (kUsed.count(string_of(m.name)) == 0 || (string_of(m.name) == "seed" && !out.has("seed"))) {
+      rest += (rest.empty() ? "" : ",") + quote(string_of(m.name)) + ":" + json_of(m.value);
+    }
+  }
+  if (!rest.empty()) out.extra("metadata", "{" + rest + "}");
+}
+
+void set_model(Record& out, const std::string& event_model, const std::string& metadata_model) {
+  // Precedence (spec/inputs.md section 8.2): job override > config file > event model > session metadata.
+  if (!event_model.empty()) {
+    out.set_text("model", event_model);
+    out.set_text("model_source", "event");
+  } else if (!metadata_model.empty()) {
+    out.set_text("model", metadata_model);
+    out.set_text("model_source", "session_metadata");
+  }
+}
+
+void order_rows(std::vector<Ordered>& rows) {
+  const bool all_turns = std::all_of(rows.begin(), rows.end(), [](const Ordered& r) { return r.turn.has_value(); });
+  std::stable_sort(rows.begin(), rows.end(), [&](const Ordered& a, const Ordered& b) {
+    if (all_turns && *a.turn != *b.turn) return *a.turn < *b.turn;
+    if (a.id != b.id) return a.id < b.id;
+    return a.position < b.position;
+  });
+}
+
+/// Messages of a chat list ({role, content} or ShareGPT {from, value}), every member kept.
+void map_chat_messages(const Value& list, Record& out) {
+  Embedded embedded;
+  std::vector<std::string> messages;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    const Value& m = list[i];
+    Message message;
+    std::string source_role(text(find_member(m, "role")).value_or(""));
+    if (source_role.empty()) source_role = std::string(text(find_member(m, "from")).value_or(""));  // ShareGPT
+    if (source_role.empty()) source_role = std::string(text(find_member(m, "message_type")).value_or(""));  // store rows
+    message.role = role_of_type(source_role);
+    if (message.role.empty()) {
+      throw MappingError{"messages[" + std::to_string(i) + "]: role " + quote(source_role) +
+                         " is not system, user, assistant or tool (nor a synth-ai or ShareGPT name for one)"};
+    }
+    if (message.role != source_role) message.original_role = source_role;
+    if (find_member(m, "value") != nullptr && find_member(m, "content") == nullptr) {  // ShareGPT {from, value}
+      set_content(*find_member(m, "value"), message, "call_" + std::to_string(i), embedded);
+      for (const auto& member : m.GetObject()) {
+        const std::string_view key = string_of(member.name);
+        if (key != "from" && key != "value" && key != "role") message.extra.emplace_back(key, json_of(member.value));
+      }
+    } else {
+      set_content(m, message, "call_" + std::to_string(i), embedded);  // keeps unmapped members in extra
+      if (message.role == "tool" && message.tool_call_id.empty()) {
+        if (auto call = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*call);
+      }
+    }
+    messages.push_back(message.json());
+  }
+  out.set("messages", array_json(messages));
+}
+
+void need_session_id(const Value& record, const char* dialect) {
+  auto id = text(find_member(record, "session_id"));
+  if (!id || id->empty()) throw MappingError{std::string("a ") + dialect + " record without a session_id string"};
+}
+
+}  // namespace tracemill::normalize
