@@ -1,3 +1,4 @@
+#include <libstream/document.hpp>
 #include <libstream/error.hpp>
 #include <libstream/external_sort.hpp>
 #include <libstream/record_reader.hpp>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <queue>
 
@@ -29,7 +31,43 @@ uint64_t key_of(std::string_view line) {
   return key;
 }
 
+// Doubles as unsigned integers in ascending order: negative ones have every bit flipped,
+// others their sign bit set.
+uint64_t ascending_bits(double score) {
+  if (score == 0) score = 0;  // -0.0 and 0.0 are one score
+  uint64_t bits = 0;
+  std::memcpy(&bits, &score, sizeof bits);
+  return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
+}
+
 }  // namespace
+
+std::string descending_score_key(double score) {
+  const uint64_t key = ~ascending_bits(score);
+  std::string text(16, '0');
+  for (size_t i = 0; i < 16; ++i) text[15 - i] = kHex[(key >> (4 * i)) & 0xF];
+  return text;
+}
+
+double score_of_descending_key(std::string_view hex) {
+  const uint64_t ascending = ~key_of(hex);
+  const uint64_t bits = (ascending >> 63) != 0 ? ascending & ~(uint64_t{1} << 63) : ~ascending;
+  double score = 0;
+  std::memcpy(&score, &bits, sizeof score);
+  return score;
+}
+
+bool group_key(const rapidjson::Value& root, const std::vector<std::string>& paths, std::string& out) {
+  out.assign("[");
+  for (size_t k = 0; k < paths.size(); ++k) {
+    const rapidjson::Value* value = find_path(root, paths[k]);
+    if (value == nullptr || value->IsNull()) return false;
+    if (k > 0) out += ',';
+    static_cast<void>(append_json_value(out, *value));  // false only on NaN, which no parsed record holds
+  }
+  out += ']';
+  return true;
+}
 
 ExternalSorter::ExternalSorter(size_t memory_budget) : budget_(memory_budget) {}
 

@@ -94,6 +94,7 @@ libstream::Projection Selection::projection() const {
   for (const libstream::Expression& expression : where_) {
     for (const std::string& member : expression.top_level_members()) p.keep_member(member);
   }
+  for (const std::string& path : options_.sample_by) p.keep(path);
   return p;
 }
 
@@ -192,7 +193,13 @@ std::string Selection::decide(const Value& record, bool& missing) const {
   for (const libstream::Expression& expression : where_) {
     if (!expression.matches(record)) return "--where";
   }
-  if (options_.sample < 1.0) {
+  if (options_.sample < 1.0 && !options_.sample_by.empty()) {
+    // A group's sessions share their key, so they all fall on one side; a session without a
+    // value is outside the sample.
+    std::string key;
+    const bool sampled = libstream::group_key(record, options_.sample_by, key) && in_sample(key);
+    if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
+  } else if (options_.sample < 1.0) {
     const Value* id = libstream::find_present(record, "session_id");
     const bool sampled = id != nullptr && id->IsString() && in_sample(libstream::string_of(*id));
     if (sampled == options_.invert) return options_.invert ? "--sample --invert" : "--sample";
@@ -355,6 +362,11 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
                  "independent of input order and sharding")
       ->group(sampling);
   app.add_option("--seed", o.seed, "Mix TEXT into the sample hash (a different, equally stable sample)")->group(sampling);
+  app.add_option("--sample-by", o.sample_by,
+                 "Sample whole groups: hash the values at these dotted paths (e.g. task_id,seed) instead of session_id")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group(sampling);
   app.add_flag("--invert", o.invert, "Keep the sessions --sample leaves out (train/validation splits)")->group(sampling);
   app.add_flag("--shuffle", o.shuffle,
                "Write the selected sessions in a deterministic random order: by the stable hash of "
@@ -364,6 +376,18 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
                  "Memory for --shuffle before sorted runs spill to temporary files in $TMPDIR (suffix K, M, G)")
       ->capture_default_str()
       ->check(libstream::size_option())
+      ->group(sampling);
+  app.add_option("--best-of", o.best_of,
+                 "Keep the N best sessions (by --rank-by) of each --group-by group: rejection-sampling SFT; "
+                 "equal scores by session_id")
+      ->check(CLI::PositiveNumber)
+      ->group(sampling);
+  app.add_option("--group-by", o.group_by, "--best-of: dotted paths whose values name a group (e.g. task_id,seed)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group(sampling);
+  app.add_option("--rank-by", o.rank_by, "--best-of: dotted path of the number that ranks sessions")
+      ->capture_default_str()
       ->group(sampling);
   app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
   app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
@@ -408,13 +432,23 @@ Selection compile(const FilterOptions& options) {
 void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
   for (const std::string& note : options.config_notes) context.warning("", note);
   const Selection selection = compile(options);
-  libstream::ProjectingParser parser(selection.projection());  // decide() reads a few members; kept records are written as read
+  const auto usage = [](const std::string& message) { throw libstream::Error(libstream::ErrorKind::usage, "", message); };
+  if (options.best_of > 0 && options.group_by.empty()) usage("--best-of needs --group-by (the paths that name a task)");
+  if (options.best_of > 0 && options.shuffle) usage("--best-of and --shuffle each order the output: use one");
+  if (options.best_of == 0 && !options.group_by.empty()) usage("--group-by groups sessions for --best-of");
+  libstream::Projection projection = selection.projection();  // decide() reads a few members; kept records are written as read
+  for (const std::string& path : options.group_by) projection.keep(path);
+  if (options.best_of > 0) projection.keep(options.rank_by);
+  libstream::ProjectingParser parser(std::move(projection));
   std::map<std::string, uint64_t> dropped;
   uint64_t selected = 0;
   uint64_t missing_values = 0;
   libstream::Counters& counters = context.counters();
   std::unique_ptr<libstream::ExternalSorter> sorter;
-  if (options.shuffle) sorter = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options.shuffle_memory));
+  if (options.shuffle || options.best_of > 0) {
+    sorter = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options.shuffle_memory));
+  }
+  std::string group_key;
   // One selected session, in output order: --offset, --limit, then written (or counted).
   const auto take = [&](std::string_view bytes) {
     ++selected;
@@ -445,6 +479,23 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
       ++counters.filtered;
       return true;
     }
+    if (options.best_of > 0) {  // "KEY\tSCORE\tSESSION_ID\tRECORD": each group together, best first
+      const Value* score = libstream::find_path(*root, options.rank_by);
+      if (!libstream::group_key(*root, options.group_by, group_key) || score == nullptr || !score->IsNumber()) {
+        ++dropped[score == nullptr || !score->IsNumber() ? "--best-of (no number at --rank-by)" : "--best-of (no --group-by value)"];
+        ++counters.filtered;
+        return true;
+      }
+      std::string line = group_key;
+      line += '\t';
+      line += libstream::descending_score_key(score->GetDouble());
+      line += '\t';
+      static_cast<void>(libstream::append_json_value(line, *id));
+      line += '\t';
+      line += context.record_bytes(source, record);  // never a raw tab or newline
+      sorter->add(libstream::stable_hash(group_key), line);
+      return true;
+    }
     if (sorter) {  // offset and limit apply to the shuffled order, at the end
       const std::string key = options.seed + ":" + std::string(libstream::string_of(*id));
       sorter->add(libstream::stable_hash(key), context.record_bytes(source, record));
@@ -452,7 +503,27 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
     }
     return take(context.record_bytes(source, record));
   });
-  if (sorter) {
+  if (sorter && options.best_of > 0) {
+    std::string current;
+    uint64_t rank = 0;
+    sorter->finish([&](std::string_view line) {
+      const size_t key_end = line.find('\t');
+      const std::string_view key = line.substr(0, key_end);
+      rank = key == current ? rank + 1 : 0;
+      if (rank == 0) current.assign(key);
+      if (rank >= options.best_of) {
+        ++dropped["--best-of"];
+        ++counters.filtered;
+        return true;
+      }
+      size_t start = key_end + 18;  // past "\tSCORE\t"; the session_id's JSON holds no raw tab
+      start = line.find('\t', start) + 1;
+      return take(line.substr(start));
+    });
+    const uint64_t untaken = counters.read - counters.rejected - counters.filtered - counters.written;
+    counters.filtered += untaken;
+    if (untaken > 0) dropped["--limit"] += untaken;
+  } else if (sorter) {
     // Everything was read; the sessions not taken below are counted as filtered.
     sorter->finish([&](std::string_view bytes) { return take(bytes); });
     const uint64_t untaken = counters.read - counters.rejected - counters.filtered - counters.written;

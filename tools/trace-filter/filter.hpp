@@ -29,9 +29,13 @@ struct FilterOptions {
   std::vector<std::string> where;          ///< --where expressions (all must hold)
   double sample = 1.0;                     ///< keep this fraction, by stable hash of session_id
   std::string seed;                        ///< mixes into the sample hash
+  std::vector<std::string> sample_by;      ///< hash these paths' values instead of session_id (whole groups)
   bool invert = false;                     ///< keep the complement of --sample
   bool shuffle = false;                    ///< order by stable_hash(seed:session_id), then --offset/--limit
-  std::string shuffle_memory = "64M";      ///< held in memory before sorted runs spill to temporary files
+  std::string shuffle_memory = "64M";      ///< held in memory before sorted runs spill to temporary files (--shuffle, --best-of)
+  uint64_t best_of = 0;                    ///< keep the N best sessions of each --group-by group (0 = off)
+  std::vector<std::string> group_by;       ///< --best-of: dotted paths whose values name a group
+  std::string rank_by = "reward";          ///< --best-of: dotted path of the number that ranks a group
   uint64_t offset = 0;
   uint64_t limit = 0;                      ///< 0 = no limit
   MissingPolicy missing = MissingPolicy::fail;

@@ -279,6 +279,9 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
     case PairMode::window:
       pair_windows(session, kept, out, result);
       break;
+    case PairMode::preference:
+    case PairMode::kto:
+      break;  // groups of sessions: run_preference (preference.cpp)
     case PairMode::pairs: {
       // synth-ai's pairs: the nearest system prompt before the user message, the user
       // message, and the next assistant message before any other user message.
@@ -390,13 +393,14 @@ void Pairer::pair_windows(const Value& session, const std::vector<size_t>& kept,
 void add_pair_options(CLI::App& app, PairOptions& options) {
   const std::vector<std::pair<std::string, PairMode>> modes{
       {"trajectory", PairMode::trajectory}, {"turn", PairMode::turn}, {"pairs", PairMode::pairs},
-      {"window", PairMode::window}};
+      {"window", PairMode::window}, {"preference", PairMode::preference}, {"kto", PairMode::kto}};
   app.add_option("-m,--mode", options.mode,
                  "trajectory: one example per session; turn: one per assistant message with the history before "
                  "it; pairs: system + user + the next assistant reply (synth-ai); window: turn examples inside "
-                 "windows of turns that gained enough")
+                 "windows of turns that gained enough; preference: DPO pairs from groups of sessions; kto: labelled "
+                 "completions")
       ->transform(libstream::enum_choice(modes))
-      ->type_name("trajectory|turn|pairs|window")
+      ->type_name("trajectory|turn|pairs|window|preference|kto")
       ->default_str("turn");
   const std::vector<std::pair<std::string, ToolFormat>> formats{
       {"openai", ToolFormat::openai}, {"hf", ToolFormat::hf}, {"synth", ToolFormat::synth}};
@@ -436,9 +440,14 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
       ->capture_default_str();
   app.add_flag("--dedup", options.dedup,
                "Drop an example whose messages are identical to an earlier one (keeps one 64-bit hash per example)");
+  add_preference_options(app, options.preference);
 }
 
 void run_pair(const PairOptions& options, libstream::ToolContext& context) {
+  if (options.mode == PairMode::preference || options.mode == PairMode::kto) {
+    run_preference(options, context);
+    return;
+  }
   Pairer pairer(options);
   libstream::DocumentParser parser;
   libstream::Counters& counters = context.counters();

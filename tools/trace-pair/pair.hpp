@@ -1,6 +1,8 @@
 // trace-pair: OpenAI chat fine-tuning examples (JSONL) from trace/v1 sessions.
 #pragma once
 
+#include "preference.hpp"
+
 #include <libstream/cli.hpp>
 
 #include <rapidjson/document.h>
@@ -14,7 +16,7 @@
 
 namespace tracemill {
 
-enum class PairMode { trajectory, turn, pairs, window };
+enum class PairMode { trajectory, turn, pairs, window, preference, kto };
 enum class ToolFormat { openai, hf, synth };
 enum class WeightPolicy { all, last };
 
@@ -31,6 +33,7 @@ struct PairOptions {
   uint64_t stride = 1;
   double min_window_reward = 1.0;
   std::string window_score = "achievements";  ///< achievements, or reward:TYPE (a turns[].rewards type)
+  PreferenceOptions preference;  ///< --mode preference and kto (preference.hpp)
 };
 
 void add_pair_options(CLI::App& app, PairOptions& options);
@@ -54,6 +57,10 @@ class Pairer {
  public:
   explicit Pairer(const PairOptions& options);
   PairResult pair(const rapidjson::Value& session, libstream::BufferedSink& out);
+  /// The session's messages as they go out (after --system-prompt and --tool-format), for
+  /// preference and KTO examples (preference.cpp). False with `problem` set when the session
+  /// cannot be paired.
+  bool messages_of(const rapidjson::Value& session, std::vector<OutMessage>& out, std::string& problem);
 
  private:
   enum class Role { system, user, assistant, tool };

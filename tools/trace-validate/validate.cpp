@@ -542,6 +542,9 @@ const char* profile_name(Profile profile) {
     case Profile::json: return "json";
     case Profile::openai_chat: return "openai-chat";
     case Profile::trace: return "trace";
+    case Profile::openai_preference: return "openai-preference";
+    case Profile::trl_dpo: return "trl-dpo";
+    case Profile::trl_kto: return "trl-kto";
   }
   return "?";
 }
@@ -550,12 +553,13 @@ const char* profile_name(Profile profile) {
 
 void add_validate_options(CLI::App& app, ValidateOptions& options) {
   const std::vector<std::pair<std::string, Profile>> profiles{
-      {"json", Profile::json}, {"openai-chat", Profile::openai_chat}, {"trace", Profile::trace}};
+      {"json", Profile::json}, {"openai-chat", Profile::openai_chat}, {"trace", Profile::trace},
+      {"openai-preference", Profile::openai_preference}, {"trl-dpo", Profile::trl_dpo}, {"trl-kto", Profile::trl_kto}};
   app.add_option("-p,--profile", options.profile,
                  "What a valid record is: json (well-formed JSON, valid UTF-8), openai-chat (a fine-tuning "
-                 "example), trace (a trace/v1 session record)")
+                 "example), trace (a trace/v1 session record), openai-preference, trl-dpo, trl-kto (preference examples)")
       ->transform(libstream::enum_choice(profiles))
-      ->type_name("json|openai-chat|trace")
+      ->type_name("json|openai-chat|trace|openai-preference|trl-dpo|trl-kto")
       ->default_str("json");
   app.add_flag("--strict", options.strict, "Exit 1 when any record is invalid (the valid ones are still written)");
   app.add_option("--max-tokens", options.max_tokens,
@@ -589,6 +593,10 @@ void run_validate(const ValidateOptions& options, libstream::ToolContext& contex
     RecordCheck check;
     if (options.profile == Profile::openai_chat) check_openai_chat(*root, options, check);
     if (options.profile == Profile::trace) check_trace(*root, check);
+    if (options.profile == Profile::openai_preference) check_openai_preference(*root, options, check);
+    if (options.profile == Profile::trl_dpo || options.profile == Profile::trl_kto) {
+      check_trl_preference(*root, options.profile == Profile::trl_kto, check);
+    }
     for (const Finding& f : check.warnings) ++warnings[f.code];
     if (options.stats && options.profile == Profile::openai_chat) {
       messages.values.push_back(check.messages);

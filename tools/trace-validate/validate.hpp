@@ -12,7 +12,7 @@
 
 namespace tracemill {
 
-enum class Profile { json, openai_chat, trace };
+enum class Profile { json, openai_chat, trace, openai_preference, trl_dpo, trl_kto };
 
 struct ValidateOptions {
   Profile profile = Profile::json;
@@ -44,6 +44,11 @@ struct RecordCheck {
 /// Checks one parsed record against a profile.
 void check_openai_chat(const rapidjson::Value& record, const ValidateOptions& options, RecordCheck& check);
 void check_trace(const rapidjson::Value& record, RecordCheck& check);
+/// OpenAI preference fine-tuning: {input: {messages, tools?}, preferred_output, non_preferred_output}
+/// (preference_profiles.cpp).
+void check_openai_preference(const rapidjson::Value& record, const ValidateOptions& options, RecordCheck& check);
+/// TRL conversational preference {prompt, chosen, rejected}, or with `kto` {prompt, completion, label}.
+void check_trl_preference(const rapidjson::Value& record, bool kto, RecordCheck& check);
 
 /// "reason; reason" for a reject.
 [[nodiscard]] std::string describe(const std::vector<Finding>& findings);

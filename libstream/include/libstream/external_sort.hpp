@@ -1,6 +1,8 @@
 // Sorting more records than fit in memory: for shuffles and, later, regrouping rows.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,6 +15,18 @@ namespace libstream {
 /// Holds up to `memory_budget` bytes of records; beyond, sorted runs spill to temporary files
 /// in $TMPDIR (or /tmp), unlinked as soon as they are created so nothing is ever left behind,
 /// and are merged at the end. Memory is bounded by the budget plus one record per run.
+/// Grouping through the sorter (trace-pair --mode preference, trace-filter --best-of): a line
+/// "KEY\tSCORE\t..." with KEY from group_key() and SCORE from descending_score_key(), added
+/// under the key stable_hash(KEY), comes out with each group's lines together, best score first.
+
+/// 16 hex digits whose text order is the descending order of `score` (-0.0 and 0.0 alike).
+[[nodiscard]] std::string descending_score_key(double score);
+/// The score back from descending_score_key()'s digits.
+[[nodiscard]] double score_of_descending_key(std::string_view hex);
+/// Sets `out` to the compact JSON array of the values at `paths` (find_path) in `root`, e.g.
+/// ["crafter-3",7]: no raw tab or newline can occur in it. False when a value is missing or null.
+[[nodiscard]] bool group_key(const rapidjson::Value& root, const std::vector<std::string>& paths, std::string& out);
+
 class ExternalSorter {
  public:
   explicit ExternalSorter(size_t memory_budget);
