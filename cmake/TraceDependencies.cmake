@@ -20,6 +20,10 @@ else()
 endif()
 
 find_package(ZLIB REQUIRED)
+
+# libpcre2-dev: the tokenizer's pre-tokenisation split (Unicode categories, look-ahead, JIT).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
 
 if(TRACE_BUILD_TESTS)
