@@ -76,6 +76,7 @@ def generated():
     for char in ["a", "A", " ", "\n", "1", "!", "\u00e9", "\u4e00", "\U0001F600", "\t", "'", "\r\n"]:
         for length in [1, 2, 3, 7, 64, 127, 128, 129, 1000, 5000]:
             emit(char * length)
+    emit("The quick brown fox jumps over the lazy dog. One of the best of the rest, of course.")
     emit("x" + " " * 300 + "y")
     emit("123456789012345678901234567890 1,234,567.89 -0.5e10 0x1F 007")
     emit("I'm you'RE they've she'll he'd it's I'M DON'T ſ's 's'S")
