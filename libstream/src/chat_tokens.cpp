@@ -81,6 +81,16 @@ uint64_t tool_definition_tokens(const Tokenizer& tokenizer, const Value& tools) 
 
 }  // namespace
 
+uint64_t count_message_tokens(const Tokenizer& tokenizer, const Value& message) {
+  uint64_t tokens = 3;
+  if (!message.IsObject()) return tokens;
+  for (const auto& member : message.GetObject()) {
+    tokens += member.value.IsString() ? tokenizer.count(string_of(member.value)) : structured_tokens(tokenizer, member.value);
+    if (string_of(member.name) == "name") tokens += 1;
+  }
+  return tokens;
+}
+
 ChatTokens count_chat_tokens(const Tokenizer& tokenizer, const Value& messages, const Value* tools) {
   constexpr uint64_t kPerMessage = 3, kPerName = 1, kReplyPriming = 3;
   ChatTokens result;

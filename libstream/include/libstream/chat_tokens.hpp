@@ -29,6 +29,9 @@ struct ChatTokens {
   uint64_t tools = 0;      ///< the tool definitions' share of `chat`
 };
 
+/// One message's share of ChatTokens::chat: 3, its values' tokens, 1 for a name.
+[[nodiscard]] uint64_t count_message_tokens(const Tokenizer& tokenizer, const rapidjson::Value& message);
+
 /// Counts `messages` (an array; members that are not objects count 3 each) and the optional
 /// tool definitions `tools` (nullptr when absent).
 [[nodiscard]] ChatTokens count_chat_tokens(const Tokenizer& tokenizer, const rapidjson::Value& messages,
