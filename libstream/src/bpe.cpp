@@ -40,10 +40,11 @@ void RankTable::build() {
   for (size_t i = 0; i < tokens_.size(); ++i) {
     const Token& token = tokens_[i];
     max_rank = std::max(max_rank, token.rank);
-    uint64_t slot = hash_bytes(arena_.data() + token.offset, token.length) & mask_;
+    const uint64_t hash = hash_bytes(arena_.data() + token.offset, token.length);
+    uint64_t slot = hash & mask_;
     bool repeated = false;
     while (slots_[slot] != 0) {
-      const Token& other = tokens_[slots_[slot] - 1];
+      const Token& other = tokens_[(slots_[slot] & 0xFFFFFFFFu) - 1];
       if (other.length == token.length &&
           std::memcmp(arena_.data() + other.offset, arena_.data() + token.offset, token.length) == 0) {
         repeated = true;
@@ -51,7 +52,7 @@ void RankTable::build() {
       }
       slot = (slot + 1) & mask_;
     }
-    if (!repeated) slots_[slot] = static_cast<uint32_t>(i + 1);
+    if (!repeated) slots_[slot] = (hash & 0xFFFFFFFF00000000ull) | (i + 1);
   }
   by_rank_.assign(tokens_.empty() ? 0 : size_t{max_rank} + 1, 0);
   for (size_t i = 0; i < tokens_.size(); ++i) {
@@ -60,13 +61,17 @@ void RankTable::build() {
 }
 
 uint32_t RankTable::rank(std::string_view bytes) const noexcept {
-  uint64_t slot = hash_bytes(bytes.data(), bytes.size()) & mask_;
+  const uint64_t hash = hash_bytes(bytes.data(), bytes.size());
+  const uint64_t tag = hash & 0xFFFFFFFF00000000ull;
+  uint64_t slot = hash & mask_;
   for (;;) {
-    const uint32_t index = slots_[slot];
-    if (index == 0) return kNoRank;
-    const Token& token = tokens_[index - 1];
-    if (token.length == bytes.size() && std::memcmp(arena_.data() + token.offset, bytes.data(), bytes.size()) == 0) {
-      return token.rank;
+    const uint64_t entry = slots_[slot];
+    if (entry == 0) return kNoRank;
+    if ((entry & 0xFFFFFFFF00000000ull) == tag) {
+      const Token& token = tokens_[(entry & 0xFFFFFFFFu) - 1];
+      if (token.length == bytes.size() && std::memcmp(arena_.data() + token.offset, bytes.data(), bytes.size()) == 0) {
+        return token.rank;
+      }
     }
     slot = (slot + 1) & mask_;
   }

@@ -4,9 +4,10 @@
 //   node per_message.mjs NODE_MODULES ENCODING < trace-tokens-output
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 const [moduleDir, encodingName] = process.argv.slice(2);
-const { get_encoding } = createRequire(moduleDir + "/")("tiktoken");
+const { get_encoding } = createRequire(resolve(moduleDir) + "/")("tiktoken");
 const encoding = get_encoding(encodingName);
 const count = (text) => (typeof text === "string" ? encoding.encode_ordinary(text).length : 0);
 const callTokens = (fn) => (fn && typeof fn === "object" ? count(fn.name) + count(fn.arguments) : 0);

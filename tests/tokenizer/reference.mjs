@@ -3,9 +3,10 @@
 //   node reference.mjs TIKTOKEN_MODULE_DIR ENCODING ordinary|all < corpus > ids
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 const [moduleDir, encodingName, mode] = process.argv.slice(2);
-const require = createRequire(moduleDir + "/");
+const require = createRequire(resolve(moduleDir) + "/");
 const { get_encoding } = require("tiktoken");
 const encoding = get_encoding(encodingName);
 // WHATWG decoding (each invalid subsequence is U+FFFD, a BOM is text), except the one rule the
