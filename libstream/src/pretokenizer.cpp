@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <cstdint>
 #include <memory>
 
 namespace libstream {
@@ -30,7 +31,12 @@ struct MatchData {
   pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
   pcre2_match_context* context = pcre2_match_context_create(nullptr);
   pcre2_jit_stack* stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
-  MatchData() { pcre2_jit_stack_assign(context, nullptr, stack); }
+  MatchData() {
+    pcre2_jit_stack_assign(context, nullptr, stack);
+    // A run of 10 MB of spaces backtracks once per byte (\s*[\r\n]+ before \s+(?!\S)): linear,
+    // but past PCRE2's default limit of 10 million steps.
+    pcre2_set_match_limit(context, UINT32_MAX);
+  }
   ~MatchData() {
     pcre2_jit_stack_free(stack);
     pcre2_match_context_free(context);
