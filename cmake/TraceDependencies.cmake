@@ -25,6 +25,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 add_library(trace_re2 ALIAS PkgConfig::RE2)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+
+# libpcre2-dev: the tokenizer's pre-tokenisation split (Unicode categories, look-ahead, JIT).
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
 
 if(TRACE_BUILD_TESTS)

@@ -3,6 +3,7 @@
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/chat_tokens.hpp>
 #include <libstream/tokens.hpp>
 
 #include <rapidjson/stringbuffer.h>
@@ -102,9 +103,16 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       }
     }
   }
-  // The JSON punctuation counted too: an upper estimate. Only --max-tokens reads it, and
-  // estimating every message cost a third of turn mode without it.
-  out.tokens = options_.max_tokens > 0 ? 3 + libstream::estimate_tokens(b) : 0;
+  // Only --max-tokens reads the count: counting every message otherwise would cost a third of
+  // turn mode. Exact: the message as written, as OpenAI counts it (3, its values, 1 per name).
+  // The estimate counts the JSON punctuation too: an upper bound.
+  if (options_.max_tokens > 0 && options_.counter != nullptr) {
+    rapidjson::Document written;
+    written.Parse((b + '}').c_str());
+    out.tokens = libstream::count_message_tokens(*options_.counter, written);
+  } else {
+    out.tokens = options_.max_tokens > 0 ? 3 + libstream::estimate_tokens(b) : 0;
+  }
   if (out.role == Role::assistant) {
     out.masked_bytes.assign(b);
     out.masked_bytes += ",\"weight\":0}";
@@ -421,8 +429,11 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
   app.add_option("--system-prompt", options.system_prompt,
                  "Replace the content of every system message with TEXT; 'none' drops system messages");
   app.add_option("--max-tokens", options.max_tokens,
-                 "Per-example budget (token estimate of the messages as written): drop the oldest whole turns, "
-                 "never system messages or the target's turn");
+                 "Per-example budget in tokens (exact, as OpenAI counts the messages written): drop the oldest "
+                 "whole turns, never system messages or the target's turn");
+  libstream::add_tokenizer_options(app, options.tokenizer);
+  app.add_flag("--token-estimate", options.token_estimate,
+               "--max-tokens: estimate tokens without the tokenizer's vocabulary instead of counting them");
   app.add_option("--window", options.window, "Window mode: turns per window")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--stride", options.stride, "Window mode: advance the start by this many assistant turns")
       ->check(CLI::PositiveNumber)
@@ -443,10 +454,16 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
   add_preference_options(app, options.preference);
 }
 
-void run_pair(const PairOptions& options, libstream::ToolContext& context) {
-  if (options.mode == PairMode::preference || options.mode == PairMode::kto) {
-    run_preference(options, context);
+void run_pair(const PairOptions& given, libstream::ToolContext& context) {
+  if (given.mode == PairMode::preference || given.mode == PairMode::kto) {
+    run_preference(given, context);
     return;
+  }
+  PairOptions options = given;
+  std::shared_ptr<const libstream::Tokenizer> tokenizer;
+  if (options.max_tokens > 0 && !options.token_estimate) {
+    tokenizer = libstream::load_tokenizer(options.tokenizer);
+    options.counter = tokenizer.get();
   }
   Pairer pairer(options);
   libstream::DocumentParser parser;

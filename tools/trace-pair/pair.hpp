@@ -4,6 +4,7 @@
 #include "preference.hpp"
 
 #include <libstream/cli.hpp>
+#include <libstream/tokenizer_options.hpp>
 
 #include <rapidjson/document.h>
 
@@ -27,7 +28,10 @@ struct PairOptions {
   bool metadata = true;
   std::optional<std::string> system_prompt;  ///< replace every system message; "none" drops them
   bool dedup = false;
-  uint64_t max_tokens = 0;  ///< 0 = no budget; else drop the oldest whole turns above this estimate
+  uint64_t max_tokens = 0;  ///< 0 = no budget; else drop the oldest whole turns above this many tokens
+  libstream::TokenizerOptions tokenizer;  ///< --max-tokens counts with this encoding (o200k_base)
+  bool token_estimate = false;            ///< --max-tokens estimates instead (no vocabulary needed)
+  const libstream::Tokenizer* counter = nullptr;  ///< set by run_pair under --max-tokens; null: estimate
   // --mode window: windows of `window` turns scored by what was gained inside them.
   uint64_t window = 5;
   uint64_t stride = 1;
@@ -68,7 +72,7 @@ class Pairer {
     Role role = Role::user;
     std::string bytes;          // the message as it goes out
     std::string masked_bytes;   // the same with "weight":0 (assistant messages)
-    uint64_t tokens = 0;        // estimate of the message as written (3 + its bytes)
+    uint64_t tokens = 0;        // tokens of the message as written (exact, or the estimate)
     std::optional<int64_t> turn;
     std::optional<uint64_t> context;  // context_messages: the prompt was only this many messages
   };

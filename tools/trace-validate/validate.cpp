@@ -2,6 +2,7 @@
 
 #include <libstream/document.hpp>
 #include <libstream/json.hpp>
+#include <libstream/chat_tokens.hpp>
 #include <libstream/tokens.hpp>
 
 #include <rapidjson/stringbuffer.h>
@@ -293,10 +294,16 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
   }
   if (!has_system) out.warning("missing_system_message", "messages", "no system message");
   if (!has_user) out.warning("missing_user_message", "messages", "no user message");
+  if (options.counter != nullptr) {  // exact counts replace the estimate
+    const libstream::ChatTokens exact = libstream::count_chat_tokens(*options.counter, *messages, libstream::find_member(record, "tools"));
+    tokens = exact.chat;
+    check.assistant_tokens = exact.assistant;
+  }
   check.tokens = tokens;
   if (tokens > options.max_tokens) {
     out.warning("over_token_limit", "messages",
-                "about " + std::to_string(tokens) + " tokens, over --max-tokens " + std::to_string(options.max_tokens));
+                (options.counter != nullptr ? "" : "about ") + std::to_string(tokens) + " tokens, over --max-tokens " +
+                    std::to_string(options.max_tokens));
   }
 }
 
@@ -562,17 +569,26 @@ void add_validate_options(CLI::App& app, ValidateOptions& options) {
       ->type_name("json|openai-chat|trace|openai-preference|trl-dpo|trl-kto")
       ->default_str("json");
   app.add_flag("--strict", options.strict, "Exit 1 when any record is invalid (the valid ones are still written)");
-  app.add_option("--max-tokens", options.max_tokens,
-                 "openai-chat: warn about examples whose token estimate exceeds this")
+  app.add_option("--max-tokens", options.max_tokens, "openai-chat: warn about examples of more tokens than this")
       ->capture_default_str();
   app.add_option("--min-examples", options.min_examples, "openai-chat: warn when there are fewer examples")
       ->capture_default_str();
   app.add_flag("--stats", options.stats,
-               "openai-chat: print the distributions of messages and estimated tokens per example, and the "
+               "openai-chat: print the distributions of messages and tokens per example, and the "
                "billable tokens and default epochs (keeps three numbers per example)");
+  libstream::add_tokenizer_options(app, options.tokenizer);
+  app.add_flag("--token-estimate", options.token_estimate,
+               "openai-chat: estimate tokens without the tokenizer's vocabulary instead of counting them");
 }
 
-void run_validate(const ValidateOptions& options, libstream::ToolContext& context) {
+void run_validate(const ValidateOptions& given, libstream::ToolContext& context) {
+  ValidateOptions options = given;
+  std::shared_ptr<const libstream::Tokenizer> tokenizer;
+  if (options.profile == Profile::openai_chat && !options.token_estimate) {
+    tokenizer = libstream::load_tokenizer(options.tokenizer);
+    options.counter = tokenizer.get();
+  }
+  const std::string measure = options.counter != nullptr ? "(" + tokenizer->encoding() + ")" : "(estimate)";
   libstream::DocumentParser parser;
   libstream::JsonError parse_error;
   std::map<std::string, uint64_t> errors;
@@ -636,9 +652,9 @@ void run_validate(const ValidateOptions& options, libstream::ToolContext& contex
       if (3 * n < 100) epochs = std::min<uint64_t>(25, 100 / n);
       if (3 * n > 25000) epochs = std::max<uint64_t>(1, 25000 / n);
       context.info("messages per example: " + messages.describe());
-      context.info("tokens per example (estimate): " + tokens.describe());
-      context.info("assistant tokens per example (estimate): " + assistant_tokens.describe());
-      context.info("billable tokens (estimate): " + std::to_string(billable) + ", default epochs: " +
+      context.info("tokens per example " + measure + ": " + tokens.describe());
+      context.info("assistant tokens per example " + measure + ": " + assistant_tokens.describe());
+      context.info("billable tokens " + measure + ": " + std::to_string(billable) + ", default epochs: " +
                    std::to_string(epochs) + ", charged tokens: " + std::to_string(billable * epochs));
     }
   }

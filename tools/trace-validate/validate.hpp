@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libstream/cli.hpp>
+#include <libstream/tokenizer_options.hpp>
 
 #include <rapidjson/document.h>
 
@@ -17,9 +18,14 @@ enum class Profile { json, openai_chat, trace, openai_preference, trl_dpo, trl_k
 struct ValidateOptions {
   Profile profile = Profile::json;
   bool strict = false;            ///< exit 1 when any record is invalid
-  uint64_t max_tokens = 16385;    ///< openai-chat: warn above this estimate
+  uint64_t max_tokens = 16385;    ///< openai-chat: warn above this many tokens
   uint64_t min_examples = 10;     ///< openai-chat: warn when the file has fewer
   bool stats = false;             ///< openai-chat: print the cookbook's distributions
+  /// openai-chat: exact counts with this encoding (cl100k_base by default, as the cookbook),
+  /// unless token_estimate asks for the estimate that needs no vocabulary.
+  libstream::TokenizerOptions tokenizer{"", "", "", "cl100k_base"};
+  bool token_estimate = false;
+  const libstream::Tokenizer* counter = nullptr;  ///< set by run_validate; null: the estimate
 };
 
 void add_validate_options(CLI::App& app, ValidateOptions& options);
@@ -37,8 +43,8 @@ struct RecordCheck {
   std::vector<Finding> errors;
   std::vector<Finding> warnings;
   uint64_t messages = 0;
-  uint64_t tokens = 0;            ///< estimated total tokens (openai-chat)
-  uint64_t assistant_tokens = 0;  ///< estimated tokens of assistant messages (openai-chat)
+  uint64_t tokens = 0;            ///< total tokens, exact or estimated (openai-chat)
+  uint64_t assistant_tokens = 0;  ///< tokens of assistant messages, exact or estimated (openai-chat)
 };
 
 /// Checks one parsed record against a profile.
