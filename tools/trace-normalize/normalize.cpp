@@ -190,8 +190,9 @@ class OpenSession {
   /// Whether `line` (already parsed) continues this session.
   [[nodiscard]] bool continues(const std::string& file, const Value& line) const {
     if (dialect_ == nullptr || file != file_ || !dialect_->lines->belongs(line)) return false;
-    if (key_.empty()) return true;
     const std::string key = dialect_->lines->session_key(line);
+    if (key == normalize::kStartsSession) return false;
+    if (key_.empty()) return true;
     return key.empty() || key == key_;
   }
   void start(const DialectSpec* dialect, const std::string& file) {

@@ -10,6 +10,13 @@
   X(kSynthV3)        /* session_id + v3 tables */             \
   X(kSynthV2Json)    /* event_history / message_history */    \
   X(kSynthV3Summary) /* session_id + counts */                \
+  X(kSweAgent)       /* history of {role, agent} items */     \
+  X(kMiniSweAgent)   /* trajectory_format mini-swe-agent-* */ \
+  X(kOpenHandsEval)  /* history of action/observation events */ \
+  X(kOpenHandsLlmLog) /* messages + response + kwargs */      \
+  X(kOpenHandsEvents) /* one V0 event per record */           \
+  X(kOpenHandsSdk)   /* one V1 event per record (kind) */     \
+  X(kMessageArray)   /* one {role, content} per record */     \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
