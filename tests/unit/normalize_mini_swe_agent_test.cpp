@@ -30,7 +30,7 @@ TEST(NormalizeMiniSweAgent, MessagesUsageAndTheExitRole) {
   EXPECT_EQ(m[2]["usage"]["cache_read_tokens"].GetInt(), 64);
   EXPECT_EQ(str(m[2]["model"]), "deepseek-chat");
   EXPECT_EQ(str(m[3]["tool_call_id"]), "call_a");
-  EXPECT_EQ(str(m[3]["created_at"]), "2026-04-10T06:33:02.5Z");
+  EXPECT_EQ(str(m[3]["created_at"]), "2026-04-10T06:33:02.500000Z");
   EXPECT_EQ(r.doc["usage"]["input_tokens"].GetInt(), 220);
   EXPECT_EQ(r.doc["usage"]["output_tokens"].GetInt(), 15);
   EXPECT_EQ(str(r.doc["status"]), "Submitted");

@@ -30,7 +30,7 @@ TEST(NormalizeOpenHands, EventsBecomeTheChatAndTheRestEnvMessages) {
   EXPECT_EQ(str(m[1]["content"]), "Let me look.");
   ASSERT_EQ(m[1]["tool_calls"].Size(), 2u);
   EXPECT_EQ(str(m[1]["tool_calls"][1]["id"]), "t2");
-  EXPECT_EQ(str(m[1]["tool_calls"][1]["function"]["arguments"]), "{\"command\": \"pwd\"}");
+  EXPECT_EQ(str(m[1]["tool_calls"][1]["function"]["arguments"]), "{\"command\":\"pwd\"}");  // its response lists no call: the args
   EXPECT_EQ(m[1]["usage"]["cache_read_tokens"].GetInt(), 20);
   EXPECT_EQ(str(m[2]["tool_call_id"]), "t1");
   EXPECT_EQ(str(m[3]["tool_call_id"]), "t2");

@@ -10,8 +10,12 @@ namespace {
 
 /// SDK content parts: text parts as {type: text, text}; images ({type: image, image_urls})
 /// as image_url parts; anything else kept as written. Appends to `parts`.
-void add_parts(const Value* content, std::vector<std::string>& parts) {
+void add_parts(const Value* content, std::vector<std::string>& parts, int depth = 0) {
   if (content == nullptr) return;
+  if (depth > 4) {  // parts are a flat list; anything nested deeper is kept as written
+    parts.push_back(json_of(*content));
+    return;
+  }
   if (content->IsString()) {
     parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*content) + "}");
     return;
@@ -30,7 +34,7 @@ void add_parts(const Value* content, std::vector<std::string>& parts) {
     return;
   }
   if (content->IsArray()) {
-    for (const Value& part : content->GetArray()) add_parts(&part, parts);
+    for (const Value& part : content->GetArray()) add_parts(&part, parts, depth + 1);
   }
 }
 
