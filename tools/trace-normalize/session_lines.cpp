@@ -53,8 +53,9 @@ const rapidjson::Value& SessionLines::last() const { return slots_[kept_]->docum
 
 bool SessionLines::continues(const std::string& file) const {
   if (dialect_ == nullptr || file != file_ || !dialect_->lines->belongs(last())) return false;
-  if (key_.empty()) return true;
   const std::string key = dialect_->lines->session_key(last());
+  if (key == kStartsSession) return false;
+  if (key_.empty()) return true;
   if (key.empty() || key == key_) return true;
   return dialect_->lines->adopts != nullptr && kept_ > 0 && dialect_->lines->adopts(slots_[kept_ - 1]->document, last());
 }

@@ -48,13 +48,17 @@ struct SessionLine {
 /// member whose key was escaped or whose text holds a tab, which must be serialised instead.
 std::vector<std::optional<std::string_view>> raw_members(const SessionLine& line);
 
+/// A session key that always opens a new session (see LineRules::session_key).
+inline constexpr std::string_view kStartsSession = "\x01starts-session";
+
 /// How a line-per-event format groups its lines into sessions.
 struct LineRules {
   /// Whether `line` is a line of this format at all, once a session of it is open: looser
   /// than `recognise` (Gemini CLI's `{"$set": ...}` patches say nothing of their format).
   bool (*belongs)(const rapidjson::Value& line);
   /// The session a line names; empty when it names none (it joins the open session). A line
-  /// naming another session than the open one starts a new session.
+  /// naming another session than the open one starts a new session; so does a line whose key
+  /// is kStartsSession (a conversation's first message, when lines carry no session id).
   std::string (*session_key)(const rapidjson::Value& line);
   /// Maps one session's lines, in input order. Throws MappingError to reject them all.
   void (*map_session)(const std::vector<SessionLine>& lines, const MapContext& context, Record& out);

@@ -24,6 +24,13 @@
   X(kTauBenchDisplay) /* messages_display */                  \
   X(kVerifiers)      /* prompt + completion */                \
   X(kVerifiersMetadata) /* vf-eval metadata.json */           \
+  X(kSweAgent)       /* history of {role, agent} items */     \
+  X(kMiniSweAgent)   /* trajectory_format mini-swe-agent-* */ \
+  X(kOpenHandsEval)  /* history of action/observation events */ \
+  X(kOpenHandsLlmLog) /* messages + response + kwargs */      \
+  X(kOpenHandsEvents) /* one V0 event per record */           \
+  X(kOpenHandsSdk)   /* one V1 event per record (kind) */     \
+  X(kMessageArray)   /* one {role, content} per record */     \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
 
