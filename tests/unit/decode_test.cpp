@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -86,6 +87,28 @@ TEST(Decode, TruncatedZstdDeliversCompleteRecordsThenFails) {
     }
     EXPECT_GT(delivered, 0u);
     EXPECT_LT(delivered, 60000u);
+  }
+}
+
+TEST(Decode, AnErrorWithinTheFirstBytesStillDeliversTheRecordsBeforeIt) {
+  // Detection reads ahead 64 bytes: a decode error there used to abort before any record.
+  const std::string whole = gzip_member("{\"a\":1}\n{\"b\":2}\n");
+  const std::string cut = whole.substr(0, whole.size() - 4);  // the trailer's size is missing
+  ASSERT_LT(cut.size(), 64u);
+  for (bool threaded : {false, true}) {
+    for (auto format : {libstream::InputFormat::auto_detect, libstream::InputFormat::ndjson}) {
+      std::vector<std::string> records;
+      try {
+        libstream::RecordReader reader(
+            libstream::open_decoded(std::make_unique<libstream::MemorySource>(cut, "cut.gz"), threaded), format);
+        libstream::RawRecord record;
+        while (reader.next(record)) records.emplace_back(record.data, record.size);
+        ADD_FAILURE() << "no error";
+      } catch (const libstream::Error& e) {
+        EXPECT_EQ(e.kind(), libstream::ErrorKind::compression) << e.what();
+      }
+      EXPECT_EQ(records, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"}));
+    }
   }
 }
 
