@@ -9,6 +9,7 @@ if(TRACE_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "TRACE_FUZZ needs clang (libFuzzer): CXX=clang++ cmake ... -DTRACE_FUZZ=ON")
   endif()
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+    -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/tests/fuzz/sanitizer-ignorelist.txt)
   add_link_options(-fsanitize=address,undefined)
 endif()
