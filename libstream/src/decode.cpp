@@ -78,7 +78,9 @@ class ZstdSource final : public ByteSource {
       if (between_frames_) frame_start_ = consumed();
       const size_t ret = ZSTD_decompressStream(context_, &out, &in_);
       if (ZSTD_isError(ret)) {
-        pending_error_ = std::string("corrupt zstd data near byte ") + std::to_string(consumed()) + ": " +
+        // Named by its frame: how far zstd had read into the input when it saw the corruption
+        // depends on the read sizes, where the frame starts does not.
+        pending_error_ = "corrupt zstd data in the frame that starts at byte " + std::to_string(frame_start_) + ": " +
                          ZSTD_getErrorName(ret);
         if (out.pos > 0) return out.pos;  // the bytes decoded before the error first, whatever the read sizes
         throw Error(ErrorKind::compression, inner_->name(), pending_error_);
@@ -138,12 +140,13 @@ class GzipSource final : public ByteSource {
       if (between_members_) {
         if (inflateReset(&stream_) != Z_OK) throw Error(ErrorKind::compression, inner_->name(), "gzip reset failed");
         between_members_ = false;
+        member_start_ = consumed();
       }
       const int ret = inflate(&stream_, Z_NO_FLUSH);
       if (ret == Z_STREAM_END) {
         between_members_ = true;
       } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-        pending_error_ = "corrupt gzip data near byte " + std::to_string(consumed()) + ": " +
+        pending_error_ = "corrupt gzip data in the member that starts at byte " + std::to_string(member_start_) + ": " +
                          (stream_.msg != nullptr ? stream_.msg : "inflate failed");
         // The bytes inflated before the error first (a bad checksum is found after all of them),
         // so what is delivered does not depend on how much one read brought in.
@@ -166,6 +169,7 @@ class GzipSource final : public ByteSource {
   z_stream stream_{};
   bool inner_eof_ = false;
   bool between_members_ = true;
+  uint64_t member_start_ = 0;
   std::string pending_error_;  // raised by the next read(), after the bytes inflated before it
 };
 
