@@ -56,6 +56,7 @@ class ZstdSource final : public ByteSource {
   ZstdSource& operator=(const ZstdSource&) = delete;
 
   size_t read(char* buffer, size_t capacity) override {
+    if (!pending_error_.empty()) throw Error(ErrorKind::compression, inner_->name(), pending_error_);
     ZSTD_outBuffer out{buffer, capacity, 0};
     while (out.pos == 0) {
       if (in_.pos == in_.size) {
@@ -77,9 +78,12 @@ class ZstdSource final : public ByteSource {
       if (between_frames_) frame_start_ = consumed();
       const size_t ret = ZSTD_decompressStream(context_, &out, &in_);
       if (ZSTD_isError(ret)) {
-        throw Error(ErrorKind::compression, inner_->name(),
-                    std::string("corrupt zstd data near byte ") + std::to_string(consumed()) + ": " +
-                        ZSTD_getErrorName(ret));
+        // Named by its frame: how far zstd had read into the input when it saw the corruption
+        // depends on the read sizes, where the frame starts does not.
+        pending_error_ = "corrupt zstd data in the frame that starts at byte " + std::to_string(frame_start_) + ": " +
+                         ZSTD_getErrorName(ret);
+        if (out.pos > 0) return out.pos;  // the bytes decoded before the error first, whatever the read sizes
+        throw Error(ErrorKind::compression, inner_->name(), pending_error_);
       }
       between_frames_ = ret == 0;
     }
@@ -99,6 +103,7 @@ class ZstdSource final : public ByteSource {
   bool inner_eof_ = false;
   bool between_frames_ = true;
   uint64_t frame_start_ = 0;
+  std::string pending_error_;  // raised by the next read(), after the bytes decoded before it
 };
 
 /// Decodes concatenated gzip members.
@@ -112,6 +117,7 @@ class GzipSource final : public ByteSource {
   GzipSource& operator=(const GzipSource&) = delete;
 
   size_t read(char* buffer, size_t capacity) override {
+    if (!pending_error_.empty()) throw Error(ErrorKind::compression, inner_->name(), pending_error_);
     stream_.next_out = reinterpret_cast<Bytef*>(buffer);
     stream_.avail_out = static_cast<uInt>(std::min<size_t>(capacity, 1u << 30));
     while (stream_.avail_out == std::min<size_t>(capacity, 1u << 30)) {
@@ -134,14 +140,19 @@ class GzipSource final : public ByteSource {
       if (between_members_) {
         if (inflateReset(&stream_) != Z_OK) throw Error(ErrorKind::compression, inner_->name(), "gzip reset failed");
         between_members_ = false;
+        member_start_ = consumed();
       }
       const int ret = inflate(&stream_, Z_NO_FLUSH);
       if (ret == Z_STREAM_END) {
         between_members_ = true;
       } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-        throw Error(ErrorKind::compression, inner_->name(),
-                    "corrupt gzip data near byte " + std::to_string(consumed()) + ": " +
-                        (stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+        pending_error_ = "corrupt gzip data in the member that starts at byte " + std::to_string(member_start_) + ": " +
+                         (stream_.msg != nullptr ? stream_.msg : "inflate failed");
+        // The bytes inflated before the error first (a bad checksum is found after all of them),
+        // so what is delivered does not depend on how much one read brought in.
+        const size_t produced = std::min<size_t>(capacity, 1u << 30) - stream_.avail_out;
+        if (produced > 0) return produced;
+        throw Error(ErrorKind::compression, inner_->name(), pending_error_);
       }
     }
     return std::min<size_t>(capacity, 1u << 30) - stream_.avail_out;
@@ -158,6 +169,8 @@ class GzipSource final : public ByteSource {
   z_stream stream_{};
   bool inner_eof_ = false;
   bool between_members_ = true;
+  uint64_t member_start_ = 0;
+  std::string pending_error_;  // raised by the next read(), after the bytes inflated before it
 };
 
 /// Runs `inner` on a worker thread, a few chunks ahead of the consumer. An error of the

@@ -1,36 +1,73 @@
 #include <libstream/document.hpp>
 
+#include "exact_json.hpp"
+
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 #include <cstring>
 
 namespace libstream {
+namespace {
+
+// Iterative: no recursion whatever the nesting. Numbers as text: converted by ExactHandler.
+constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+JsonError parse_error(const rapidjson::ParseResult& result, const char* refusal) {
+  std::string message = result.Code() == rapidjson::kParseErrorTermination && refusal != nullptr
+                            ? refusal
+                            : rapidjson::GetParseError_En(result.Code());
+  if (!message.empty() && message.back() == '.') message.pop_back();
+  return JsonError{std::move(message), result.Offset()};
+}
+
+bool refuse_nul(const char* data, size_t size, JsonError* error) {
+  // A raw NUL byte is never valid JSON, and rapidjson would take it for the end of input.
+  const void* nul = std::memchr(data, '\0', size);
+  if (nul == nullptr) return false;
+  if (error != nullptr) *error = JsonError{"unexpected NUL byte", static_cast<size_t>(static_cast<const char*>(nul) - data)};
+  return true;
+}
+
+}  // namespace
 
 const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, JsonError* error, bool validate_utf8) {
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseFullPrecisionFlag;
-  // A raw NUL byte is never valid JSON, and rapidjson would take it for the end of input.
-  if (const void* nul = std::memchr(data, '\0', size)) {
-    if (error != nullptr) *error = JsonError{"unexpected NUL byte", static_cast<size_t>(static_cast<const char*>(nul) - data)};
-    return nullptr;
-  }
+  if (refuse_nul(data, size, error)) return nullptr;
   pool_.Clear();
   scratch_.assign(data, size);  // std::string keeps a NUL after the last byte
   rapidjson::Document& document = document_.emplace(&pool_);
-  if (validate_utf8) {
-    document.ParseInsitu<kFlags | rapidjson::kParseValidateEncodingFlag>(&scratch_[0]);
-  } else {
-    document.ParseInsitu<kFlags>(&scratch_[0]);
-  }
-  if (!document.HasParseError()) return &document;
-  if (error != nullptr) {
-    std::string message = rapidjson::GetParseError_En(document.GetParseError());
-    if (!message.empty() && message.back() == '.') message.pop_back();
-    *error = JsonError{std::move(message), document.GetErrorOffset()};
-  }
+  detail::ExactHandler<rapidjson::Document> handler(document);
+  rapidjson::InsituStringStream stream(&scratch_[0]);
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    constexpr unsigned kInsitu = kFlags | rapidjson::kParseInsituFlag;
+    result = validate_utf8 ? reader_.Parse<kInsitu | rapidjson::kParseValidateEncodingFlag>(stream, handler)
+                           : reader_.Parse<kInsitu>(stream, handler);
+    return !result.IsError();
+  };
+  document.Populate(generate);
+  if (!result.IsError()) return &document;
+  if (error != nullptr) *error = parse_error(result, handler.refusal);
   return nullptr;
 }
 
+bool parse_embedded_json(std::string_view text, rapidjson::Document& document, JsonError* error) {
+  document.SetNull();
+  if (refuse_nul(text.data(), text.size(), error)) return false;
+  detail::ExactHandler<rapidjson::Document> handler(document);
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    result = reader.Parse<kFlags>(stream, handler);
+    return !result.IsError();
+  };
+  document.Populate(generate);
+  if (!result.IsError()) return true;
+  document.SetNull();
+  if (error != nullptr) *error = parse_error(result, handler.refusal);
+  return false;
+}
 const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
   if (!object.IsObject()) return nullptr;
   const auto it = object.FindMember(name);

@@ -1,5 +1,6 @@
 #include <libstream/expression.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +25,11 @@ struct Operand {
 
 struct Expression::Node {
   Op op = Op::truthy;
-  std::unique_ptr<Node> left, right;
+  std::unique_ptr<Node> left;                 // the operand of not
+  std::vector<std::unique_ptr<Node>> terms;  // the terms of an and/or chain, however long: flat,
+                                             // so evaluating and destroying it never recurses
+                                             // deeper than the parentheses
+
   Operand a, b;
   std::vector<Operand> list;
 };
@@ -32,6 +37,9 @@ struct Expression::Node {
 namespace {
 
 using Node = Expression::Node;
+
+// Parentheses and nots nest at most this deep: the parser and eval() recurse on them.
+constexpr int kMaxExpressionDepth = 256;
 
 class Parser {
  public:
@@ -78,40 +86,49 @@ class Parser {
   }
 
   std::unique_ptr<Node> parse_or() {
-    auto left = parse_and();
-    while (keyword("or")) {
-      auto node = std::make_unique<Node>();
-      node->op = Op::or_;
-      node->left = std::move(left);
-      node->right = parse_and();
-      left = std::move(node);
-    }
-    return left;
+    auto first = parse_and();
+    if (!keyword("or")) return first;
+    auto node = std::make_unique<Node>();
+    node->op = Op::or_;
+    node->terms.push_back(std::move(first));
+    do {
+      node->terms.push_back(parse_and());
+    } while (keyword("or"));
+    return node;
   }
   std::unique_ptr<Node> parse_and() {
-    auto left = parse_not();
-    while (keyword("and")) {
-      auto node = std::make_unique<Node>();
-      node->op = Op::and_;
-      node->left = std::move(left);
-      node->right = parse_not();
-      left = std::move(node);
+    auto first = parse_not();
+    if (!keyword("and")) return first;
+    auto node = std::make_unique<Node>();
+    node->op = Op::and_;
+    node->terms.push_back(std::move(first));
+    do {
+      node->terms.push_back(parse_not());
+    } while (keyword("and"));
+    return node;
+  }
+  void deeper() {
+    if (++depth_ > kMaxExpressionDepth) {
+      fail("parentheses and nots nest deeper than " + std::to_string(kMaxExpressionDepth) + " levels");
     }
-    return left;
   }
   std::unique_ptr<Node> parse_not() {
     if (keyword("not")) {
+      deeper();
       auto node = std::make_unique<Node>();
       node->op = Op::not_;
       node->left = parse_not();
+      --depth_;
       return node;
     }
     return parse_primary();
   }
   std::unique_ptr<Node> parse_primary() {
     if (symbol("(")) {
+      deeper();
       auto node = parse_or();
       if (!symbol(")")) fail("expected ')', found " + found());
+      --depth_;
       return node;
     }
     auto node = std::make_unique<Node>();
@@ -201,12 +218,36 @@ class Parser {
       return operand;
     }
     if ((c >= '0' && c <= '9') || c == '-' || c == '.') {
-      const char* begin = s_.c_str() + i_;
-      char* end = nullptr;
-      operand.number = std::strtod(begin, &end);
-      if (end == begin) fail("expected a number, found " + found());
+      // Decimal digits with an optional sign, point and exponent only: strtod would also take
+      // "nan", "inf" and hex, and a NaN literal compares equal to every number.
+      const size_t begin = i_;
+      size_t j = i_;
+      const auto digits = [&] {
+        const size_t from = j;
+        while (j < s_.size() && s_[j] >= '0' && s_[j] <= '9') ++j;
+        return j > from;
+      };
+      if (s_[j] == '-') ++j;
+      bool any = digits();
+      if (j < s_.size() && s_[j] == '.') {
+        ++j;
+        any = digits() || any;
+      }
+      if (!any) fail("expected a number, found " + found());
+      if (j < s_.size() && (s_[j] == 'e' || s_[j] == 'E')) {
+        const size_t mark = j++;
+        if (j < s_.size() && (s_[j] == '+' || s_[j] == '-')) ++j;
+        if (!digits()) j = mark;  // not an exponent after all
+      }
+      std::string literal = s_.substr(begin, j - begin);
+      if (literal.front() == '.' || literal.compare(0, 2, "-.") == 0) literal.insert(literal.front() == '-' ? 1 : 0, "0");
+      if (literal.back() == '.') literal += '0';
+      const auto result = std::from_chars(literal.data(), literal.data() + literal.size(), operand.number);
+      if (result.ec != std::errc{} || result.ptr != literal.data() + literal.size()) {
+        fail("the number " + s_.substr(begin, j - begin) + " is out of the range of a double");
+      }
       operand.kind = Operand::Kind::number;
-      i_ += static_cast<size_t>(end - begin);
+      i_ = j;
       return operand;
     }
     if (keyword("true") || keyword("false")) {
@@ -227,6 +268,7 @@ class Parser {
 
   const std::string& s_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 const rapidjson::Value* resolve(const rapidjson::Value& record, const std::vector<std::string>& keys) {
@@ -277,6 +319,7 @@ Resolved evaluate(const Operand& operand, const rapidjson::Value& record, rapidj
 int compare(const rapidjson::Value& x, const rapidjson::Value& y) {
   if (x.IsNumber() && y.IsNumber()) {
     const double a = x.GetDouble(), b = y.GetDouble();
+    if (std::isnan(a) || std::isnan(b)) return 2;  // NaN is not ordered, nor equal to anything
     return a < b ? -1 : a > b ? 1 : 0;
   }
   if (x.IsString() && y.IsString()) {
@@ -289,8 +332,16 @@ int compare(const rapidjson::Value& x, const rapidjson::Value& y) {
 
 bool eval(const Node& node, const rapidjson::Value& record) {
   switch (node.op) {
-    case Op::or_: return eval(*node.left, record) || eval(*node.right, record);
-    case Op::and_: return eval(*node.left, record) && eval(*node.right, record);
+    case Op::or_:
+      for (const auto& term : node.terms) {
+        if (eval(*term, record)) return true;
+      }
+      return false;
+    case Op::and_:
+      for (const auto& term : node.terms) {
+        if (!eval(*term, record)) return false;
+      }
+      return true;
     case Op::not_: return !eval(*node.left, record);
     case Op::exists: return resolve(record, node.a.keys) != nullptr;
     default: break;
@@ -366,7 +417,7 @@ std::vector<std::string> Expression::top_level_members() const {
     take(node->b);
     for (const Operand& operand : node->list) take(operand);
     pending.push_back(node->left.get());
-    pending.push_back(node->right.get());
+    for (const auto& term : node->terms) pending.push_back(term.get());
   }
   return members;
 }

@@ -1,5 +1,6 @@
 #include <libstream/json.hpp>
 
+#include "exact_json.hpp"
 #include "string_scan.hpp"
 
 #if defined(__SSE2__)
@@ -20,7 +21,22 @@ namespace {
 // Iterative: bounded stack whatever the nesting. Numbers as strings: verbatim, and faster.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
 
+// The record rule every parser in libstream shares (document.hpp): a number past the double
+// range is refused. Only a number of five characters or more can be (rapidjson itself
+// refuses 1e309 and longer exponents), so short numbers cost one comparison.
+bool number_fits(const char* text, rapidjson::SizeType length, const char*& refusal) {
+  if (length < 5 || !detail::number_too_big(text, length)) return true;
+  refusal = detail::kNumberTooBig;
+  return false;
+}
+
+struct CheckHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CheckHandler> {
+  const char* refusal = nullptr;
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) { return number_fits(text, length, refusal); }
+};
+
 struct CaptureHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CaptureHandler> {
+  const char* refusal = nullptr;
   std::string_view key;
   std::string* value = nullptr;
   bool* found = nullptr;
@@ -40,7 +56,9 @@ struct CaptureHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CaptureH
     return true;
   }
   bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) { return Capture(text, length); }
-  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) { return Capture(text, length); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    return number_fits(text, length, refusal) && Capture(text, length);
+  }
   bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
     at_key_value = depth == 1 && length == key.size() && std::memcmp(text, key.data(), length) == 0;
     return true;
@@ -70,10 +88,12 @@ template <typename Writer>
 struct CompactHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CompactHandler<Writer>> {
   explicit CompactHandler(Writer& w) : writer(w) {}
   Writer& writer;
+  const char* refusal = nullptr;
   bool Null() { return writer.Null(); }
   bool Bool(bool b) { return writer.Bool(b); }
   bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
-    return writer.RawValue(text, length, rapidjson::kNumberType);  // Writer::RawNumber would quote it
+    // Writer::RawNumber would quote it.
+    return number_fits(text, length, refusal) && writer.RawValue(text, length, rapidjson::kNumberType);
   }
   bool String(const char* text, rapidjson::SizeType length, bool copy) { return writer.String(text, length, copy); }
   bool Key(const char* text, rapidjson::SizeType length, bool copy) { return writer.Key(text, length, copy); }
@@ -94,7 +114,9 @@ bool parse_stream(rapidjson::Reader& reader, Stream& stream, const char* data, s
       if (offset < size && data[offset] == '\0') {
         *error = JsonError{"unexpected NUL byte", offset};
       } else {
-        std::string message = rapidjson::GetParseError_En(result.Code());
+        std::string message = result.Code() == rapidjson::kParseErrorTermination && handler.refusal != nullptr
+                                  ? handler.refusal
+                                  : rapidjson::GetParseError_En(result.Code());
         if (!message.empty() && message.back() == '.') message.pop_back();
         *error = JsonError{std::move(message), offset};
       }
@@ -133,7 +155,7 @@ std::string JsonError::describe() const {
 struct JsonChecker::Impl {
   rapidjson::Reader reader;
   std::string scratch;
-  rapidjson::BaseReaderHandler<> null_handler;
+  CheckHandler check;
   CaptureHandler capture;
 };
 
@@ -141,7 +163,8 @@ JsonChecker::JsonChecker() : impl_(new Impl) {}
 JsonChecker::~JsonChecker() { delete impl_; }
 
 bool JsonChecker::check(const char* data, size_t size, JsonError* error) {
-  return parse_copy_insitu(impl_->reader, impl_->scratch, data, size, impl_->null_handler, error);
+  impl_->check.refusal = nullptr;
+  return parse_copy_insitu(impl_->reader, impl_->scratch, data, size, impl_->check, error);
 }
 
 bool JsonChecker::check_capture(const char* data, size_t size, std::string_view key, std::string& value, bool& found,
@@ -153,6 +176,7 @@ bool JsonChecker::check_capture(const char* data, size_t size, std::string_view 
   handler.found = &found;
   handler.depth = 0;
   handler.at_key_value = false;
+  handler.refusal = nullptr;
   return parse_copy_insitu(impl_->reader, impl_->scratch, data, size, handler, error);
 }
 
@@ -250,41 +274,81 @@ void append_writer_string(std::string& out, const char* p, size_t n) {
 
 }  // namespace
 
-bool append_json_value(std::string& out, const rapidjson::Value& value) {
-  switch (value.GetType()) {
-    case rapidjson::kStringType:
-      append_writer_string(out, value.GetString(), value.GetStringLength());
-      return true;
-    case rapidjson::kObjectType: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& m : value.GetObject()) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_writer_string(out, m.name.GetString(), m.name.GetStringLength());
-        out.push_back(':');
-        if (!append_json_value(out, m.value)) return false;
-      }
-      out.push_back('}');
-      return true;
+namespace {
+
+// Numbers, true, false, null: rapidjson's own printing.
+bool append_scalar(std::string& out, const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  if (!value.Accept(writer)) return false;
+  out.append(buffer.GetString(), buffer.GetSize());
+  return true;
+}
+
+}  // namespace
+
+// Iterative, with the open containers on a heap stack: a value nested 100,000 deep (built by
+// a caller, since the parsers refuse such nesting) cannot overflow the stack.
+bool append_json_value(std::string& out, const rapidjson::Value& root) {
+  struct Open {
+    const rapidjson::Value* container;
+    rapidjson::SizeType next;  // index of the next member or element to write
+  };
+  std::vector<Open> open;
+  const rapidjson::Value* value = &root;
+  for (;;) {
+    // Write `value`, or open it and go down to its first member or element.
+    switch (value->GetType()) {
+      case rapidjson::kStringType:
+        append_writer_string(out, value->GetString(), value->GetStringLength());
+        break;
+      case rapidjson::kObjectType:
+        out.push_back('{');
+        if (value->MemberCount() > 0) {
+          open.push_back({value, 1});
+          const auto& member = *value->MemberBegin();
+          append_writer_string(out, member.name.GetString(), member.name.GetStringLength());
+          out.push_back(':');
+          value = &member.value;
+          continue;
+        }
+        out.push_back('}');
+        break;
+      case rapidjson::kArrayType:
+        out.push_back('[');
+        if (value->Size() > 0) {
+          open.push_back({value, 1});
+          value = &(*value)[0];
+          continue;
+        }
+        out.push_back(']');
+        break;
+      default:
+        if (!append_scalar(out, *value)) return false;
     }
-    case rapidjson::kArrayType: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& v : value.GetArray()) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (!append_json_value(out, v)) return false;
+    // Then close what is finished, or move to the next member or element.
+    for (;;) {
+      if (open.empty()) return true;
+      Open& top = open.back();
+      if (top.container->IsObject()) {
+        if (top.next < top.container->MemberCount()) {
+          const auto& member = *(top.container->MemberBegin() + top.next++);
+          out.push_back(',');
+          append_writer_string(out, member.name.GetString(), member.name.GetStringLength());
+          out.push_back(':');
+          value = &member.value;
+          break;
+        }
+        out.push_back('}');
+      } else {
+        if (top.next < top.container->Size()) {
+          out.push_back(',');
+          value = &(*top.container)[top.next++];
+          break;
+        }
+        out.push_back(']');
       }
-      out.push_back(']');
-      return true;
-    }
-    default: {  // numbers, true, false, null: rapidjson's own printing
-      rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-      if (!value.Accept(writer)) return false;
-      out.append(buffer.GetString(), buffer.GetSize());
-      return true;
+      open.pop_back();
     }
   }
 }

@@ -1,5 +1,6 @@
 #include <libstream/projection.hpp>
 
+#include "exact_json.hpp"
 #include "string_scan.hpp"
 
 #include <rapidjson/memorystream.h>
@@ -102,8 +103,9 @@ class TextOutput {
 };
 
 // The projection as a DOM, built straight from the scan: no text to parse again. Kept
-// values are parsed by rapidjson with DocumentParser's number flags, so they are the same
-// values the full parse gives.
+// values are parsed with DocumentParser's handler (exact_json.hpp), so they are the same
+// values the full parse gives; a refusal (a number past the double range) leaves the record
+// to the full parse, which refuses it with its own message.
 class DomOutput {
  public:
   DomOutput(rapidjson::Document& handler, rapidjson::Reader& reader) : handler_(handler), reader_(reader) {}
@@ -120,9 +122,13 @@ class DomOutput {
     if (*begin == '"' && !has_backslash(begin, size)) {  // most kept values: a plain string
       return handler_.String(begin + 1, static_cast<rapidjson::SizeType>(size - 2), false);
     }
+    const char* refusal = nullptr;
+    if (*begin == '-' || is_digit(*begin)) return detail::emit_number(handler_, begin, size, refusal);
     rapidjson::MemoryStream stream(begin, size);
-    constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag;
-    return !reader_.Parse<kFlags>(stream, handler_).IsError();
+    constexpr unsigned kFlags =
+        rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
+    detail::ExactHandler<rapidjson::Document> exact(handler_);
+    return !reader_.Parse<kFlags>(stream, exact).IsError();
   }
 
  private:

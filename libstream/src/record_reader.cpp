@@ -262,6 +262,7 @@ bool ValueReader::next(RawRecord& record) {
 
 RecordReader::RecordReader(std::unique_ptr<ByteSource> source, InputFormat format, FramingOptions options)
     : source_(std::move(source)), buffer_(*source_), options_(options), format_(format) {
+  buffer_.limit_window(options_.max_record_size);
   format_ = detect();
   if (format_ == InputFormat::ndjson) {
     lines_ = std::make_unique<LineReader>(buffer_, options_);
@@ -276,8 +277,11 @@ uint64_t RecordReader::blank_lines() const { return lines_ ? lines_->blank_lines
 
 bool RecordReader::next(RawRecord& record) { return lines_ ? lines_->next(record) : values_->next(record); }
 
+// Detection looks ahead with fill_or_defer(): an input error met while looking is raised
+// later, by the framer, after the complete records before it. Every decision depends on the
+// bytes only, never on how much one read returned.
 InputFormat RecordReader::detect() {
-  while (buffer_.size() < 64 && buffer_.fill()) {
+  while (buffer_.size() < 64 && buffer_.fill_or_defer()) {
   }
   if (buffer_.size() >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) buffer_.consume(3);
   static const char kLfs[] = "version https://git-lfs.github.com/spec/";
@@ -307,14 +311,17 @@ InputFormat RecordReader::detect() {
   const auto next_non_space = [&](size_t from) {
     for (;;) {
       while (from < buffer_.size() && is_space(buffer_.data()[from])) ++from;
-      if (from < buffer_.size() || from > options_.max_record_size || !buffer_.fill()) return from;
+      if (from < buffer_.size() || from > options_.max_record_size || !buffer_.fill_or_defer()) return from;
     }
   };
-  const auto end_of_line = [&](size_t from) {
+  // The end of the line starting at `line_start` (its newline, or the window's end when the
+  // input ends or the line is already longer than the maximum record size).
+  const auto end_of_line = [&](size_t line_start, size_t from) {
     for (;;) {
       const void* nl = std::memchr(buffer_.data() + from, '\n', buffer_.size() - from);
       if (nl != nullptr) return static_cast<size_t>(static_cast<const char*>(nl) - buffer_.data());
-      if (buffer_.size() > options_.max_record_size || !buffer_.fill()) return buffer_.size();
+      from = buffer_.size();
+      if (buffer_.size() - line_start > options_.max_record_size || !buffer_.fill_or_defer()) return buffer_.size();
     }
   };
   JsonChecker checker;
@@ -323,7 +330,12 @@ InputFormat RecordReader::detect() {
   const size_t first = next_non_space(0);
   if (first >= buffer_.size()) return InputFormat::ndjson;  // empty or blank
   const char opening = buffer_.data()[first];
-  const size_t first_end = end_of_line(first);
+  // A line longer than the maximum record size: where its end was seen depends on the reads,
+  // so nothing is concluded from its content. One opening '[' is one huge array (framed
+  // element by element); anything else is an NDJSON line the reader will refuse as too long.
+  const auto too_long = [&](size_t line_start, size_t end) { return end - line_start > options_.max_record_size; };
+  const size_t first_end = end_of_line(0, first);
+  if (too_long(0, first_end)) return opening == '[' ? InputFormat::array : InputFormat::ndjson;
   if (complete_value(first, first_end)) {
     // One line holding a whole array and nothing after it: an array of records.
     if (opening == '[' && next_non_space(first_end) >= buffer_.size()) return InputFormat::array;
@@ -334,7 +346,10 @@ InputFormat RecordReader::detect() {
   if (opening != '{') return InputFormat::ndjson;
   // A broken first line of NDJSON: the next line is a whole value by itself.
   const size_t second = next_non_space(first_end);
-  if (second < buffer_.size() && complete_value(second, end_of_line(second))) return InputFormat::ndjson;
+  if (second < buffer_.size()) {
+    const size_t second_end = end_of_line(first_end + 1, second);
+    if (!too_long(first_end + 1, second_end) && complete_value(second, second_end)) return InputFormat::ndjson;
+  }
   if (ends_with(source_->name(), ".jsonl") || ends_with(source_->name(), ".ndjson") ||
       ends_with(source_->name(), ".jsonl.zst") || ends_with(source_->name(), ".ndjson.zst")) {
     note_ = "not NDJSON (its first line is not a JSON value by itself): reading it as pretty-printed "

@@ -3,12 +3,16 @@
 #include <libstream/sink.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 namespace libstream {
@@ -25,6 +29,71 @@ void write_all(int fd, const char* data, size_t size, const std::string& name) {
     size -= static_cast<size_t>(n);
   }
 }
+
+// Temporary files of the AtomicFileSinks alive, so SIGTERM, SIGINT or SIGHUP (a killed job,
+// Ctrl-C, a closed terminal) does not leave FILE.tmp.XXXXXX behind. The handler only reads
+// lock-free atomics and fixed buffers and calls unlink(), sigaction() and raise(), all
+// async-signal-safe; it then dies of the same signal, so the exit status says so.
+class TempFileRegistry {
+ public:
+  static TempFileRegistry& instance() {
+    static TempFileRegistry registry;
+    return registry;
+  }
+  /// A slot for `path`, or -1 when every slot is taken (the file is then only removed by
+  /// the destructor, as before).
+  int add(const std::string& path) {
+    if (path.size() >= kPathSize) return -1;
+    install_handlers();
+    for (int i = 0; i < kSlots; ++i) {
+      bool expected = false;
+      if (!claimed_[i].compare_exchange_strong(expected, true)) continue;
+      std::memcpy(paths_[i], path.c_str(), path.size() + 1);
+      live_[i].store(true);
+      return i;
+    }
+    return -1;
+  }
+  void remove(int slot) {
+    if (slot < 0) return;
+    live_[slot].store(false);
+    claimed_[slot].store(false);
+  }
+
+ private:
+  static constexpr int kSlots = 32;
+  static constexpr size_t kPathSize = PATH_MAX;
+
+  void install_handlers() {
+    std::call_once(installed_, [] {
+      for (const int signal : {SIGTERM, SIGINT, SIGHUP}) {
+        struct sigaction current {};
+        // A signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
+        if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+        struct sigaction action {};
+        action.sa_handler = &TempFileRegistry::on_signal;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signal, &action, nullptr);
+      }
+    });
+  }
+  static void on_signal(int signal) {
+    TempFileRegistry& registry = instance();
+    for (int i = 0; i < kSlots; ++i) {
+      if (registry.live_[i].load()) ::unlink(registry.paths_[i]);
+    }
+    struct sigaction action {};
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+    ::raise(signal);
+  }
+
+  std::atomic<bool> claimed_[kSlots] = {};
+  std::atomic<bool> live_[kSlots] = {};
+  char paths_[kSlots][kPathSize] = {};
+  std::once_flag installed_;
+};
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -101,9 +170,20 @@ AtomicFileSink::AtomicFileSink(std::string path) : path_(std::move(path)) {
   temp_path_ = path_ + ".tmp.XXXXXX";
   std::vector<char> name(temp_path_.begin(), temp_path_.end());
   name.push_back('\0');
+  // The signals are held from the file's creation until the handler knows it: one arriving
+  // in between would leave the file behind.
+  sigset_t held, previous;
+  sigemptyset(&held);
+  for (const int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&held, signal);
+  ::pthread_sigmask(SIG_BLOCK, &held, &previous);
   fd_ = ::mkstemp(name.data());
-  if (fd_ < 0) throw_system_error(path_, "cannot create", errno);
-  temp_path_.assign(name.data());
+  const int error = errno;
+  if (fd_ >= 0) {
+    temp_path_.assign(name.data());
+    signal_slot_ = TempFileRegistry::instance().add(temp_path_);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (fd_ < 0) throw_system_error(path_, "cannot create", error);
   // mkstemp creates 0600; a dataset should get the usual permissions (0666 & ~umask).
   const mode_t mask = ::umask(0);
   ::umask(mask);
@@ -113,6 +193,7 @@ AtomicFileSink::AtomicFileSink(std::string path) : path_(std::move(path)) {
 AtomicFileSink::~AtomicFileSink() {
   if (fd_ >= 0) ::close(fd_);
   if (!committed_) ::unlink(temp_path_.c_str());
+  TempFileRegistry::instance().remove(signal_slot_);
 }
 
 void AtomicFileSink::write(const char* data, size_t size) { write_all(fd_, data, size, path_); }
@@ -123,6 +204,8 @@ void AtomicFileSink::commit() {
   if (::close(fd) != 0) throw_system_error(path_, "write error", errno);
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) throw_system_error(path_, "cannot rename into place", errno);
   committed_ = true;
+  TempFileRegistry::instance().remove(signal_slot_);
+  signal_slot_ = -1;
 }
 
 void FailingSink::write(const char* /*data*/, size_t size) {

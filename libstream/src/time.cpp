@@ -1,5 +1,6 @@
 #include <libstream/time.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -7,6 +8,8 @@
 namespace libstream {
 
 namespace {
+
+constexpr double kMaxUnixSeconds = 9.2e12;
 
 // Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -35,10 +38,12 @@ std::optional<int64_t> parse_instant(std::string_view s) {
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   if (s.empty()) return std::nullopt;
   if (s.size() < 10 || s[4] != '-') {  // Unix seconds
-    const std::string copy(s);
-    char* end = nullptr;
-    const double seconds = std::strtod(copy.c_str(), &end);
-    if (end != copy.c_str() + copy.size() || !std::isfinite(seconds) || std::fabs(seconds) > 1e13) return std::nullopt;
+    // from_chars: decimal only (strtod would also read hex, "nan", "inf"), whatever the locale.
+    double seconds = 0;
+    const auto result = std::from_chars(s.data(), s.data() + s.size(), seconds);
+    if (result.ec != std::errc{} || result.ptr != s.data() + s.size()) return std::nullopt;
+    // Microseconds must fit int64 (9.22e18): beyond 9.2e12 s (year 293,000) llround overflows.
+    if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxUnixSeconds) return std::nullopt;
     return static_cast<int64_t>(std::llround(seconds * 1e6));
   }
   int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, micros = 0;

@@ -103,4 +103,40 @@ TEST(Expression, ErrorsPointAtTheColumn) {
   EXPECT_TRUE(where("3 > 2"));       // two literals compare (a constant)
 }
 
+TEST(Expression, NanAndInfinityAreNotNumbers) {
+  // strtod read "-nan" as a NaN literal, and NaN compared equal to every number.
+  EXPECT_EQ(error_column("reward == -nan"), 11u);
+  EXPECT_EQ(error_column("reward == nan"), 0u);  // a field named nan: missing, so false
+  EXPECT_FALSE(where("reward == nan"));
+  EXPECT_EQ(error_column("reward == -inf"), 11u);
+  EXPECT_EQ(error_column("reward < 0x10"), 11u);
+  EXPECT_EQ(error_column("reward < 1e999"), 10u);
+  EXPECT_TRUE(where("reward == 2.5e0 and reward < .3e1 and reward > -1. and reward != 25E-2"));
+}
+
+TEST(Expression, DeepNestingIsRefusedWithTheLimit) {
+  const std::string deep = std::string(20000, '(') + "ok" + std::string(20000, ')');
+  try {
+    libstream::Expression expression(deep);
+    ADD_FAILURE() << "accepted";
+  } catch (const libstream::ExpressionError& e) {
+    EXPECT_NE(std::string(e.what()).find("nest deeper than 256 levels"), std::string::npos) << e.what();
+  }
+  std::string nots;
+  for (int i = 0; i < 20000; ++i) nots += "not ";
+  EXPECT_EQ(error_column(nots + "ok"), 1028u);  // at the 257th not
+  EXPECT_TRUE(where(std::string(256, '(') + "ok" + std::string(256, ')')));
+}
+
+TEST(Expression, LongChainsAreFlat) {
+  // 200,000 terms: a left-deep tree of them overflowed the stack in eval() and in ~Node().
+  std::string chain = "ok";
+  for (int i = 0; i < 200000; ++i) chain += " and reward > 1";
+  EXPECT_TRUE(where(chain));
+  std::string alternatives = "reward > 3";
+  for (int i = 0; i < 200000; ++i) alternatives += " or reward > 3";
+  EXPECT_FALSE(where(alternatives + ""));
+  EXPECT_TRUE(where(alternatives + " or ok"));
+}
+
 }  // namespace

@@ -34,6 +34,33 @@ Result read_all(const std::string& input, InputFormat format = InputFormat::auto
   return result;
 }
 
+// The same bytes give the same records whatever one read returns (1 byte, 3, or all).
+TEST(RecordReader, DetectionDoesNotDependOnReadSizes) {
+  libstream::FramingOptions options;
+  options.max_record_size = 16;
+  options.kept_prefix = 8;
+  const std::string padding(40, ' ');
+  for (const std::string& input : {"[1]" + padding + "x\n{\"a\":1}\n", "{\"a\":1}" + padding + "\n{\"b\":2}\n",
+                                  "[{\"a\":1}," + padding + "2]\n", "{\n\"k\":\"" + padding + "\"}\n{\"b\":2}\n",
+                                  "{\"a\":\n1}\n" + padding + "\n{\"c\":3}\n"}) {
+    std::string first;
+    for (const size_t chunk : {size_t{0}, size_t{1}, size_t{3}, size_t{17}}) {
+      std::string seen;
+      try {
+        libstream::RecordReader reader(std::make_unique<libstream::MemorySource>(input, "m", chunk),
+                                       InputFormat::auto_detect, options);
+        seen = std::string(libstream::format_name(reader.format())) + ":";
+        libstream::RawRecord record;
+        while (reader.next(record)) seen += std::string(record.data, record.size) + "|" + record.problem + ";";
+      } catch (const libstream::Error& e) {
+        seen += std::string("error ") + e.what();
+      }
+      if (chunk == 0) first = seen;
+      EXPECT_EQ(seen, first) << "chunk " << chunk << " input " << input;
+    }
+  }
+}
+
 TEST(RecordReader, DetectsNdjsonEvenWhenLinesAreArrays) {
   const auto r = read_all("[1,2]\n[3]\n");
   EXPECT_EQ(r.format, InputFormat::ndjson);

@@ -976,10 +976,9 @@ class Accumulator {
 
  private:
   static std::string json_text(const Value& v) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    v.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
+    std::string out;
+    static_cast<void>(libstream::append_json_value(out, v));  // false only on NaN, which no parse yields
+    return out;
   }
   template <class Counts>
   static std::string counts_json(const Counts& counts) {
@@ -1664,8 +1663,7 @@ class PromptLearning {
   const Value* embedded(const Value* v) {
     if (v == nullptr || !v->IsString()) return v;
     auto& d = documents_.emplace_back();
-    d.Parse(v->GetString(), v->GetStringLength());
-    return d.HasParseError() ? nullptr : &d;
+    return libstream::parse_embedded_json(string_of(*v), d) ? &d : nullptr;
   }
   std::map<std::string, Job> jobs_;
   std::vector<Trial> trials_;

@@ -307,11 +307,19 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
   }
 }
 
+// The first kDescribedFindings findings, then their count: a record with a million unknown
+// members made one 70 MB diagnostic line.
+constexpr size_t kDescribedFindings = 20;
+
 std::string describe(const std::vector<Finding>& findings) {
   std::string text;
-  for (const Finding& f : findings) {
+  for (size_t i = 0; i < findings.size() && i < kDescribedFindings; ++i) {
+    const Finding& f = findings[i];
     if (!text.empty()) text += "; ";
     text += (f.path.empty() ? "" : f.path + ": ") + f.detail + " [" + f.code + "]";
+  }
+  if (findings.size() > kDescribedFindings) {
+    text += "; and " + std::to_string(findings.size() - kDescribedFindings) + " more";
   }
   return text;
 }

@@ -1,8 +1,18 @@
 // A DOM parse of one record, for tools that inspect content (trace-validate, and later
 // normalize, filter, pair, stats). In situ on a private copy, with one memory pool cleared
 // before each record, so memory stays flat however many records pass (style.md, rapidjson
-// gotcha 1). Numbers are parsed at full precision; tools that pass records through still
-// write the original bytes.
+// gotcha 1). Numbers are exact: converted from their text with std::from_chars (correctly
+// rounded), never by rapidjson's own conversion, which is unsafe on some valid numbers.
+// Tools that pass records through still write the original bytes.
+//
+// Numbers and nesting, decided once for every tool that parses with libstream:
+// - an integer that fits int64/uint64 stays an integer; any other number is the nearest double;
+// - a magnitude below the smallest double becomes a zero of the same sign (the nearest double);
+// - a magnitude past the largest double (1.8e308, 1e400) cannot be held, so the record is refused:
+//   "Number too big to be stored in double" (rapidjson's own message, also given for zeros written
+//   with an exponent above 308 such as 0e309, which its reader refuses before conversion);
+// - nesting deeper than kMaxJsonDepth is refused ("nesting deeper than 1000 levels"), so a value
+//   from these parsers can be walked recursively without overflowing any thread's stack.
 #pragma once
 
 #include <libstream/json.hpp>
@@ -15,6 +25,9 @@
 #include <string_view>
 
 namespace libstream {
+
+/// The deepest nesting of arrays and objects the parsers here accept.
+inline constexpr size_t kMaxJsonDepth = 1000;
 
 class DocumentParser {
  public:
@@ -34,8 +47,16 @@ class DocumentParser {
   std::unique_ptr<char[]> arena_{new char[kArenaSize]};
   rapidjson::MemoryPoolAllocator<> pool_{arena_.get(), kArenaSize};
   std::string scratch_;
+  rapidjson::Reader reader_;
   std::optional<rapidjson::Document> document_;  // a fresh Document per record
 };
+
+/// Parses JSON held in a string (a member whose text is itself JSON, such as a queue record's
+/// `status_json`) into `document`, which owns the copy (its strings are copied into its
+/// allocator). The same rules as DocumentParser: exact numbers, no NUL byte, nesting at most
+/// kMaxJsonDepth, never recursive. On invalid text returns false, fills `error` and leaves
+/// `document` null. The one safe way to parse embedded JSON: never call rapidjson's Parse.
+[[nodiscard]] bool parse_embedded_json(std::string_view text, rapidjson::Document& document, JsonError* error = nullptr);
 
 /// The member `name` of `object`; nullptr when `object` is not an object or lacks it.
 [[nodiscard]] const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name);

@@ -20,7 +20,9 @@ struct JsonError {
   [[nodiscard]] std::string describe() const;
 };
 
-/// Validates records; optionally captures one top-level member's scalar value.
+/// Validates records; optionally captures one top-level member's scalar value. A number past
+/// the double range is refused, as DocumentParser refuses it (document.hpp); nesting is not
+/// limited here (nothing is built).
 /// Reuse one instance per stream: its buffers are kept between calls.
 class JsonChecker {
  public:
@@ -54,7 +56,8 @@ void append_json_string(std::string& out, std::string_view text);
 /// Appends `value` as compact JSON, byte for byte what rapidjson's Writer writes (strings
 /// escaped only where it escapes them, bytes from 0x80 as they are, numbers by its own
 /// printer), but with string runs copied in bulk: the Writer goes byte by byte, which was a
-/// quarter of trace-pair. Returns false, as the Writer does, on a NaN or infinite number.
+/// quarter of trace-pair. Returns false, as the Writer does, on a NaN or infinite number
+/// (which libstream's parsers never produce). Iterative: any depth is safe.
 [[nodiscard]] bool append_json_value(std::string& out, const rapidjson::Value& value);
 
 /// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).

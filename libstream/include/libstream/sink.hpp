@@ -35,7 +35,8 @@ class FdSink final : public ByteSink {
 };
 
 /// Writes `path` atomically: bytes go to a temporary file beside it, renamed on commit();
-/// destroyed without commit(), the temporary is removed.
+/// destroyed without commit(), the temporary is removed. While it lives, SIGTERM, SIGINT and
+/// SIGHUP (when not ignored) remove the temporary before the process dies of the signal.
 class AtomicFileSink final : public ByteSink {
  public:
   explicit AtomicFileSink(std::string path);
@@ -51,6 +52,7 @@ class AtomicFileSink final : public ByteSink {
   std::string temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  int signal_slot_ = -1;  // its entry in the signal handler's list of temporaries
 };
 
 /// Accepts `capacity` bytes, then fails like a full disk (tests of write-error paths).

@@ -11,7 +11,8 @@ namespace libstream {
 
 /// Microseconds since 1970-01-01T00:00:00Z. Accepts YYYY-MM-DD, a 'T' or ' ' then
 /// HH:MM:SS, an optional fraction (digits beyond microseconds are truncated), an optional
-/// Z or +HH:MM / +HHMM offset (none means UTC), or a number of Unix seconds.
+/// Z or +HH:MM / +HHMM offset (none means UTC), or a decimal number of Unix seconds of
+/// magnitude at most 9.2e12 (so its microseconds fit int64).
 /// nullopt when the text is none of these.
 [[nodiscard]] std::optional<int64_t> parse_instant(std::string_view text);
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target (tests/fuzz/<target>.cpp) for SECONDS (default 60), or every
+# target in turn with "all". Builds build-fuzz/ with clang, -DTRACE_FUZZ=ON (ASan + UBSan).
+# The repository corpus (tests/fuzz/corpus/<target>) seeds a working corpus in
+# build-fuzz/corpus/<target>, which grows there; crashes land in build-fuzz/artifacts/<target>/
+# (copy one into tests/fuzz/corpus/<target>/ once fixed: the replay test keeps it fixed).
+#   scripts/fuzz.sh writer 300
+#   scripts/fuzz.sh all 30          # what CI runs
+# Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+targets=(framing projection writer number utf8 expression decode time)
+[[ $# -ge 1 ]] || { echo "usage: scripts/fuzz.sh TARGET|all [SECONDS]   (targets: ${targets[*]})" >&2; exit 2; }
+target=$1
+seconds=${2:-60}
+if [[ $target == all ]]; then
+  selected=("${targets[@]}")
+else
+  [[ " ${targets[*]} " == *" $target "* ]] || { echo "scripts/fuzz.sh: unknown target $target (targets: ${targets[*]})" >&2; exit 2; }
+  selected=("$target")
+fi
+build=${TRACE_FUZZ_BUILD:-$root/build-fuzz}
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACE_FUZZ=ON \
+  -DTRACE_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target "${selected[@]/#/fuzz_}"
+status=0
+for t in "${selected[@]}"; do
+  mkdir -p "$build/corpus/$t" "$build/artifacts/$t"
+  echo "== fuzz $t for ${seconds}s"
+  log="$build/artifacts/$t/last-run.log"
+  # -rss_limit_mb: the targets' memory is flat (a zstd bomb must not be buffered whole).
+  if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=20 \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$t/" \
+      "$build/corpus/$t" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1; then
+    status=1
+    echo "scripts/fuzz.sh: $t failed; see $log and $build/artifacts/$t/" >&2
+    tail -40 "$log" >&2
+  fi
+  grep -E "^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|cov: " "$log" | tail -4
+done
+exit $status
