@@ -19,3 +19,7 @@ cmake --build "$root/build-sanitize" -j "$jobs"
 # Sanitizers add their own memory: the flat-memory bound is checked in the Release run.
 TRACE_RSS_LIMIT_MIB=1024 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$root/build-sanitize" -j "$jobs" --output-on-failure
+
+echo "== Fuzz targets under libFuzzer + ASan/UBSan (clang), 30 s each; their corpora were replayed by ctest above"
+"$root/scripts/install-deps.sh" --fuzz
+"$root/scripts/fuzz.sh" all 30

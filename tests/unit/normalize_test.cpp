@@ -206,3 +206,16 @@ TEST(Time, FormatsInstantsAsRfc3339Utc) {
 }
 
 }  // namespace
+
+namespace {
+
+// One record's odd value is that record's business: "-" is no integer, and the run goes on.
+TEST(Normalize, ATurnWrittenAsADashIsNoTurnAndNoCrash) {
+  const Result r = normalize(
+      R"({"session_id":"s","session_time_steps":[{"id":1,"step_id":"t","turn_number":"-"}],"markov_blanket_message_history":[{"id":1,"message_type":"user","content":"hi","timestep_id":1}],"event_rewards":[]})");
+  ASSERT_FALSE(r.line.empty());
+  EXPECT_EQ(r.doc["messages"].Size(), 1u);
+  EXPECT_FALSE(r.doc["messages"][0].HasMember("turn"));
+}
+
+}  // namespace

@@ -4,6 +4,7 @@
 
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -53,8 +54,11 @@ std::optional<int64_t> integer(const Value* value) {
     return static_cast<int64_t>(value->GetDouble());
   }
   if (value->IsString() && value->GetStringLength() > 0 && value->GetStringLength() < 19) {
-    const std::string digits(string_of(*value));
-    if (digits.find_first_not_of("0123456789-") == std::string::npos) return std::stoll(digits);
+    // Digits written as text ("12", "-3"); anything else ("-", "1-2") is not an integer.
+    const std::string_view digits = string_of(*value);
+    int64_t n = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (error == std::errc() && end == digits.data() + digits.size()) return n;
   }
   return std::nullopt;
 }
@@ -99,8 +103,8 @@ const Value* Embedded::resolve(const Value* value) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   if (s.empty() || (s.front() != '{' && s.front() != '[')) return value;
   auto& document = documents_.emplace_back(&pool_);
-  document.Parse<rapidjson::kParseFullPrecisionFlag>(s.data(), s.size());
-  if (document.HasParseError()) return value;
+  // Exact numbers, depth-limited, never rapidjson's own Parse (libstream/document.hpp).
+  if (!libstream::parse_embedded_json(s, document)) return value;
   return &document;
 }
 

@@ -2,6 +2,7 @@
 
 #include "normalize.hpp"
 
+#include <libstream/document.hpp>
 #include <rapidjson/error/en.h>
 
 #include <cstring>
@@ -11,8 +12,6 @@ namespace tracemill::normalize {
 struct SessionLines::Slot {
   uint64_t number = 0, offset = 0, full_size = 0;
   std::string text;                   // the line as read, for rejects
-  std::unique_ptr<char[]> insitu;     // the copy the document's strings point into
-  size_t capacity = 0;
   rapidjson::Document document;
 };
 
@@ -30,22 +29,10 @@ const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, 
   slot.offset = record.offset;
   slot.full_size = record.full_size;
   slot.text.assign(record.data, record.size);
-  if (slot.capacity < record.size + 1) {
-    slot.capacity = std::max(record.size + 1, slot.capacity * 2);
-    slot.insitu.reset(new char[slot.capacity]);
-  }
-  std::memcpy(slot.insitu.get(), record.data, record.size);
-  slot.insitu[record.size] = '\0';
   slot.document.SetNull();
   slot.document.GetAllocator().Clear();
-  slot.document.ParseInsitu<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
-      slot.insitu.get());
-  if (slot.document.HasParseError()) {
-    std::string message = rapidjson::GetParseError_En(slot.document.GetParseError());
-    if (!message.empty() && message.back() == '.') message.pop_back();
-    error = libstream::JsonError{std::move(message), slot.document.GetErrorOffset()};
-    return nullptr;
-  }
+  // libstream's rules (exact numbers, depth limit), as every other record is parsed.
+  if (!libstream::parse_embedded_json(slot.text, slot.document, &error)) return nullptr;
   return &slot.document;
 }
 

@@ -1,5 +1,6 @@
 #include "eval_common.hpp"
 
+#include <libstream/document.hpp>
 #include <set>
 
 namespace tracemill::normalize::evals {
@@ -43,12 +44,13 @@ void set_string_tool_calls(const Value& calls, Message& message, const std::stri
   for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
     const Value& call = calls[i];
     rapidjson::Document item(&parsed.GetAllocator());
+    bool parsed_ok = true;
     if (call.IsString()) {
-      item.Parse<rapidjson::kParseFullPrecisionFlag>(call.GetString(), call.GetStringLength());
+      parsed_ok = libstream::parse_embedded_json(string_of(call), item);
     } else {
       item.CopyFrom(call, parsed.GetAllocator());
     }
-    if (item.HasParseError() || !item.IsObject()) {
+    if (!parsed_ok || !item.IsObject()) {
       throw MappingError{where + ".tool_calls[" + std::to_string(i) + "]: not a tool call object (nor JSON text of one)"};
     }
     std::string id(text(find_member(item, "id")).value_or(""));

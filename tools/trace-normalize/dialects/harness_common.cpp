@@ -1,5 +1,6 @@
 #include "harness_common.hpp"
 
+#include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/time.hpp>
 
@@ -64,8 +65,7 @@ std::string TokenCounts::json() const {
 void CallIds::issue(Message& message) {
   if (message.tool_calls.empty()) return;
   rapidjson::Document calls;
-  calls.Parse(message.tool_calls.data(), message.tool_calls.size());
-  if (calls.HasParseError() || !calls.IsArray()) return;
+  if (!libstream::parse_embedded_json(message.tool_calls, calls) || !calls.IsArray()) return;
   std::string originals;
   for (const Value& call : calls.GetArray()) {
     const std::string id(text(find_member(call, "id")).value_or(""));

@@ -6,6 +6,7 @@
 // run/metadata.json run/results.jsonl), it gives the rows after it their model and env.
 #include "eval_common.hpp"
 
+#include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 
 #include <rapidjson/writer.h>
@@ -79,7 +80,7 @@ void map_rollout(const Value& r, const MapContext& context, Record& out) {
   if (context.carried != nullptr) {
     if (const auto it = context.carried->find(kCarried); it != context.carried->end()) {
       rapidjson::Document metadata;
-      metadata.Parse(it->second.data(), it->second.size());
+      if (!libstream::parse_embedded_json(it->second, metadata)) metadata.SetObject();
       if (auto model = text(find_member(metadata, "model"))) {
         out.set_text("model", *model);
         out.set_text("model_source", "session_metadata");
