@@ -32,7 +32,7 @@ struct MapContext {
 /// One line of a line-per-event session, with where it was read.
 struct SessionLine {
   const rapidjson::Value* value;
-  uint64_t line;          ///< line number in its input
+  uint64_t line;               ///< line number in its input
   std::string_view text = {};  ///< the line as read (empty when unknown), for copying it whole
 };
 
