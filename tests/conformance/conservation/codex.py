@@ -3,7 +3,7 @@ rollout holds and compares it with what trace-normalize wrote.
 
 Counted independently of the normaliser: a session opens at a session_meta naming a new id
 (a fork's copied ancestor session_meta, right after the meta naming it as parent, does not
-open one); every line except a session's opening session_meta is a source message (chat or
+open one); every line except a session's first session_meta (with an id) is a source message (chat or
 environment), except reasoning items, which ride on the assistant item that follows them;
 calls are function_call/custom_tool_call/local_shell_call/tool_search_call, results their
 *_output items; usage is the last cumulative total_token_usage of each session.
@@ -58,8 +58,11 @@ def count(path):
     for session in sessions:
         last_total = None
         pending_reasoning = 0
-        for index, line in enumerate(session):
-            if index == 0 and meta_of(line) is not None:
+        meta_seen = False
+        for line in session:
+            meta = meta_of(line)
+            if not meta_seen and meta is not None and isinstance(meta.get("id"), str):
+                meta_seen = True  # the session's own fields, not a message
                 continue
             item = line.get("payload") if line.get("type") == "response_item" else None
             if item is None and "payload" not in line and line.get("type") in ITEMS:

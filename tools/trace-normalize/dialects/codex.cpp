@@ -12,6 +12,7 @@
 
 #include <libstream/hash.hpp>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -186,7 +187,7 @@ class CodexSession {
     for (size_t i = 0; i < lines.size(); ++i) {
       in_inherited_ = i >= inherited_begin_ && i < inherited_end_;
       text_ = lines[i].raw;
-      line(*lines[i].value, i);
+      line(*lines[i].value);
     }
     flush_reasoning();
     finish(lines);
@@ -215,14 +216,17 @@ class CodexSession {
   // A line kept whole: its own text when it is one clean line (no tab for Hadoop Streaming to
   // split on), else its value written again.
   void env(const Value& line) {
-    if (!text_.empty() && text_.find_first_of("\t\r\n") == std::string_view::npos) {
-      env_.emplace_back(text_);
+    const auto has = [&](char c) { return std::memchr(text_.data(), c, text_.size()) != nullptr; };
+    if (!text_.empty() && !has('\t') && !has('\n') && !has('\r')) {
+      env_ += env_.empty() ? '[' : ',';
+      env_.append(text_.data(), text_.size());
     } else {
-      env_.push_back(json_of(line));
+      env_ += env_.empty() ? '[' : ',';
+      env_ += json_of(line);
     }
   }
 
-  void line(const Value& line, size_t index) {
+  void line(const Value& line) {
     if (is_legacy_header(line)) {
       legacy_ = true;
       if (meta_ == nullptr) {
@@ -249,7 +253,7 @@ class CodexSession {
       item(payload, line, timestamp);
       return;
     }
-    if (type == "session_meta" && meta_ == nullptr && index == 0 && payload.IsObject()) {
+    if (type == "session_meta" && meta_ == nullptr && payload.IsObject() && text(find_member(payload, "id"))) {
       meta_ = &payload;
       return;
     }
@@ -403,7 +407,10 @@ class CodexSession {
     }
     out_.set_text("session_id", id);
     std::string messages = "[";
-    for (size_t i = 0; i < messages_.size(); ++i) messages += (i > 0 ? "," : "") + messages_[i].json();
+    for (size_t i = 0; i < messages_.size(); ++i) {
+      if (i > 0) messages += ',';
+      messages += messages_[i].json();
+    }
     out_.set("messages", messages + "]");
     if (meta != nullptr) {
       const std::string parent = ancestor_of(*meta);
@@ -423,7 +430,7 @@ class CodexSession {
     if (agent::instant_of(started)) out_.set_time("created_at", "original_created_at", started, context_.warn);
     if (last_time_) out_.set_text("ended_at", libstream::format_instant(*last_time_));
     set_usage();
-    if (!env_.empty()) out_.set("env_messages", array_json(env_));
+    if (!env_.empty()) out_.set("env_messages", env_ + "]");
     std::string source = "{\"format\":\"codex\"";
     if (auto version = text(meta != nullptr ? find_member(*meta, "cli_version") : nullptr)) source += ",\"version\":" + quote(*version);
     if (legacy_) source += ",\"legacy\":true";
@@ -459,7 +466,7 @@ class CodexSession {
   const Value* meta_ = nullptr;
   bool legacy_ = false;
   std::vector<Message> messages_;
-  std::vector<std::string> env_;
+  std::string env_;  // the env_messages array being written, without its closing bracket
   std::string reasoning_, reasoning_rest_;
   std::vector<std::pair<const Value*, std::string_view>> reasoning_lines_;
   std::string_view text_;  // the text of the line being mapped
