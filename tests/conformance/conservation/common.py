@@ -29,6 +29,23 @@ class Counts:
     call_ids: set = field(default_factory=set)
 
 
+def count_chat(messages, counts):
+    """OpenAI-shaped messages: one each; tool calls (also written as JSON strings) with their ids
+    and names; tool messages as results; string contents as texts."""
+    for m in messages:
+        counts.messages += 1
+        if isinstance(m.get("content"), str):
+            counts.texts.append(m["content"])
+        for call in m.get("tool_calls") or []:
+            if isinstance(call, str):
+                call = json.loads(call)
+            counts.tool_calls += 1
+            counts.call_ids.add(call["id"])
+            counts.texts.append(call["function"]["name"])
+        if m.get("role") == "tool":
+            counts.tool_results += 1
+
+
 def run_pipeline(bin_dir, path):
     """The sessions read | normalize | validate --strict writes for `path`; fails on rejects."""
     with tempfile.TemporaryDirectory() as scratch:

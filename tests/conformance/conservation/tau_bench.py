@@ -6,24 +6,9 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Counts, main  # noqa: E402
+from common import Counts, count_chat, main  # noqa: E402
 
 OPENS = re.compile(r"^(system|user|assistant|tool): ")
-
-
-def count_chat(messages, counts):
-    for m in messages:
-        counts.messages += 1
-        if isinstance(m.get("content"), str):
-            counts.texts.append(m["content"])
-        for call in m.get("tool_calls") or []:
-            if isinstance(call, str):
-                call = json.loads(call)
-            counts.tool_calls += 1
-            counts.call_ids.add(call["id"])
-            counts.texts.append(call["function"]["name"])
-        if m.get("role") == "tool":
-            counts.tool_results += 1
 
 
 def count(path):
