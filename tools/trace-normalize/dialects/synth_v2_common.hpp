@@ -1,8 +1,8 @@
-// What synth-ai's two v2 forms share: metadata items, episode outcomes, turns of events, and
-// the conversation rebuilt from LLM calls.
+// What synth-ai's two v2 forms share: metadata items, episode outcomes and turns of events.
 #pragma once
 
 #include "dialect.hpp"
+#include "../call_conversation.hpp"
 
 #include <algorithm>
 #include <map>
@@ -101,62 +101,5 @@ inline void achievement_deltas(const std::map<int64_t, std::vector<std::string>>
   if (!turns.seen.empty()) last = std::max(last, *turns.seen.rbegin());
   unlock(last, final_state);
 }
-
-class ChatBuilder {
- public:
-  /// Appends the prompt of one LLM call, skipping the part the conversation already ends
-  /// with, then its completion. The assistant message records how many messages its
-  /// prompt held (context_messages), so per-turn examples hold exactly what the model saw.
-  /// Messages are compared on role and content only (turns and usage are ours, not the prompt's).
-  void add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
-                const std::string& usage, Embedded& embedded) {
-    std::vector<std::pair<std::string, std::string>> prompt_messages;  // (json, comparison key)
-    if (prompt != nullptr && prompt->IsArray()) {
-      for (const Value& m : prompt->GetArray()) prompt_messages.push_back(convert(m, turn, embedded));
-    }
-    size_t overlap = std::min(prompt_messages.size(), keys_.size());
-    for (; overlap > 0; --overlap) {
-      bool same = true;
-      for (size_t i = 0; i < overlap && same; ++i) same = prompt_messages[i].second == keys_[keys_.size() - overlap + i];
-      if (same) break;
-    }
-    for (size_t i = overlap; i < prompt_messages.size(); ++i) {
-      messages_.push_back(prompt_messages[i].first);
-      keys_.push_back(prompt_messages[i].second);
-    }
-    if (completion == nullptr) {
-      ++unanswered_;
-      return;
-    }
-    Message reply;
-    reply.role = "assistant";
-    set_content(*completion, reply, "call_" + std::to_string(messages_.size()), embedded);
-    keys_.push_back(reply.json());
-    reply.turn = turn;
-    reply.model = model;
-    reply.usage = usage;
-    reply.context_messages = static_cast<int64_t>(prompt_messages.size());
-    messages_.push_back(reply.json());
-  }
-  [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
-  [[nodiscard]] size_t unanswered() const { return unanswered_; }
-
- private:
-  std::pair<std::string, std::string> convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded) {
-    Message message;
-    const std::string source_role(text(find_member(m, "role")).value_or(""));
-    message.role = role_of_type(source_role);
-    if (message.role.empty()) message.role = "user";
-    if (message.role != source_role) message.original_role = source_role;
-    set_content(m, message, "call_" + std::to_string(messages_.size()), embedded);
-    std::string key = message.json();
-    message.turn = turn;
-    return {message.json(), std::move(key)};
-  }
-
-  std::vector<std::string> messages_;
-  std::vector<std::string> keys_;
-  size_t unanswered_ = 0;
-};
 
 }  // namespace tracemill::normalize

@@ -1,0 +1,37 @@
+// A conversation rebuilt from a sequence of LLM calls, each holding its whole prompt: every
+// call's prompt repeats the conversation so far, so only the part the conversation does not
+// already end with is appended, then the call's completion. Used by every source that records
+// calls rather than messages (synth-ai v2 call records, observability spans).
+#pragma once
+
+#include "json_text.hpp"
+#include "session_builder.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tracemill::normalize {
+
+class ChatBuilder {
+ public:
+  /// Appends the prompt of one LLM call, skipping the part the conversation already ends
+  /// with, then its completion. The assistant message records how many messages its
+  /// prompt held (context_messages), so per-turn examples hold exactly what the model saw.
+  /// Messages are compared on role and content only (turns and usage are ours, not the prompt's).
+  void add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
+                const std::string& usage, Embedded& embedded);
+  [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
+  [[nodiscard]] size_t unanswered() const { return unanswered_; }
+
+ private:
+  std::pair<std::string, std::string> convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded);
+
+  std::vector<std::string> messages_;
+  std::vector<std::string> keys_;
+  size_t unanswered_ = 0;
+};
+
+}  // namespace tracemill::normalize
