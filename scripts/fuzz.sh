@@ -9,7 +9,8 @@
 # Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(framing projection writer number utf8 expression decode time)
+# The targets are those tests/fuzz/CMakeLists.txt builds.
+read -r -a targets <<<"$(sed -n 's/^set(TRACE_FUZZ_TARGETS \(.*\))$/\1/p' "$root/tests/fuzz/CMakeLists.txt")"
 [[ $# -ge 1 ]] || { echo "usage: scripts/fuzz.sh TARGET|all [SECONDS]   (targets: ${targets[*]})" >&2; exit 2; }
 target=$1
 seconds=${2:-60}
