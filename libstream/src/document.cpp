@@ -68,6 +68,24 @@ bool parse_embedded_json(std::string_view text, rapidjson::Document& document, J
   if (error != nullptr) *error = parse_error(result, handler.refusal);
   return false;
 }
+bool parse_json_in_place(std::string& buffer, rapidjson::Document& document, JsonError* error) {
+  document.SetNull();
+  if (refuse_nul(buffer.data(), buffer.size(), error)) return false;
+  detail::ExactHandler<rapidjson::Document> handler(document);
+  rapidjson::InsituStringStream stream(&buffer[0]);  // std::string keeps a NUL after the last byte
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    result = reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
+    return !result.IsError();
+  };
+  document.Populate(generate);
+  if (!result.IsError()) return true;
+  document.SetNull();
+  if (error != nullptr) *error = parse_error(result, handler.refusal);
+  return false;
+}
+
 const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
   if (!object.IsObject()) return nullptr;
   const auto it = object.FindMember(name);

@@ -199,23 +199,32 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   normalize::SessionLines session;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     libstream::JsonError error;
-    if (detecting) {
+    const auto is_trace_v1 = [](const Value& head) {
+      const auto schema = normalize::text(libstream::find_member(head, "schema"));
+      return head.IsObject() && schema && *schema == "trace/v1";
+    };
+    // While a session is open, a line is parsed once, where the session keeps its lines, and
+    // trace/v1 is told from that DOM; otherwise by the schema-only scan first.
+    const bool collecting = session.active();
+    if (!collecting && detecting) {
       const Value* head = schema_parser.parse(record.data, record.size, &error);
       if (head == nullptr) {
-        context.reject(reader, record, error.describe());  // a broken line of a session: rejected alone
+        context.reject(reader, record, error.describe());
         return true;
       }
-      if (auto schema = normalize::text(libstream::find_member(*head, "schema")); head->IsObject() && schema && *schema == "trace/v1") {
-        session.flush(normalizer, context, line);
+      if (is_trace_v1(*head)) {
         context.write_line(context.record_bytes(reader, record));  // idempotent: unchanged
         return true;
       }
     }
-    // While a session is open, a line is parsed once, where the session keeps its lines.
-    const bool collecting = session.active();
     const Value* root = collecting ? session.parse(record, error) : parser.parse(record.data, record.size, &error);
     if (root == nullptr) {
-      context.reject(reader, record, error.describe());
+      context.reject(reader, record, error.describe());  // a broken line of a session: rejected alone
+      return true;
+    }
+    if (collecting && detecting && is_trace_v1(*root)) {
+      session.flush(normalizer, context, line);
+      context.write_line(context.record_bytes(reader, record));
       return true;
     }
     if (collecting) {

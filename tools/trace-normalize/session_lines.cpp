@@ -11,7 +11,8 @@ namespace tracemill::normalize {
 
 struct SessionLines::Slot {
   uint64_t number = 0, offset = 0, full_size = 0;
-  std::string text;                   // the line as read, for rejects
+  std::string text;                   // the line as read, for rejects and byte-for-byte copies
+  std::string decoded;                // a copy parsed in situ: the document's strings live here
   rapidjson::Document document;
 };
 
@@ -31,8 +32,9 @@ const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, 
   slot.text.assign(record.data, record.size);
   slot.document.SetNull();
   slot.document.GetAllocator().Clear();
+  slot.decoded.assign(record.data, record.size);
   // libstream's rules (exact numbers, depth limit), as every other record is parsed.
-  if (!libstream::parse_embedded_json(slot.text, slot.document, &error)) return nullptr;
+  if (!libstream::parse_json_in_place(slot.decoded, slot.document, &error)) return nullptr;
   return &slot.document;
 }
 

@@ -137,9 +137,10 @@ void check_openai_preference(const Value& record, const ValidateOptions& options
   }
   const Value* preferred = libstream::find_member(record, "preferred_output");
   const Value* non_preferred = libstream::find_member(record, "non_preferred_output");
-  const bool outputs_ok = check_single_reply(preferred, "preferred_output", check) &
-                          check_single_reply(non_preferred, "non_preferred_output", check);
-  if (!outputs_ok) return;
+  // Both outputs are checked, so one report names every problem.
+  const bool preferred_ok = check_single_reply(preferred, "preferred_output", check);
+  const bool non_preferred_ok = check_single_reply(non_preferred, "non_preferred_output", check);
+  if (!preferred_ok || !non_preferred_ok) return;
   // Each output after the prompt is one chat example: the chat profile's message checks
   // (content, tool calls answered, keys) apply to it as they would to an SFT example.
   const size_t n = messages->Size();
