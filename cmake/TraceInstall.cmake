@@ -86,6 +86,7 @@ install(FILES "${PROJECT_BINARY_DIR}/libstreamConfig.cmake" "${PROJECT_BINARY_DI
         DESTINATION "${package_dir}" COMPONENT dev)
 # pkg-config: paths relative to the .pc file, so any --prefix works.
 file(RELATIVE_PATH pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/libstream.pc.in" "${PROJECT_BINARY_DIR}/libstream.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/libstream.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig" COMPONENT dev)
 

@@ -37,13 +37,21 @@ def kind(option):
         return "file"
     if re.search(r"\bDIR\b", value):
         return "dir"
+    # An option with a plain type (TEXT) still says what it takes by its name: --vocab-dir.
+    long_names = [name for name in option["names"] if name.startswith("--")]
+    if any(name.endswith(("-dir", "-folder")) for name in long_names):
+        return "dir"
+    if any(name.endswith(("-file", "-path")) for name in long_names):
+        return "file"
     return "text"
 
 
 def summary(description):
     """The description's first clause, short enough for a completion menu."""
     text = " ".join(description.split())
-    text = re.split(r"(?<=[a-z)])[.;:] ", text)[0]
+    text = re.split(r"(?<=[a-z)])[.;] ", text)[0]
+    if text.count("(") > text.count(")"):  # cut inside a parenthesis: drop it whole
+        text = text[:text.rfind("(")].rstrip()
     return text if len(text) <= 90 else text[:87].rstrip() + "..."
 
 
@@ -93,6 +101,11 @@ def zsh_quote(text):
     return text.replace("'", "'\\''")
 
 
+def shown(value):
+    """A value's name without CLI11's appended checks ("INT:INT in [1 - 19]" -> "INT")."""
+    return value.split(":")[0] or "VALUE"
+
+
 def zsh(table):
     tool = table["tool"]
     lines = ["#compdef %s" % tool,
@@ -103,13 +116,13 @@ def zsh(table):
         description = zsh_quote(summary(option["description"]))
         action = ""
         if kind(option) == "choice":
-            action = ":%s:(%s)" % (zsh_quote(option["value"]), " ".join(choices(option["value"])))
+            action = ":%s:(%s)" % (zsh_quote(shown(option["value"])), " ".join(choices(option["value"])))
         elif kind(option) == "file":
-            action = ":%s:_files" % zsh_quote(option["value"])
+            action = ":%s:_files" % zsh_quote(shown(option["value"]))
         elif kind(option) == "dir":
-            action = ":%s:_files -/" % zsh_quote(option["value"])
+            action = ":%s:_files -/" % zsh_quote(shown(option["value"]))
         elif kind(option) == "text":
-            action = ":%s: " % zsh_quote(option["value"])
+            action = ":%s: " % zsh_quote(shown(option["value"]))
         exclusion = "(%s)" % " ".join(names) if len(names) > 1 else ""
         for name in names:
             lines.append("  '%s%s[%s]%s' \\" % (exclusion, name, description, action))

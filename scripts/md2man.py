@@ -158,7 +158,7 @@ class Converter:
             if heading:
                 level, title = len(heading.group(1)), heading.group(2).strip()
                 if level == 2:
-                    self.emit(".SH " + quote(inline(title.upper() if title.isupper() else title)))
+                    self.emit(".SH " + quote(inline(title.upper())))
                 else:
                     self.emit(".SS " + quote(inline(title)))
                 index += 1
@@ -208,6 +208,8 @@ def main():
     if args.summary:
         converter.emit(".SH NAME")
         converter.emit(escape(name) + " \\- " + inline(args.summary))
+        if not next((line for line in body if line.strip()), "").startswith("## "):
+            converter.emit(".SH DESCRIPTION")
     converter.body()
     head = []
     if converter.uses_tables:
@@ -216,6 +218,7 @@ def main():
     head.append('.TH %s %s "" %s "tracemill manual"' % (quote(escape(name.upper())), section,
                                                         quote(("tracemill " + args.version).strip())))
     head.append(".ad l")  # ragged right: long option names and paths do not stretch lines
+    head.append(".nh")  # no hyphenation: a hyphen inserted into an option or path misleads
     text = "\n".join(head + converter.out) + "\n"
     with open(args.output, "w", encoding="utf-8") as file:
         file.write(text)

@@ -21,12 +21,14 @@ std::string option_table(const CLI::App& app) {
   std::string positionals;
   for (const CLI::Option* option : app.get_options()) {
     if (option->get_group().empty()) continue;  // hidden
-    const bool takes_value = option->get_type_size_max() > 0;
+    const bool takes_value = option->get_items_expected_max() > 0;  // flags expect 0 values
+    // CLI11 names no type for the --config file it reads.
+    const std::string value = option == app.get_config_ptr() ? std::string("FILE") : option->get_type_name();
     if (option->get_positional() && !option->nonpositional()) {
       positionals += positionals.empty() ? "{" : ",{";
       positionals += "\"name\":";
       append_json_string(positionals, option->get_name());
-      append_member(positionals, "value", option->get_type_name());
+      append_member(positionals, "value", value);
       positionals += ",\"many\":";
       positionals += option->get_items_expected_max() > 1 ? "true" : "false";
       positionals += "}";
@@ -46,7 +48,7 @@ std::string option_table(const CLI::App& app) {
     }
     options += "],\"value\":";
     if (takes_value) {
-      append_json_string(options, option->get_type_name());
+      append_json_string(options, value);
     } else {
       options += "null";
     }

@@ -119,10 +119,11 @@ case $mode in
     mkdir "$scratch/root"
     dpkg-deb -x "$tools_deb" "$scratch/root"
     check_tree "$scratch/root/usr"
-    for file in usr/include/libstream/cli.hpp usr/lib/x86_64-linux-gnu/libstream.a \
-                usr/lib/x86_64-linux-gnu/cmake/libstream/libstreamConfig.cmake \
-                usr/lib/x86_64-linux-gnu/pkgconfig/libstream.pc; do
-      dpkg-deb -c "$dev_deb" | grep -q " \./$file\$" || fail "$(basename "$dev_deb") lacks /$file"
+    # lib/ or lib/<multiarch>/, as GNUInstallDirs chose for the configured prefix.
+    for file in 'usr/include/libstream/cli\.hpp' 'usr/lib/([a-z0-9_-]+/)?libstream\.a' \
+                'usr/lib/([a-z0-9_-]+/)?cmake/libstream/libstreamConfig\.cmake' \
+                'usr/lib/([a-z0-9_-]+/)?pkgconfig/libstream\.pc'; do
+      dpkg-deb -c "$dev_deb" | grep -qE " \./$file\$" || fail "$(basename "$dev_deb") lacks /$file"
     done
     echo "check_install: $(basename "$tools_deb") and $(basename "$dev_deb") built; the tools run from the extracted package"
     ;;
