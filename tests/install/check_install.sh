@@ -44,10 +44,14 @@ check_tree() {
   done
   page=$prefix/share/man/man5/trace-v1.5
   [[ -f $page ]] || fail "$page: no man page"
-  man -l "$page" 2>/dev/null | grep -q "^ *trace-v1 - the session record" || fail "man -l $page: no NAME line"
+  # Pages are captured whole, not piped to grep -q (which would stop man early: pipefail).
+  out=$(man -l "$page" 2>/dev/null) || fail "man -l $page failed"
+  grep -q "^ *trace-v1 - the session record" <<<"$out" || fail "man -l $page: no NAME line"
   # By name, as `man trace-read` finds it once PREFIX/share/man is on the manual path.
-  man -M "$prefix/share/man" trace-read 2>/dev/null | grep -q "^SYNOPSIS" || fail "man -M $prefix/share/man trace-read"
-  man -M "$prefix/share/man" 5 trace-v1 2>/dev/null | grep -q "trace/v1" || fail "man -M $prefix/share/man 5 trace-v1"
+  out=$(man -M "$prefix/share/man" trace-read 2>/dev/null) || fail "man -M $prefix/share/man trace-read failed"
+  grep -q "^SYNOPSIS" <<<"$out" || fail "man -M $prefix/share/man trace-read: no SYNOPSIS"
+  out=$(man -M "$prefix/share/man" 5 trace-v1 2>/dev/null) || fail "man -M $prefix/share/man 5 trace-v1 failed"
+  grep -q "trace/v1" <<<"$out" || fail "man -M $prefix/share/man 5 trace-v1: not the page"
   # The tokenizer's vocabularies, when the build had them (scripts/install-deps.sh installs them).
   if [[ -f $source/scripts/tiktoken/node_modules/tiktoken/encoders/o200k_base.json ]]; then
     [[ -f $prefix/share/tracemill/tiktoken/o200k_base.json ]] || fail "no installed o200k_base.json"
@@ -119,11 +123,13 @@ case $mode in
     mkdir "$scratch/root"
     dpkg-deb -x "$tools_deb" "$scratch/root"
     check_tree "$scratch/root/usr"
-    # lib/ or lib/<multiarch>/, as GNUInstallDirs chose for the configured prefix.
+    # lib/ or lib/<multiarch>/, as GNUInstallDirs chose for the configured prefix. The listing
+    # is read whole: grep -q on the pipe would stop dpkg-deb with SIGPIPE (a failure, pipefail).
+    listing=$(dpkg-deb -c "$dev_deb")
     for file in 'usr/include/libstream/cli\.hpp' 'usr/lib/([a-z0-9_-]+/)?libstream\.a' \
                 'usr/lib/([a-z0-9_-]+/)?cmake/libstream/libstreamConfig\.cmake' \
                 'usr/lib/([a-z0-9_-]+/)?pkgconfig/libstream\.pc'; do
-      dpkg-deb -c "$dev_deb" | grep -qE " \./$file\$" || fail "$(basename "$dev_deb") lacks /$file"
+      grep -qE " \./$file\$" <<<"$listing" || fail "$(basename "$dev_deb") lacks /$file"
     done
     echo "check_install: $(basename "$tools_deb") and $(basename "$dev_deb") built; the tools run from the extracted package"
     ;;
