@@ -1,4 +1,5 @@
 #include <libstream/cli.hpp>
+#include <libstream/completion.hpp>
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
 
@@ -415,6 +416,10 @@ int run_tool(const std::string& name, const std::string& description, int argc, 
   app.allow_config_extras(CLI::config_extras_mode::error);
   add_io_options(app, io);
   setup(app);
+  if (argc == 2 && std::string_view(argv[1]) == kOptionTableArgument) {  // for the build's completions
+    write_fd(1, option_table(app));
+    return 0;
+  }
   try {
     app.parse(argc, argv);
     if (!io.max_errors.empty()) (void)std::stod(io.max_errors);

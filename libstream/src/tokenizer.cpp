@@ -7,6 +7,9 @@
 
 #include <rapidjson/document.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -215,6 +218,18 @@ std::string Tokenizer::decode(const std::vector<uint32_t>& ids) const {
 std::string default_vocab_dir() {
   const char* variable = std::getenv("TRACE_VOCAB_DIR");
   if (variable != nullptr && *variable != '\0') return variable;
+  struct stat info {};
+  if (::stat(TRACE_DEFAULT_VOCAB_DIR, &info) == 0 && S_ISDIR(info.st_mode)) return TRACE_DEFAULT_VOCAB_DIR;
+  // An installed tool (cmake --install, the .deb) finds the files installed beside it:
+  // PREFIX/bin/trace-X reads PREFIX/share/tracemill/tiktoken.
+  char exe[4096];
+  const ssize_t length = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (length > 0) {
+    std::string installed(exe, static_cast<size_t>(length));
+    installed.erase(installed.find_last_of('/') + 1);
+    installed += "../share/tracemill/tiktoken";
+    if (::stat(installed.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return installed;
+  }
   return TRACE_DEFAULT_VOCAB_DIR;
 }
 
