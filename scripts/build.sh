@@ -14,6 +14,9 @@ for argument in "$@"; do
   if [[ $argument == -* ]]; then cmake_args+=("$argument"); else targets+=("$argument"); fi
 done
 
+# ccache, when installed, keeps compiled objects across clones and build folders.
+command -v ccache >/dev/null && cmake_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+
 started=$SECONDS
 echo "build.sh: configuring $build (Release)"
 mkdir -p "$build"
