@@ -61,7 +61,7 @@ std::vector<std::string> steps_of(std::string_view path) {
   return steps;
 }
 
-std::string quoted(std::string_view text) {
+std::string json_quoted(std::string_view text) {
   std::string out;
   libstream::append_json_string(out, text);
   return out;
@@ -88,18 +88,19 @@ std::string apply_edits(std::string_view session, const std::vector<Edit>& edits
   std::string current(session);
   std::string next;
   std::vector<std::string_view> steps;
-  bool reward_kept = false;
+  bool reward_written = false;
   for (const Edit& edit : edits) {
     steps.assign(edit.steps.begin(), edit.steps.end());
     std::string dotted;
     for (const std::string& step : edit.steps) dotted += (dotted.empty() ? "" : ".") + step;
-    if (dotted == "reward_source" && reward_kept) continue;
+    // reward_source describes reward: it changes only when reward did (a session whose own
+    // reward equals the outcome's keeps saying where its reward came from).
+    if (dotted == "reward_source" && !reward_written) continue;
     const std::optional<std::string_view> existing = raw_member(current, dotted);
     if (existing && *existing == edit.value) continue;
     if (existing && *existing != "null") {
       if (options.existing == ExistingPolicy::keep) {
         ++tally.kept[dotted];
-        reward_kept = reward_kept || dotted == "reward";
         continue;
       }
       ++tally.replaced[dotted];
@@ -109,6 +110,7 @@ std::string apply_edits(std::string_view session, const std::vector<Edit>& edits
     }
     if (SpliceResult r = set_member(current, steps, edit.value, next); !r.ok) return r.problem;
     current.swap(next);
+    reward_written = reward_written || dotted == "reward";
   }
   out.swap(current);
   return {};
@@ -121,7 +123,7 @@ std::vector<Edit> edits_for(const Outcome& outcome, const std::vector<SetSpec>& 
   std::vector<Edit> edits;
   if (!outcome.reward.empty()) {
     edits.push_back({{"reward"}, outcome.reward});
-    edits.push_back({{"reward_source"}, quoted(outcome.reward_source)});
+    edits.push_back({{"reward_source"}, json_quoted(outcome.reward_source)});
   }
   for (const auto& [name, value] : outcome.verifier_scores) edits.push_back({{"scores", "verifier", name}, value});
   for (const SetSpec& set : sets) {
@@ -167,6 +169,7 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
   }
 
   libstream::Projection projection;
+  projection.keep("session_id");  // parse_session() checks it
   for (const std::string& path : options.keys) projection.keep(path);
   libstream::ProjectingParser parser(std::move(projection));
   Tally tally;
@@ -204,7 +207,7 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
     for (const std::string& path : missing_sets) ++tally.missing_sets[path];
     const std::string problem = apply_edits(context.record_bytes(source, record), edits, options, joined, tally);
     if (!problem.empty()) {
-      context.reject(source, record, "cannot join the outcome of " + quoted(outcome->key) + ": " + problem);
+      context.reject(source, record, "cannot join the outcome of " + json_quoted(outcome->key) + ": " + problem);
       return true;
     }
     ++outcome->sessions;
@@ -222,7 +225,7 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
   for (const Outcome& outcome : table.outcomes()) {
     shared += outcome.sessions > 1 ? 1 : 0;
     if (outcome.sessions > 0) continue;
-    if (++unmatched <= 3) first_unmatched += (first_unmatched.empty() ? "" : ", ") + quoted(outcome.key);
+    if (++unmatched <= 3) first_unmatched += (first_unmatched.empty() ? "" : ", ") + json_quoted(outcome.key);
   }
   context.info("joined " + std::to_string(tally.joined) + " of " + plural(sessions, "session") + " to an outcome (" +
                std::to_string(tally.with_reward) + " with a reward, " + std::to_string(tally.without_reward) +
