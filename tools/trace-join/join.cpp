@@ -19,8 +19,7 @@ using rapidjson::Value;
 void add_join_options(CLI::App& app, JoinOptions& o) {
   app.add_option("--outcomes", o.outcome_files,
                  "Outcome file: a JSON object keyed by id, a JSON array or NDJSON of records, SWE-bench reports, "
-                 "Harbor result.json (zstd or gzip too; '-' = stdin); repeatable")
-      ->required()
+                 "Harbor result.json (zstd or gzip too; '-' = stdin); repeatable; without it nothing is joined")
       ->allow_extra_args(false);
   app.add_option("--outcomes-key", o.outcomes.keys,
                  "Dotted path of an outcome record's key, tried in order (default: instance_id, session_id, "
@@ -227,11 +226,13 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
     if (outcome.sessions > 0) continue;
     if (++unmatched <= 3) first_unmatched += (first_unmatched.empty() ? "" : ", ") + json_quoted(outcome.key);
   }
-  context.info("joined " + std::to_string(tally.joined) + " of " + plural(sessions, "session") + " to an outcome (" +
-               std::to_string(tally.with_reward) + " with a reward, " + std::to_string(tally.without_reward) +
-               " without); " + plural(table.outcomes().size(), "outcome") + " held (" + std::to_string(table.bytes()) +
-               " bytes)");
-  if (shared > 0) context.info(plural(shared, "outcome") + " joined to more than one session");
+  if (context.options().summary) {
+    context.info("joined " + std::to_string(tally.joined) + " of " + plural(sessions, "session") + " to an outcome (" +
+                 std::to_string(tally.with_reward) + " with a reward, " + std::to_string(tally.without_reward) +
+                 " without); " + plural(table.outcomes().size(), "outcome") + " held (" +
+                 std::to_string(table.bytes()) + " bytes)");
+    if (shared > 0) context.info(plural(shared, "outcome") + " joined to more than one session");
+  }
   if (tally.no_outcome > 0 && !options.require) {
     context.warning("", plural(tally.no_outcome, "session") + " had no outcome" +
                             (tally.no_key > 0 ? " (" + std::to_string(tally.no_key) + " without a key)" : "") +

@@ -208,7 +208,7 @@ void OutcomeTable::add(Outcome outcome) {
     ++duplicates_;
     return;
   }
-  bytes_ += outcome.key.size() + outcome.record.size() + outcome.reward.size() + outcome.where.size();
+  bytes_ += outcome.key.size() + outcome.record.size() + outcome.reward.size();
   outcomes_.push_back(std::move(outcome));
 }
 
