@@ -5,6 +5,7 @@
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
+#include <libstream/source.hpp>
 
 #include <memory>
 
@@ -120,8 +121,10 @@ void derive_reward(const Value& record, const OutcomeOptions& options, Outcome& 
 }
 
 void OutcomeTable::load(const std::string& path, const libstream::FramingOptions& framing) {
-  std::unique_ptr<libstream::RecordSource> source =
-      libstream::open_record_source(path, libstream::InputFormat::auto_detect, framing);
+  // Framed as JSON text, never as a store: open_record_source() sniffs a path for a database
+  // header before reading it, which loses the first bytes of a pipe such as <(cat reports/*).
+  auto source = std::make_unique<libstream::RecordReader>(libstream::open_input(path),
+                                                          libstream::InputFormat::auto_detect, framing);
   libstream::RawRecord record;
   while (source->next(record)) {
     const std::string where = source->name() + ":" + std::to_string(record.line);
