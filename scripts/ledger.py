@@ -35,6 +35,12 @@ if os.path.exists(normalize_path):
     if rows[-1][1]["read"] != upstream:
         ok = False  # normalize must see every record read wrote
     upstream = rows[-1][1]["written"]
+join_path = os.path.join(out, "join.counts.json")
+if os.environ.get("OUTCOMES") and os.path.exists(join_path):
+    add("join (outcomes)", join_path)
+    if rows[-1][1]["read"] != upstream:
+        ok = False  # join sees every session normalize wrote
+    upstream = rows[-1][1]["written"]
 if os.path.exists(validate_path):
     add("validate --profile trace", validate_path)
     if rows[-1][1]["read"] != upstream:
