@@ -292,6 +292,10 @@ bool exists(const std::string& path) {
 }
 
 bool starts_with_sqlite_header(const std::string& path) {
+  // Only a regular file can be a database (SQLite seeks); reading a pipe's first bytes here
+  // (`trace-read <(zcat dump.gz)`) would take them from the records.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return false;
   char header[16] = {};
