@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace tracemill::stats {
 
@@ -218,8 +219,33 @@ void Accumulator::add(const Value& r) {
   }
 }
 
+bool Accumulator::repeated_session(std::string_view id) {
+  const uint64_t hash = std::hash<std::string_view>()(id);
+  if (seen_ids_.count(hash) != 0) {
+    ++repeated_;
+    return true;
+  }
+  if (seen_ids_.size() < kMaxTrackedIds) {
+    seen_ids_.insert(hash);
+  } else {
+    ++untracked_;
+  }
+  return false;
+}
+
 void Accumulator::merge(const Accumulator& other) {
   records_ += other.records_;
+  repeated_ += other.repeated_;
+  untracked_ += other.untracked_;
+  for (const uint64_t hash : other.seen_ids_) {
+    if (seen_ids_.count(hash) != 0) {
+      ++repeated_;
+    } else if (seen_ids_.size() < kMaxTrackedIds) {
+      seen_ids_.insert(hash);
+    } else {
+      ++untracked_;
+    }
+  }
   for (const auto& [key, theirs] : other.groups_) group(key).merge(theirs);
   for (const auto& [id, theirs] : other.experiments_) {
     Experiment& e = experiments_[id];

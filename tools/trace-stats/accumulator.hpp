@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,16 @@ class Accumulator {
   /// The index of the metric called `name`; SIZE_MAX when there is none.
   [[nodiscard]] size_t metric_index(const std::string& name) const;
 
+  /// Session ids seen more than once are counted from 64-bit hashes of the ids, kept for at
+  /// most kMaxTrackedIds distinct ids (about 40 MB); ids beyond that are not checked
+  /// (untracked_ids() says how many). Two ids sharing a hash (odds near 3e-8 at the limit)
+  /// would count as one repeat.
+  static constexpr size_t kMaxTrackedIds = 1000000;
+  /// True when session id `id` was seen before by this accumulator (the repeat is counted).
+  bool repeated_session(std::string_view id);
+  [[nodiscard]] uint64_t repeated_sessions() const { return repeated_; }
+  [[nodiscard]] uint64_t untracked_ids() const { return untracked_; }
+
   /// Adds session `r` to its group.
   void add(const rapidjson::Value& r);
   void count_record() { ++records_; }
@@ -75,7 +86,8 @@ class Accumulator {
   /// Adds a state written by state(). Throws Error(data) when it was made with other
   /// metrics or grouping.
   void merge_state(const rapidjson::Value& s, const std::string& where);
-  /// Adds another accumulator made with the same options (a worker's share of the input).
+  /// Adds another accumulator made with the same options (a worker's share of the input);
+  /// an id seen by both counts as a repeat.
   void merge(const Accumulator& other);
   /// Sorts every group's kept values now, so that merging them later is linear.
   void sort_values() const;
@@ -104,6 +116,8 @@ class Accumulator {
   uint64_t records_ = 0;
   std::map<std::string, Group, std::less<>> groups_;
   std::map<std::string, Experiment> experiments_;
+  std::unordered_set<uint64_t> seen_ids_;
+  uint64_t repeated_ = 0, untracked_ = 0;
 };
 
 }  // namespace tracemill::stats

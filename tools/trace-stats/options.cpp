@@ -25,6 +25,9 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
                "--merge, the combine) step under GNU parallel, Hadoop Streaming or Spark");
   app.add_flag("--merge", o.merge, "Inputs are states from --state-out or --partial: report as one pass over all their data");
   app.add_flag("--tee", o.tee, "Pass the records through to standard output unchanged; the report goes to standard error");
+  app.add_flag("--unique-sessions", o.unique_sessions,
+               "Count a session_id once: a later session with an id seen before is skipped (without it, repeats are "
+               "counted and warned about)");
   app.add_flag("--experiments", o.experiments, "List the experiments present (id, name, sessions, models, dates)");
   app.add_option("--outliers", o.outliers, "List outlying sessions of --outlier-metric by iqr, z or mad")
       ->check(CLI::IsMember({"iqr", "z", "mad"}));

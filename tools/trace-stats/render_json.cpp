@@ -48,7 +48,7 @@ std::string group_json(const Accumulator& acc, const Group& g) {
 }  // namespace
 
 std::string render_json(const ReportModel& model) {
-  std::string out = "{\"records\":" + std::to_string(model.acc.records()) + ",\"all\":{" + group_json(model.acc, model.all) + "}";
+  std::string out = "{\"records\":" + std::to_string(model.acc.records()) + ",\"repeated_sessions\":" + std::to_string(model.acc.repeated_sessions()) + ",\"all\":{" + group_json(model.acc, model.all) + "}";
   if (model.grouped()) {
     out += ",\"groups\":{";
     bool first = true;

@@ -138,7 +138,12 @@ std::string render_text(const ReportModel& model, const std::string& format) {
   out += format == "markdown" ? "# trace-stats report\n\n" : "trace-stats report\n";
   out += std::to_string(model.acc.records()) + " records";
   if (model.grouped()) out += " in " + std::to_string(model.acc.groups().size()) + (model.acc.groups().size() == 1 ? " group" : " groups");
-  out += "; failures " + std::to_string(all.failures) + " (" + percent(all.failures, all.records) + ")\n";
+  out += "; failures " + std::to_string(all.failures) + " (" + percent(all.failures, all.records) + ")";
+  if (model.acc.repeated_sessions() > 0) {
+    out += "; " + std::to_string(model.acc.repeated_sessions()) + " repeated session ids (" +
+           (model.options.unique_sessions ? "skipped" : "counted again") + ")";
+  }
+  out += "\n";
   out += section(format, "Numeric fields");
   out += numeric_table(model.acc, all).render(format);
   if (model.options.histogram != "none") out += pictures(model, format, all);

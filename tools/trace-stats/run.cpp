@@ -23,6 +23,7 @@ namespace tracemill {
 
 using libstream::find_member;
 using libstream::find_present;
+using libstream::string_of;
 using rapidjson::Value;
 using stats::Accumulator;
 using stats::PromptLearning;
@@ -52,7 +53,8 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   // batches parsed by worker threads: batch k goes to worker k mod N and each worker keeps its
   // own accumulator, merged in worker order at the end, so the result does not depend on
   // scheduling. Memory: at most kQueued batches of kBatchBytes per worker, waiting.
-  const unsigned workers = options.merge || options.tee ? 0 : options.threads;
+  // --unique-sessions keeps the first session of an id in input order: one thread.
+  const unsigned workers = options.merge || options.tee || options.unique_sessions ? 0 : options.threads;
   struct Reject {
     uint64_t batch;
     std::string source;
@@ -115,6 +117,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
           if (id == nullptr || !id->IsString()) {
             reason = "not a session record: no string session_id (normalise it to trace/v1 first)";
           } else {
+            static_cast<void>(w.acc.repeated_session(string_of(*id)));  // counted (--unique-sessions runs on one thread)
             w.acc.count_record();
             w.acc.add(*root);
           }
@@ -209,6 +212,10 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
           context.reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
           return true;
         }
+        if (acc.repeated_session(string_of(*id)) && options.unique_sessions) {
+          ++context.counters().filtered;  // a repeat: the first session with this id was kept
+          return true;
+        }
         acc.count_record();
         acc.add(*root);
       }
@@ -238,6 +245,19 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     --context.counters().written;
     context.reject(r.source, r.line, r.offset, r.reason, r.raw, r.size);
   }
+  // After the report, so that a reader closing the pipe early (head) sees no message.
+  const auto warn_about_repeats = [&] {
+    if (acc.repeated_sessions() > 0) {
+      context.warning("", std::to_string(acc.repeated_sessions()) + " session" + (acc.repeated_sessions() == 1 ? " repeats a session_id" : "s repeat session_ids") +
+                              " seen before in the input" +
+                              (options.unique_sessions ? ": not counted (--unique-sessions kept the first of each)"
+                                                       : ", each counted again (--unique-sessions keeps only the first)"));
+    }
+    if (acc.untracked_ids() > 0) {
+      context.warning("", std::to_string(acc.untracked_ids()) + " session ids were not checked for repeats: more than " +
+                              std::to_string(stats::Accumulator::kMaxTrackedIds) + " distinct ids");
+    }
+  };
   const stats::ReportModel report = stats::build_report(options, acc, learning, stats::find_outliers(options, acc, context));
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
@@ -255,6 +275,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     const std::string state = acc.state(learning.state());
     context.out().write(state.data(), state.size());
     context.out().put('\n');
+    warn_about_repeats();
     return;
   }
   std::string format = options.format;
@@ -264,7 +285,10 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   }
   const std::string text = stats::render(report, format);
   if (options.tee) {
-    if (!options.state_out.empty() && options.format == "auto") return;  // a map step in a pipeline: the state is the output
+    if (!options.state_out.empty() && options.format == "auto") {  // a map step in a pipeline: the state is the output
+      warn_about_repeats();
+      return;
+    }
     libstream::FdSink err(2, "<stderr>");
     err.write(text.data(), text.size());
   } else if (!options.state_out.empty() && context.options().output.path == "-" && options.format == "auto") {
@@ -272,6 +296,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   } else {
     context.out().write(text.data(), text.size());
   }
+  warn_about_repeats();
 }
 
 }  // namespace tracemill

@@ -42,6 +42,7 @@ struct StatsOptions {
   bool merge = false;                     ///< inputs are states
   bool tee = false;                       ///< pass records through; report to stderr
   bool experiments = false;               ///< list the experiments present
+  bool unique_sessions = false;           ///< a session_id seen before: skipped, not counted again
   std::string outliers;                   ///< iqr|z|mad
   double outlier_threshold = 0;           ///< 0: 1.5 (iqr), 3 (z), 3.5 (mad)
   std::string outlier_metric = "reward";
