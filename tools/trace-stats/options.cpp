@@ -12,6 +12,11 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
   app.add_option("--compare", o.compare,
                  "Compare groups on this metric (reward, achievements, messages, turns, input_tokens, output_tokens, "
                  "total_tokens, cost_usd or a --field): means with 95% CI, Welch's t, Mann-Whitney U, effect sizes, Holm");
+  app.add_flag("--compare-missing", o.compare_missing,
+               "Also compare groups whose --group-by value is missing (by default they are listed apart)");
+  app.add_option("--min-group-size", o.min_group_size, "Groups with fewer values of the --compare metric are listed apart, not compared")
+      ->check(CLI::Range(uint64_t{2}, uint64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--format", o.format, "Report format: auto (text, or markdown into a .md file), text, markdown, json, csv, ndjson (one line per group)")
       ->check(CLI::IsMember({"auto", "text", "markdown", "json", "csv", "ndjson"}))
       ->capture_default_str();

@@ -68,7 +68,13 @@ std::string render_json(const ReportModel& model) {
              ",\"p\":" + num(c.welch.p_value) + ",\"p_holm\":" + num(c.welch_holm) + "},\"mann_whitney\":{\"u\":" +
              num(c.mann_whitney.statistic) + ",\"p\":" + num(c.mann_whitney.p_value) + ",\"p_holm\":" + num(c.mw_holm) +
              ",\"exact\":" + (c.mann_whitney.exact ? "true" : "false") + "},\"cohens_d\":" + num(c.d) +
-             ",\"cliffs_delta\":" + num(c.delta) + "}";
+             ",\"cliffs_delta\":" + num(c.delta) + ",\"verdict\":" + quote(c.verdict) + "}";
+    }
+    out += "],\"not_compared\":[";
+    for (size_t i = 0; i < model.set_apart.size(); ++i) {
+      const SetApart& g = model.set_apart[i];
+      out += (i > 0 ? ",{" : "{") + std::string("\"group\":") + quote(g.key) + ",\"n\":" + std::to_string(g.n) +
+             ",\"reason\":" + quote(g.reason) + "}";
     }
     out += "]}";
   }

@@ -40,6 +40,26 @@ std::string pictures(const ReportModel& model, const std::string& format, const 
   return out + fence;
 }
 
+/// What is significant, in a sentence or two, for the top of the report.
+std::string summary(const ReportModel& model) {
+  if (!model.compared()) return "";
+  if (model.comparisons.empty()) return "summary: fewer than two groups to compare on " + model.options.compare + "\n";
+  std::string out;
+  size_t significant = 0;
+  for (const Comparison& c : model.comparisons) {
+    const double p = model.holm ? c.welch_holm : c.welch.p_value;
+    if (p < 0.05) {
+      out += "summary: " + c.verdict + "\n";
+      ++significant;
+    }
+  }
+  if (significant == 0) {
+    out += "summary: no significant difference in " + model.options.compare + " between the " + std::to_string(model.means.size()) +
+           " groups compared (Welch, p < 0.05" + (model.holm ? " after Holm" : "") + ")\n";
+  }
+  return out;
+}
+
 std::string comparison(const ReportModel& model, const std::string& format) {
   if (model.options.compare.empty()) return "";
   std::string out = section(format, "Comparison of " + model.options.compare + " between groups");
@@ -58,11 +78,17 @@ std::string comparison(const ReportModel& model, const std::string& format) {
                       fmt(ranked[i].high), fmt(std::sqrt(g.variance()))});
   }
   out += t.render(format);
+  for (const SetApart& g : model.set_apart) {
+    out += "not compared: " + g.key + " (" + std::to_string(g.n) + (g.n == 1 ? " value" : " values") + "; " + g.reason + ")\n";
+  }
+  if (model.comparisons.empty()) return out + "fewer than two groups to compare\n";
   out += "\n";
   out += comparison_table(model.comparisons, model.holm).render(format);
   out += "\nWelch's t-test and Mann-Whitney U are two-sided; relative = (B - A) / |A|; Cohen's d and Cliff's "
          "delta are A relative to B";
-  out += model.holm ? "; Holm's correction over all pairs.\n" : ".\n";
+  out += model.holm ? "; Holm's correction over the " + std::to_string(model.comparisons.size()) + " pairs shown.\n" : ".\n";
+  out += "\n";
+  for (const Comparison& c : model.comparisons) out += (format == "markdown" ? "- " : "") + c.verdict + "\n";
   return out;
 }
 
@@ -144,6 +170,7 @@ std::string render_text(const ReportModel& model, const std::string& format) {
            (model.options.unique_sessions ? "skipped" : "counted again") + ")";
   }
   out += "\n";
+  out += summary(model);
   out += section(format, "Numeric fields");
   out += numeric_table(model.acc, all).render(format);
   if (model.options.histogram != "none") out += pictures(model, format, all);

@@ -9,9 +9,10 @@ namespace tracemill::stats {
 
 namespace {
 
-std::vector<GroupMean> group_means(const Accumulator& acc, size_t metric) {
+std::vector<GroupMean> group_means(const Accumulator& acc, size_t metric, const std::vector<std::string>& keys) {
   std::vector<GroupMean> out;
-  for (const auto& [key, g] : acc.groups()) {
+  for (const std::string& key : keys) {
+    const Group& g = acc.groups().at(key);
     const NumericStats& s = g.numeric[metric];
     GroupMean m{key, s.count(), s.mean(), kNaN, kNaN};
     if (s.count() == 0) m.mean = kNaN;
@@ -25,10 +26,10 @@ std::vector<GroupMean> group_means(const Accumulator& acc, size_t metric) {
   return out;
 }
 
-std::vector<Comparison> compare_groups(const Accumulator& acc, size_t metric) {
+std::vector<Comparison> compare_groups(const Accumulator& acc, size_t metric, const std::vector<std::string>& keys) {
   std::vector<Comparison> out;
   std::vector<std::pair<std::string, const NumericStats*>> groups;
-  for (const auto& [key, g] : acc.groups()) groups.emplace_back(key, &g.numeric[metric]);
+  for (const std::string& key : keys) groups.emplace_back(key, &acc.groups().at(key).numeric[metric]);
   for (size_t i = 0; i < groups.size(); ++i) {
     for (size_t j = i + 1; j < groups.size(); ++j) {
       const NumericStats& a = *groups[i].second;
@@ -67,6 +68,39 @@ std::vector<Comparison> compare_groups(const Accumulator& acc, size_t metric) {
   return out;
 }
 
+/// True when a part of group key `key` (parts joined by " / ") is the missing value.
+bool has_missing_part(const std::string& key) {
+  for (size_t start = 0;;) {
+    const size_t end = key.find(" / ", start);
+    if (key.compare(start, end == std::string::npos ? std::string::npos : end - start, "(missing)") == 0) return true;
+    if (end == std::string::npos) return false;
+    start = end + 3;
+  }
+}
+
+/// Cohen's conventional labels for |d|: 0.2 small, 0.5 medium, 0.8 large.
+std::string effect_label(double d) {
+  const double a = std::fabs(d);
+  return std::isnan(a) ? "unknown" : a < 0.2 ? "negligible" : a < 0.5 ? "small" : a < 0.8 ? "medium" : "large";
+}
+
+/// One line in plain words: which group is higher, by how much, the (adjusted) Welch p-value
+/// and the effect size with its label.
+std::string verdict(const std::string& metric, const Comparison& c, bool holm) {
+  const double p = holm ? c.welch_holm : c.welch.p_value;
+  const std::string p_text = std::string(holm ? "Holm-adjusted p = " : "p = ") + fmt(p, 3);
+  if (std::isnan(p) || std::isnan(c.difference)) return c.a + " vs " + c.b + ": not testable (too few values or no spread)";
+  const bool b_higher = c.difference > 0;
+  const std::string& high = b_higher ? c.b : c.a;
+  const std::string& low = b_higher ? c.a : c.b;
+  const double rel = b_higher ? c.relative : (c.mean_b != 0 ? -c.difference / std::fabs(c.mean_b) : kNaN);
+  const std::string by = fmt(std::fabs(c.difference)) + (std::isnan(rel) ? "" : " (" + fmt(100 * rel, 3) + "%)");
+  const std::string effect = "Cohen's d = " + fmt(std::fabs(c.d), 3) + ", " + effect_label(c.d);
+  if (p < 0.05) return high + " has higher " + metric + " than " + low + " by " + by + "; significant (" + p_text + ", " + effect + ")";
+  return "no significant difference in " + metric + " between " + c.a + " and " + c.b + " (" + high + " higher by " + by + "; " +
+         p_text + ", " + effect + ")";
+}
+
 }  // namespace
 
 std::string ReportModel::group_title(const std::string& key) const {
@@ -76,15 +110,28 @@ std::string ReportModel::group_title(const std::string& key) const {
 }
 
 ReportModel build_report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning, OutlierList outliers) {
-  ReportModel model{options, acc, acc.overall(), SIZE_MAX, {}, {}, false, false, {}, {}};
+  ReportModel model{options, acc, acc.overall(), SIZE_MAX, {}, {}, {}, false, false, {}, {}};
   model.outliers = std::move(outliers);
   model.has_learning = !learning.empty();
   if (model.has_learning) model.learning = learning.summary();
   if (!options.compare.empty()) model.compare_metric = acc.metric_index(options.compare);
   if (model.compared()) {
-    model.means = group_means(acc, model.compare_metric);
-    model.comparisons = compare_groups(acc, model.compare_metric);
-    model.holm = acc.groups().size() > 2;
+    // Groups with a missing key, or too few values, are listed apart, not compared.
+    std::vector<std::string> keys;
+    for (const auto& [key, g] : acc.groups()) {
+      const uint64_t n = g.numeric[model.compare_metric].count();
+      if (!options.compare_missing && has_missing_part(key)) {
+        model.set_apart.push_back({key, n, "a --group-by value is missing (--compare-missing compares it)"});
+      } else if (n < options.min_group_size) {
+        model.set_apart.push_back({key, n, "fewer than " + std::to_string(options.min_group_size) + " values (--min-group-size)"});
+      } else {
+        keys.push_back(key);
+      }
+    }
+    model.means = group_means(acc, model.compare_metric, keys);
+    if (keys.size() >= 2) model.comparisons = compare_groups(acc, model.compare_metric, keys);
+    model.holm = keys.size() > 2;
+    for (Comparison& c : model.comparisons) c.verdict = verdict(options.compare, c, model.holm);
   }
   return model;
 }

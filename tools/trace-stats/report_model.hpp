@@ -24,6 +24,14 @@ struct Comparison {
   TestResult welch, mann_whitney;
   bool rank_test = false;  // false when a group was beyond the exact limit
   double d = kNaN, delta = kNaN, welch_holm = kNaN, mw_holm = kNaN;
+  std::string verdict;  // one line in plain words
+};
+
+/// A group left out of the comparison, and why.
+struct SetApart {
+  std::string key;
+  uint64_t n = 0;
+  std::string reason;
 };
 
 /// A group's mean of the --compare metric with its 95% confidence interval.
@@ -38,9 +46,10 @@ struct ReportModel {
   const Accumulator& acc;
   Group all;                            // every group together
   size_t compare_metric = SIZE_MAX;     // index of --compare in acc.metrics()
-  std::vector<GroupMean> means;         // with --compare and 2 groups or more: one per group, in key order
-  std::vector<Comparison> comparisons;  // every pair of groups
-  bool holm = false;                    // adjusted p-values (more than two groups)
+  std::vector<GroupMean> means;         // with --compare and 2 groups or more: one per compared group, in key order
+  std::vector<Comparison> comparisons;  // every pair of compared groups
+  std::vector<SetApart> set_apart;      // groups not compared
+  bool holm = false;                    // adjusted p-values (more than two compared groups)
   bool has_learning = false;
   PromptLearningSummary learning;
   OutlierList outliers;

@@ -34,6 +34,8 @@ struct StatsOptions {
   std::vector<std::string> categories;    ///< extra categorical paths (--category)
   std::vector<std::string> group_by;      ///< --group-by paths
   std::string compare;                    ///< metric compared between groups (--compare)
+  bool compare_missing = false;           ///< also compare groups with a missing --group-by value
+  uint64_t min_group_size = 2;            ///< groups with fewer values of the metric are not compared
   std::string format = "auto";            ///< auto|text|markdown|json|csv|ndjson
   std::string histogram = "default";      ///< default|synth|none
   std::string report;                     ///< --report FILE.html
