@@ -1,4 +1,4 @@
-// trace-stats: arguments only; the work is in stats.cpp.
+// trace-stats: arguments only; the parts are listed in stats.hpp.
 #include "stats.hpp"
 
 int main(int argc, char** argv) {
