@@ -6,7 +6,7 @@
 #   scripts/install-deps.sh --fuzz    also clang and libFuzzer (libclang-rt-14-dev) for scripts/fuzz.sh
 set -euo pipefail
 packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1g-dev libsqlite3-dev
-          libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev zstd gzip python3 bsdutils parallel)
+          libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev libzip-dev zstd gzip python3 bsdutils parallel)
 [[ ${1:-} == --bench ]] && packages+=(jq miller hyperfine time python3-numpy)
 [[ ${1:-} == --fuzz ]] && packages+=(clang libclang-rt-14-dev)
 # Node.js and npm (DuckDB from npm for the DuckDB export and its test): Debian's packages only
