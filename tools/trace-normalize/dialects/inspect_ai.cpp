@@ -185,12 +185,10 @@ void map_message(const Value& m, const std::string& path, SampleState& state, co
     map_tool_calls(*calls, message, path, state, warn);
     if (message.content == "\"\"") message.content = "null";
   }
-  std::initializer_list<std::string_view> used = {"role", "id", "content", "tool_calls", "model"};
   if (message.role == "assistant") {
     if (auto model = text(find_member(m, "model"))) message.model = std::string(*model);
   }
   if (message.role == "tool") {
-    used = {"role", "id", "content", "tool_call_id", "function"};
     const std::string named(text(find_member(m, "tool_call_id")).value_or(""));
     message.tool_call_id = state.ledger.answer(named);
     if (message.tool_call_id.empty()) {
@@ -205,7 +203,12 @@ void map_message(const Value& m, const std::string& path, SampleState& state, co
     if (message.content == "null") message.content = "\"\"";
   }
   if (resolved) message.extra.emplace_back("attachments_resolved", "true");
-  agent::keep_members(m, used, message.extra);  // source, metadata, error, internal, ...
+  // source, metadata, error, internal, ...
+  if (message.role == "tool") {
+    agent::keep_members(m, {"role", "id", "content", "tool_call_id", "function"}, message.extra);
+  } else {
+    agent::keep_members(m, {"role", "id", "content", "tool_calls", "model"}, message.extra);
+  }
   state.messages.push_back(message.json());
 }
 
