@@ -29,6 +29,8 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 # libpcre2-dev: the tokenizer's pre-tokenisation split (Unicode categories, look-ahead, JIT).
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
+# libzip-dev: Inspect AI .eval logs, which are ZIP archives (one entry per sample).
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 
 if(TRACE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

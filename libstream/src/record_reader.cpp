@@ -297,12 +297,14 @@ InputFormat RecordReader::detect() {
   const char* store = starts_with(0, "SQLite format 3", 16) ? "a SQLite database"
                       : starts_with(8, "DUCK", 4)            ? "a DuckDB database"
                       : starts_with(0, "PAR1", 4)            ? "a Parquet file"
+                      : starts_like_zip(buffer_.data(), buffer_.size()) ? "a ZIP archive (an Inspect AI .eval log?)"
                                                              : nullptr;
   if (store != nullptr) {
     throw Error(ErrorKind::data, source_->name(),
                 std::string("this is ") + store + ", not JSON text: " +
-                    (store[2] == 'S' ? "name the database file itself (a store cannot be read from a pipe or with --format)"
-                                     : "export its tables as NDJSON first (scripts/export-duckdb)"));
+                    (store[2] == 'S'   ? "name the database file itself (a store cannot be read from a pipe or with --format)"
+                     : store[2] == 'Z' ? "name the .eval file itself (an archive cannot be read from a pipe or with --format)"
+                                       : "export its tables as NDJSON first (scripts/export-duckdb)"));
   }
   if (format_ != InputFormat::auto_detect) return format_;
 
@@ -365,6 +367,7 @@ std::unique_ptr<RecordSource> open_record_source(const std::string& path, InputF
     switch (detect_store(path, resolved)) {
       case StoreKind::sqlite: return open_sqlite_store(path, resolved);
       case StoreKind::table_export: return open_table_export(path, options);
+      case StoreKind::zip_archive: return open_eval_archive(path, options);
       case StoreKind::none: break;
     }
   }

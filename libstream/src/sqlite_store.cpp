@@ -322,7 +322,14 @@ StoreKind detect_store(const std::string& path, std::string& resolved) {
                 "a directory, but neither a sqld store (dbs/default/data) nor DuckDB table exports "
                 "(session_traces.ndjson, ...); give its files instead");
   }
-  return starts_with_sqlite_header(path) ? StoreKind::sqlite : StoreKind::none;
+  if (starts_with_sqlite_header(path)) return StoreKind::sqlite;
+  char magic[4] = {};
+  if (std::FILE* file = std::fopen(path.c_str(), "rb"); file != nullptr) {
+    const size_t n = std::fread(magic, 1, sizeof magic, file);
+    std::fclose(file);
+    if (starts_like_zip(magic, n)) return StoreKind::zip_archive;
+  }
+  return StoreKind::none;
 }
 
 std::string session_id_from_file_name(const std::string& path) {

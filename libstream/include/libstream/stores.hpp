@@ -15,6 +15,7 @@ enum class StoreKind {
   none,            ///< a file or stdin of JSON text
   sqlite,          ///< a SQLite file (v3 trace store or experiment queue), or a sqld directory
   table_export,    ///< a folder of v2 DuckDB table exports (session_traces.ndjson, ...)
+  zip_archive,     ///< a ZIP archive: an Inspect AI .eval log
 };
 
 /// Looks at `path` (never "-"): a directory with dbs/default/data or with table exports,
@@ -33,6 +34,23 @@ enum class StoreKind {
 /// (the export script does so); a row out of order is an Error naming file and line.
 [[nodiscard]] std::unique_ptr<RecordSource> open_table_export(const std::string& directory,
                                                               FramingOptions options = {});
+
+/// Whether `bytes` start as a ZIP archive does (a local file header, or the end record of an
+/// empty archive).
+[[nodiscard]] bool starts_like_zip(const char* bytes, size_t size);
+
+/// An Inspect AI .eval log (a ZIP archive), one record per sample entry (samples/*.json, in
+/// archive order), each shaped as a .json log holding that one sample: the members of
+/// header.json (or of _journal/start.json, or of the older start.json + results.json) but
+/// samples and reductions, then "reductions" (the reductions.json items that score this sample,
+/// each keeping only its scores), then "samples":[the entry]. Record numbers are sample
+/// positions. Memory: one sample entry. A sample entry that is not JSON, cannot be inflated or
+/// is longer than options.max_record_size is a record with a problem (the rest are read); an
+/// archive that cannot be opened, or whose header cannot be read, throws Error(data).
+[[nodiscard]] std::unique_ptr<RecordSource> open_eval_archive(const std::string& path, FramingOptions options = {});
+/// The same from bytes in memory (`bytes` must outlive the source): for tests and fuzzing.
+[[nodiscard]] std::unique_ptr<RecordSource> open_eval_archive_bytes(const std::string& bytes, const std::string& name,
+                                                                    FramingOptions options = {});
 
 /// The session id a v2 JSON trace file's name carries: session_<id>_<YYYYmmdd>_<HHMMSS>.json
 /// gives <id> (synth-ai's SessionTracer names them so); any other name gives its base name

@@ -19,6 +19,7 @@
   X(kGeminiCliJsonl) /* Gemini CLI JSONL header line */      \
   X(kGeminiCli)      /* sessionId + projectHash + messages */ \
   X(kHarborAtif)     /* schema_version + steps (+ agent) */   \
+  X(kInspectAi)      /* eval object + version + samples */    \
   X(kTau2Bench)      /* simulations, or one simulation */     \
   X(kTauBench)       /* traj + task_id */                     \
   X(kTauBenchDisplay) /* messages_display */                  \
