@@ -3,6 +3,7 @@
 #include "agent_common.hpp"
 
 #include <libstream/hash.hpp>
+#include <libstream/json.hpp>
 
 #include <rapidjson/writer.h>
 
@@ -30,6 +31,19 @@ void Conversation::add(const Message& message) { messages_.push_back(message.jso
 bool Conversation::collect_calls(const Value& value, size_t index, std::string& calls, std::string& originals) {
   Embedded embedded;
   const Value& v = *embedded.resolve(&value);
+  // A call written as JSON text: its arguments' own text, compacted, so numbers stay as written.
+  std::string raw_arguments;
+  if (value.IsString() && v.IsObject()) {
+    std::vector<std::pair<std::string_view, std::string_view>> members;
+    if (libstream::top_level_members(string_of(value), members)) {
+      for (const auto& [key, raw] : members) {
+        libstream::JsonError error;
+        if (key == "arguments" && raw.front() == '{' && !libstream::append_compact_json(raw.data(), raw.size(), raw_arguments, &error)) {
+          raw_arguments.clear();
+        }
+      }
+    }
+  }
   const auto one = [&](const Value& call) {
     if (!call.IsObject()) return false;
     const Value* function = find_present(call, "function");
@@ -52,7 +66,13 @@ bool Conversation::collect_calls(const Value& value, size_t index, std::string& 
     }
     const Value* arguments = find_member(source, "arguments");
     if (arguments == nullptr) arguments = find_member(source, "parameters");
-    const std::string arguments_json = agent::arguments_text(arguments, id, originals);
+    std::string arguments_json;
+    if (!raw_arguments.empty()) {
+      arguments_json = quote(raw_arguments);
+      originals += (originals.empty() ? "" : ",") + quote(id) + ":" + raw_arguments;
+    } else {
+      arguments_json = agent::arguments_text(arguments, id, originals);
+    }
     calls += (calls.empty() ? "" : ",") + agent::tool_call_json(id, *name, arguments_json);
     open_.emplace_back(id, std::string(*name));
     return true;
