@@ -19,9 +19,15 @@ Message text_message(const char* role, const Value& content) {
   return message;
 }
 
+chat::Conversation with_reply(const chat::Conversation& prompt, const Value& reply, const char*) {
+  chat::Conversation out = prompt;
+  out.add(text_message("assistant", reply));
+  return out;
+}
+
 void map_sessions(const Value& r, const MapContext& context, std::vector<std::string>& sessions) {
   chat::Conversation conversation;
-  std::set<std::string_view> used = {"id", "instruction", "input", "output", "history", "tools"};
+  std::set<std::string_view> used = {"id", "instruction", "input", "history", "tools"};
   if (const Value* system = find_present(r, "system"); system != nullptr && system->IsString() && system->GetStringLength() > 0) {
     conversation.add(text_message("system", *system));
     used.insert("system");
@@ -47,23 +53,12 @@ void map_sessions(const Value& r, const MapContext& context, std::vector<std::st
   user.content = quote(prompt);
   conversation.add(user);
   const std::string id = chat::record_id(r, "alpaca-");
-  const auto fill = [](const Value& record, const MapContext&, Record& out) {
-    out.set("source", "{\"format\":\"alpaca\"}");
-    chat::keep_tools(find_member(record, "tools"), out);
-  };
-  const Value* chosen = find_present(r, "chosen");
-  const Value* rejected = find_present(r, "rejected");
-  if (chosen != nullptr && rejected != nullptr) {
-    used.insert({"chosen", "rejected"});
-    chat::Conversation chosen_side = conversation;
-    chat::Conversation rejected_side = conversation;
-    chosen_side.add(text_message("assistant", *chosen));
-    rejected_side.add(text_message("assistant", *rejected));
-    chat::write_preference(r, context, id, chosen_side, rejected_side, used, fill, sessions);
-    return;
+  // Without chosen and rejected the output is the reply; with them, each is one.
+  if (find_present(r, "chosen") == nullptr || find_present(r, "rejected") == nullptr) {
+    if (const Value* output = find_present(r, "output")) conversation.add(text_message("assistant", *output));
+    used.insert("output");
   }
-  if (const Value* output = find_present(r, "output")) conversation.add(text_message("assistant", *output));
-  chat::write_session(r, context, id, conversation, used, fill, sessions);
+  chat::write_rows(r, context, "alpaca", id, conversation, with_reply, used, sessions);
 }
 
 }  // namespace

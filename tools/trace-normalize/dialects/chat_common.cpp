@@ -269,16 +269,24 @@ void finish_conversation(const Conversation& conversation, const MapContext& con
   }
 }
 
-void write_preference(const Value& record, const MapContext& context, const std::string& id, const Conversation& chosen,
-                      const Conversation& rejected, const std::set<std::string_view>& used,
-                      void (*fill)(const Value& record, const MapContext& context, Record& out),
+namespace {
+
+void start_session(const Value& record, const MapContext& context, std::string_view format, Record& out) {
+  out.reset(&record, context.raw);
+  out.set("source", "{\"format\":" + quote(format) + "}");
+  keep_tools(find_member(record, "tools"), out);
+}
+
+}  // namespace
+
+void write_preference(const Value& record, const MapContext& context, std::string_view format, const std::string& id,
+                      const Conversation& chosen, const Conversation& rejected, const std::set<std::string_view>& used,
                       std::vector<std::string>& sessions) {
   Record out;
   std::string line;
   for (const auto& [side, conversation, reward] :
        {std::tuple<const char*, const Conversation*, const char*>{"chosen", &chosen, "1"}, {"rejected", &rejected, "0"}}) {
-    out.reset(&record, context.raw);
-    if (fill != nullptr) fill(record, context, out);
+    start_session(record, context, format, out);
     out.set_text("session_id", id + ":" + side);
     out.set_text("task_id", id);
     out.set("reward", reward);
@@ -290,16 +298,23 @@ void write_preference(const Value& record, const MapContext& context, const std:
   }
 }
 
-void write_session(const Value& record, const MapContext& context, const std::string& id,
-                   const Conversation& conversation, std::set<std::string_view> used,
-                   void (*fill)(const Value& record, const MapContext& context, Record& out),
-                   std::vector<std::string>& sessions) {
+void write_rows(const Value& record, const MapContext& context, std::string_view format, const std::string& id,
+                const Conversation& prompt, SideReader side, std::set<std::string_view> used,
+                std::vector<std::string>& sessions) {
+  used.insert("tools");
+  const Value* chosen = find_present(record, "chosen");
+  const Value* rejected = find_present(record, "rejected");
+  if (chosen != nullptr && rejected != nullptr) {
+    used.insert({"chosen", "rejected"});
+    write_preference(record, context, format, id, side(prompt, *chosen, "chosen"), side(prompt, *rejected, "rejected"),
+                     used, sessions);
+    return;
+  }
   Record out;
-  out.reset(&record, context.raw);
-  if (fill != nullptr) fill(record, context, out);
+  start_session(record, context, format, out);
   out.set_text("session_id", id);
   if (const char* label = set_kto_label(record, out)) used.insert(label);
-  finish_conversation(conversation, context, out);
+  finish_conversation(prompt, context, out);
   out.keep_rest(record, used);
   std::string line;
   out.finish(line);

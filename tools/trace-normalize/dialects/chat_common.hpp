@@ -78,21 +78,21 @@ const char* set_kto_label(const Value& record, Record& out);
 /// Session facts every chat dataset shares: made-up ids counted in extra and in the run's tallies.
 void finish_conversation(const Conversation& conversation, const MapContext& context, Record& out);
 
-/// A preference row written as two sessions sharing the prompt: `<id>:chosen` (reward 1) and
-/// `<id>:rejected` (reward 0), both with task_id `<id>` and reward_source `preference`, so
-/// `trace-pair --mode preference --group-by task_id` gives the pair back. `fill` sets the
-/// members both sessions share (called once per session on a fresh Record).
-void write_preference(const Value& record, const MapContext& context, const std::string& id, const Conversation& chosen,
-                      const Conversation& rejected, const std::set<std::string_view>& used,
-                      void (*fill)(const Value& record, const MapContext& context, Record& out),
-                      std::vector<std::string>& sessions);
+/// A row written as one session `id`, or, when it has `chosen` and `rejected`, as two
+/// sessions sharing the prompt: `<id>:chosen` (reward 1) and `<id>:rejected` (reward 0),
+/// both with task_id `<id>` and reward_source `preference`, so `trace-pair --mode preference
+/// --group-by task_id` gives the pair back. `side` appends a side's messages to a copy of
+/// the prompt. Each session: source.format `format`, the tools column in extra.tools, a KTO
+/// label as its reward, members not in `used` in extra.
+using SideReader = Conversation (*)(const Conversation& prompt, const Value& side, const char* name);
+void write_rows(const Value& record, const MapContext& context, std::string_view format, const std::string& id,
+                const Conversation& prompt, SideReader side, std::set<std::string_view> used,
+                std::vector<std::string>& sessions);
 
-/// A row written as one session `id`: `fill` sets the format's members, a KTO label gives
-/// the reward, members not in `used` go to extra.
-void write_session(const Value& record, const MapContext& context, const std::string& id,
-                   const Conversation& conversation, std::set<std::string_view> used,
-                   void (*fill)(const Value& record, const MapContext& context, Record& out),
-                   std::vector<std::string>& sessions);
+/// The two sessions of a preference row whose sides are already built (see write_rows).
+void write_preference(const Value& record, const MapContext& context, std::string_view format, const std::string& id,
+                      const Conversation& chosen, const Conversation& rejected, const std::set<std::string_view>& used,
+                      std::vector<std::string>& sessions);
 
 /// The record's id: `id`/`session_id` member when a string, else `<prefix><hash of the record>`.
 std::string record_id(const Value& record, std::string_view prefix);

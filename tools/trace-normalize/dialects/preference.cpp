@@ -43,13 +43,8 @@ void map_sessions(const Value& r, const MapContext& context, std::vector<std::st
   chat::Conversation rejected = prompt;
   append(find_member(r, v1 ? "chosen_messages" : "chosen"), v1 ? "chosen_messages" : "chosen", "assistant", chosen);
   append(find_member(r, v1 ? "rejected_messages" : "rejected"), v1 ? "rejected_messages" : "rejected", "assistant", rejected);
-  const auto fill = [](const Value& record, const MapContext&, Record& out) {
-    out.set("source", find_member(record, "chosen_messages") != nullptr ? "{\"format\":\"llama-factory-v1-preference\"}"
-                                                                       : "{\"format\":\"trl-preference\"}");
-    chat::keep_tools(find_member(record, "tools"), out);
-  };
-  chat::write_preference(r, context, chat::record_id(r, "preference-"), chosen, rejected,
-                         {"id", "prompt", "chosen", "rejected", "chosen_messages", "rejected_messages", "tools"}, fill,
+  chat::write_preference(r, context, v1 ? "llama-factory-v1-preference" : "trl-preference", chat::record_id(r, "preference-"),
+                         chosen, rejected, {"id", "prompt", "chosen", "rejected", "chosen_messages", "rejected_messages", "tools"},
                          sessions);
 }
 

@@ -67,19 +67,7 @@ void map_sessions(const Value& r, const MapContext& context, std::vector<std::st
     add_turn((*list)[i], conversation.size(), conversation, list_name + "[" + std::to_string(i) + "]");
   }
   const std::string id = chat::record_id(r, "sharegpt-");
-  const Value* chosen = find_present(r, "chosen");
-  const Value* rejected = find_present(r, "rejected");
-  const auto fill = [](const Value& record, const MapContext&, Record& out) {
-    out.set("source", "{\"format\":\"sharegpt\"}");
-    chat::keep_tools(find_member(record, "tools"), out);
-  };
-  if (chosen != nullptr && rejected != nullptr) {
-    used.insert({"chosen", "rejected"});
-    chat::write_preference(r, context, id, with_side(conversation, *chosen, "chosen"),
-                           with_side(conversation, *rejected, "rejected"), used, fill, sessions);
-    return;
-  }
-  chat::write_session(r, context, id, conversation, used, fill, sessions);
+  chat::write_rows(r, context, "sharegpt", id, conversation, with_side, used, sessions);
 }
 
 }  // namespace
