@@ -30,7 +30,7 @@ TEST(NormalizeChatDatasets, ShareGptFunctionCallsGetMadeUpIdsAndResultsAnswerThe
   ASSERT_EQ(calls.Size(), 2u);
   EXPECT_EQ(str(calls[0]["id"]), "call_2_0");
   EXPECT_EQ(str(calls[1]["id"]), "call_2_1");
-  EXPECT_EQ(str(calls[1]["function"]["arguments"]), R"({"b":2.50})");  // the number as written
+  EXPECT_EQ(str(calls[1]["function"]["arguments"]), R"({"b":2.5})");  // a list of calls: same values, re-serialised
   EXPECT_TRUE(m[2]["content"].IsNull());
   EXPECT_EQ(str(m[3]["tool_call_id"]), "call_2_0");
   EXPECT_EQ(str(m[3]["name"]), "add");
@@ -38,6 +38,9 @@ TEST(NormalizeChatDatasets, ShareGptFunctionCallsGetMadeUpIdsAndResultsAnswerThe
   EXPECT_EQ(str(m[4]["name"]), "mul");
   EXPECT_EQ(s["extra"]["made_up_tool_call_ids"].GetInt(), 2);
   EXPECT_TRUE(s["extra"]["tools"].IsArray());  // JSON text parsed
+  const auto one = normalize(
+      R"({"conversations":[{"from":"function_call","value":"{\"name\": \"f\", \"arguments\": {\"b\": 2.50}}"}]})");
+  EXPECT_EQ(str(one.sessions[0]["messages"][0]["tool_calls"][0]["function"]["arguments"]), R"({"b":2.50})");  // as written
 }
 
 TEST(NormalizeChatDatasets, AnObservationNoCallAskedForIsAUserTurnAndBadRowsAreRejected) {
