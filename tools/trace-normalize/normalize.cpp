@@ -1,5 +1,6 @@
 #include "normalize.hpp"
 
+#include "dataset_info.hpp"
 #include "dialects/dialect.hpp"
 #include "session_lines.hpp"
 
@@ -76,6 +77,13 @@ Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)),
     forced_ = normalize::find_dialect(options_.dialect);
     if (forced_ == nullptr) throw libstream::Error(libstream::ErrorKind::usage, "", "--dialect " + options_.dialect + ": no such dialect (see --list-dialects)");
   }
+  if (options_.dataset_info.empty() != options_.dataset.empty()) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", "--dataset-info and --dataset go together");
+  }
+  if (!options_.dataset_info.empty()) {
+    dataset_info_ = std::make_unique<normalize::DatasetInfo>(options_.dataset_info, options_.dataset);
+    if (forced_ == nullptr) forced_ = normalize::find_dialect(dataset_info_->dialect());
+  }
   if (forced_ != nullptr && std::string_view(forced_->name) == "mapped" && maps_.empty()) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--dialect mapped needs --map or --map-file");
   }
@@ -111,24 +119,30 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
                                        std::string_view raw) {
   out.clear();
   if (!record.IsObject()) throw MappingError{"not a JSON object"};
-  const DialectSpec* dialect = dialect_of(record);
-  if (dialect == nullptr) no_dialect(record);
+  if (dataset_info_ != nullptr) {
+    renamed_ = rapidjson::Document();  // one record's copy at a time
+    dataset_info_->rename(record, renamed_);
+    raw = {};  // member names changed: nothing to copy byte for byte
+  }
+  const Value& source = dataset_info_ != nullptr ? static_cast<const Value&>(renamed_) : record;
+  const DialectSpec* dialect = dialect_of(source);
+  if (dialect == nullptr) no_dialect(source);
   last_session_count_ = 1;
-  const MapContext context{file, raw, warn, maps_, &carried_};
+  const MapContext context{file, raw, warn, maps_, &carried_, &tallies_};
   if (dialect->map_sessions != nullptr) {
     sessions_.clear();
-    dialect->map_sessions(record, context, sessions_);
+    dialect->map_sessions(source, context, sessions_);
     for (const std::string& session : sessions_) out += (out.empty() ? "" : "\n") + session;
     last_session_count_ = sessions_.size();
     return dialect->name;
   }
   if (dialect->map_record == nullptr && dialect->lines == nullptr) return dialect->name;  // trace/v1: unchanged
   normalize::Record& r = *record_;
-  r.reset(&record, raw);
+  r.reset(&source, raw);
   if (dialect->lines != nullptr) {
-    dialect->lines->map_session({SessionLine{&record, 0, raw}}, context, r);
+    dialect->lines->map_session({SessionLine{&source, 0, raw}}, context, r);
   } else {
-    dialect->map_record(record, context, r);
+    dialect->map_record(source, context, r);
   }
   r.finish(out);
   return dialect->name;
@@ -139,7 +153,7 @@ void Normalizer::normalize_session(const DialectSpec& dialect, const std::vector
   out.clear();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
-  const MapContext context{file, {}, warn, maps_, &carried_};
+  const MapContext context{file, {}, warn, maps_, &carried_, &tallies_};
   dialect.lines->map_session(lines, context, r);
   r.finish(out);
 }
@@ -177,6 +191,10 @@ void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
       ->check(CLI::IsMember(names))
       ->type_name(choices)
       ->capture_default_str();
+  app.add_option("--dataset-info", options.dataset_info,
+                 "LLaMA-Factory dataset_info.json: read records with the column and tag names of --dataset's entry")
+      ->type_name("FILE");
+  app.add_option("--dataset", options.dataset, "The entry of --dataset-info describing the input")->type_name("NAME");
   app.add_flag_callback(
       "--list-dialects",
       [] {
@@ -264,6 +282,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     return true;
   });
   session.flush(normalizer, context, line);
+  for (const auto& [what, count] : normalizer.tallies()) context.info(std::to_string(count) + " " + what);
 }
 
 }  // namespace tracemill

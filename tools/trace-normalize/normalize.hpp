@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 namespace tracemill {
 
 namespace normalize {
+class DatasetInfo;
 class Record;
 struct DialectSpec;
 struct SessionLine;
@@ -27,6 +29,8 @@ struct NormalizeOptions {
   std::vector<std::string> maps;  ///< FIELD=PATH for records of no known dialect
   std::string map_file;           ///< TOML file with a [map] table of the same pairs
   std::string dialect = "auto";   ///< force one dialect instead of detecting it per record
+  std::string dataset_info;       ///< LLaMA-Factory dataset_info.json whose entry `dataset` maps columns
+  std::string dataset;
 };
 
 /// A record the rules cannot map: rejected with this reason, never emptied.
@@ -55,6 +59,9 @@ class Normalizer {
   /// except for dialects whose records hold several sessions (0 or more).
   [[nodiscard]] size_t last_session_count() const { return last_session_count_; }
 
+  /// What the dialects counted over the run (MapContext::tallies), reported at its end.
+  [[nodiscard]] const std::map<std::string, uint64_t>& tallies() const { return tallies_; }
+
   /// Maps the lines of one session of a line-per-event dialect to one trace/v1 line.
   void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,
                          const std::string& file, std::string& out, const std::function<void(const std::string&)>& warn);
@@ -63,9 +70,12 @@ class Normalizer {
   NormalizeOptions options_;
   std::vector<std::pair<std::string, std::string>> maps_;  // field, dotted path
   const normalize::DialectSpec* forced_ = nullptr;
+  std::unique_ptr<normalize::DatasetInfo> dataset_info_;  // --dataset-info: columns renamed first
+  rapidjson::Document renamed_;                          // the record as renamed
   std::unique_ptr<normalize::Record> record_;  // reused: its buffers keep their capacity
   std::vector<std::string> sessions_;          // of a record holding several
   std::map<std::string, std::string> carried_;  // MapContext::carried
+  std::map<std::string, uint64_t> tallies_;     // MapContext::tallies
   size_t last_session_count_ = 1;
 };
 

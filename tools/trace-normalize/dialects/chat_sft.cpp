@@ -1,5 +1,7 @@
-// Chat fine-tuning lines: {messages, metadata?} (OpenAI chat JSONL, synth-ai SFT output, ShareGPT lists).
-#include "dialect.hpp"
+// Chat fine-tuning lines: {messages, metadata?} (OpenAI chat JSONL, synth-ai SFT output, ShareGPT lists),
+// and LLaMA-Factory's OpenAI-style files: typed content parts {type, value}, its role tags
+// (function_call, observation), a tools column of JSON text, a KTO label.
+#include "chat_common.hpp"
 
 #include <libstream/hash.hpp>
 
@@ -13,7 +15,34 @@
 namespace tracemill::normalize {
 namespace {
 
-void map_sft(const Value& r, std::string_view raw, Record& out, const Warn& warn) {
+/// Whether `messages` needs LLaMA-Factory's reading: typed parts, or role tags OpenAI has not.
+bool llama_factory_messages(const Value& messages) {
+  for (const Value& m : messages.GetArray()) {
+    if (!m.IsObject()) continue;
+    const Value* content = find_member(m, "content");
+    if (content != nullptr && chat::is_typed_parts(*content)) return true;
+    const std::string_view role = text(find_member(m, "role")).value_or("");
+    const chat::Tag tag = chat::tag_of(role);
+    if (tag == chat::Tag::function_call || (tag == chat::Tag::observation && role != "tool")) return true;
+    if (role == "tool" && find_member(m, "tool_call_id") == nullptr) return true;  // results paired by order
+  }
+  return false;
+}
+
+void map_llama_factory(const Value& messages, const MapContext& context, Record& out) {
+  chat::Conversation conversation;
+  for (rapidjson::SizeType i = 0; i < messages.Size(); ++i) {
+    const Value& m = messages[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!m.IsObject()) throw MappingError{where + ": not a {role, content} object"};
+    const std::string_view role = text(find_member(m, "role")).value_or("");
+    chat::add_message(m, role, find_member(m, "content"), conversation.size(), conversation, where, {"role", "content"});
+  }
+  chat::finish_conversation(conversation, context, out);
+}
+
+void map_sft(const Value& r, std::string_view raw, Record& out, const MapContext& context) {
+  const Warn& warn = context.warn;
   const Value* metadata = find_present(r, "metadata");
   std::string metadata_model;
   if (auto id = text(find_member(r, "session_id")); id && !id->empty()) {
@@ -23,7 +52,17 @@ void map_sft(const Value& r, std::string_view raw, Record& out, const Warn& warn
   } else {
     out.set_text("session_id", hex_id("example-", libstream::stable_hash(raw)));
   }
-  map_chat_messages(*find_member(r, "messages"), out);
+  const Value& messages = *find_member(r, "messages");
+  std::set<std::string_view> used = {"messages", "metadata", "session_id"};
+  if (llama_factory_messages(messages)) {
+    map_llama_factory(messages, context, out);
+  } else {
+    map_chat_messages(messages, out);
+  }
+  if (const Value* tools = find_member(r, "tools"); tools != nullptr && tools->IsString()) {
+    chat::keep_tools(tools, out);  // LLaMA-Factory: JSON text of the tool schemas
+    used.insert("tools");
+  }
   if (metadata != nullptr && metadata->IsObject()) {
     if (const Value* reward = find_present(*metadata, "total_reward"); reward != nullptr && reward->IsNumber()) {
       out.set("reward", json_of(*reward));
@@ -39,7 +78,10 @@ void map_sft(const Value& r, std::string_view raw, Record& out, const Warn& warn
       out.set_text("model_source", "session_metadata");
     }
   }
-  out.keep_rest(r, {"messages", "metadata", "session_id"});
+  if (!out.has("reward")) {
+    if (const char* label = chat::set_kto_label(r, out)) used.insert(label);
+  }
+  out.keep_rest(r, used);
 }
 
 bool recognise(const Value& r) {
@@ -54,7 +96,7 @@ void map(const Value& r, const MapContext& context, Record& out) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   r.Accept(writer);
-  map_sft(r, std::string_view(buffer.GetString(), buffer.GetSize()), out, context.warn);
+  map_sft(r, std::string_view(buffer.GetString(), buffer.GetSize()), out, context);
 }
 
 }  // namespace

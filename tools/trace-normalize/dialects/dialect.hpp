@@ -34,6 +34,9 @@ struct MapContext {
   /// Facts a record leaves for the records read after it, by name (a vf-eval metadata.json
   /// read before its results rows gives them their model); kept for the whole run.
   std::map<std::string, std::string>* carried = nullptr;
+  /// What the run counts and reports at its end, by what was counted ("tool call ids made
+  /// up where the source has none"): guesses too frequent to warn of record by record.
+  std::map<std::string, uint64_t>* tallies = nullptr;
 };
 
 /// One line of a line-per-event session, with where it was read.

@@ -31,6 +31,12 @@
   X(kOpenHandsLlmLog) /* messages + response + kwargs */      \
   X(kOpenHandsEvents) /* one V0 event per record */           \
   X(kOpenHandsSdk)   /* one V1 event per record (kind) */     \
+  X(kShareGpt)       /* conversations of {from, value} */     \
+  X(kAlpaca)         /* instruction + output|chosen */        \
+  X(kPreference)     /* chosen/rejected message lists */      \
+  X(kAdp)            /* id + content of class_ items */       \
+  X(kMtBenchAnswer)  /* question_id + choices */              \
+  X(kMtBenchQuestion) /* question_id + turns */               \
   X(kMessageArray)   /* one {role, content} per record */     \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
