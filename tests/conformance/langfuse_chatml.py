@@ -20,6 +20,11 @@ The differences allowed are coded below (ALLOWED), each documented in the manual
                expected id matches any.
   empty-text - "" content beside tool calls is null; a list of text parts is their text.
   tool-id    - a tool message without tool_call_id in Langfuse's output may have one in ours.
+  text-calls - content that is JSON text of OpenAI tool calls (Koog) is those calls, on an
+               assistant message (Koog repeats them as role "tool").
+  rewritten-history - a prompt sharing only its start with the conversation replaces what
+               followed (the replaced messages are kept as a trace/v1 branch, not in the trajectory).
+  gemini-result - a Gemini function_response, a "user" message for Langfuse, is a tool message.
 Usage: python3 langfuse_chatml.py BIN_DIR DATA_DIR   (exit 77 when DATA_DIR/langfuse is absent)
 """
 import glob
@@ -71,6 +76,11 @@ def normal(message):
         calls.append({"id": call.get("id") or "", "name": function.get("name"),
                       "arguments": decoded(function.get("arguments"))})
     content = text_of_parts(message.get("content"))
+    listed = decoded(content) if isinstance(content, str) and content.startswith("[") else None
+    if isinstance(listed, list) and listed and all(isinstance(c, dict) and "function" in c and "id" in c for c in listed):
+        role, content = "assistant", None  # ALLOWED: text-calls
+        calls = [{"id": c["id"], "name": c["function"].get("name"), "arguments": decoded(c["function"].get("arguments"))}
+                 for c in listed]
     if content == "" and calls:
         content = None
     out = {"role": role, "content": content}
@@ -97,7 +107,8 @@ def expected_side(side, raw, default_role):
 
 
 def same(expected, actual):
-    if expected["role"] != actual["role"] or expected["content"] != actual["content"]:
+    gemini_result = expected["role"] == "user" and actual["role"] == "tool"  # ALLOWED: gemini-result
+    if (expected["role"] != actual["role"] and not gemini_result) or expected["content"] != actual["content"]:
         return False
     e_calls, a_calls = expected.get("tool_calls", []), actual.get("tool_calls", [])
     if len(e_calls) != len(a_calls):
@@ -121,6 +132,12 @@ def expected_conversation(export, chatml):
         while overlap > 0 and not all(same(prompt[i], conversation[len(conversation) - overlap + i])
                                       for i in range(overlap)):
             overlap -= 1
+        if overlap == 0:  # ALLOWED: rewritten-history (the replaced messages are a branch)
+            common = 0
+            while common < min(len(prompt), len(conversation)) and same(prompt[common], conversation[common]):
+                common += 1
+            if 0 < common < len(conversation):
+                conversation, overlap = conversation[:common], common
         conversation += prompt[overlap:] + reply
     return conversation
 

@@ -12,6 +12,7 @@ void from_openai(const Value& m, Message& message) {
   if (const Value* reasoning = find_present(m, "reasoning")) message.reasoning = json_of(*reasoning);
   if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
   if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
+  if (auto role = text(find_member(m, "original_role"))) message.original_role = std::string(*role);
 }
 
 }  // namespace
@@ -27,12 +28,31 @@ size_t ChatBuilder::add_prompt(const Value* prompt, std::optional<int64_t> turn,
     for (size_t i = 0; i < overlap && same; ++i) same = prompt_messages[i].second == keys_[keys_.size() - overlap + i];
     if (same) break;
   }
+  size_t context = prompt_messages.size();
+  if (openai_ && overlap == 0 && !prompt_messages.empty()) {
+    size_t common = 0;
+    while (common < prompt_messages.size() && common < keys_.size() && prompt_messages[common].second == keys_[common]) ++common;
+    if (common > 0 && common < keys_.size()) {
+      std::vector<std::string> replaced(messages_.begin() + static_cast<std::ptrdiff_t>(common), messages_.end());
+      branches_.push_back("{\"after\":" + std::to_string(common) + ",\"messages\":" + array_json(replaced) + "}");
+      messages_.resize(common);
+      keys_.resize(common);
+      overlap = common;
+    } else if (common == 0) {
+      // A prompt of only the new messages (OTel GenAI instrumentations log no history) when it
+      // cannot open a conversation: the model saw everything before it too.
+      const auto role = text(find_member((*prompt)[0], "role"));
+      if (role && *role != "system" && *role != "user") context = messages_.size() + prompt_messages.size();
+    }
+  }
   for (size_t i = overlap; i < prompt_messages.size(); ++i) {
     messages_.push_back(prompt_messages[i].first);
     keys_.push_back(prompt_messages[i].second);
   }
-  return prompt_messages.size();
+  return context;
 }
+
+std::string ChatBuilder::branches() const { return branches_.empty() ? std::string() : array_json(branches_); }
 
 void ChatBuilder::add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
                               const std::string& usage, Embedded& embedded) {

@@ -32,6 +32,11 @@ class ChatBuilder {
   /// Prompts and replies are already OpenAI messages (provider_chat.hpp): taken as they are,
   /// content strings never decoded (a tool result that is JSON text stays text).
   void openai_messages(bool on) { openai_ = on; }
+  /// trace/v1 branches ({after, messages}) the calls left (openai_messages mode only): a prompt
+  /// that shares only its start with the conversation rewrites what followed (Koog repeats a
+  /// reply's calls in another form); the conversation goes on with the prompt's version and
+  /// the replaced messages are kept as a branch. JSON array, or empty.
+  [[nodiscard]] std::string branches() const;
   [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
   [[nodiscard]] size_t unanswered() const { return unanswered_; }
 
@@ -43,6 +48,7 @@ class ChatBuilder {
   std::vector<std::string> keys_;
   size_t unanswered_ = 0;
   bool openai_ = false;
+  std::vector<std::string> branches_;
 };
 
 }  // namespace tracemill::normalize

@@ -45,8 +45,9 @@ std::string call_json(const std::string& id, const std::string& name, const std:
 /// One message's JSON text; empty members left out, content null when there is none.
 std::string message_json(const std::string& role, const std::string& content, const std::string& calls,
                          const std::string& tool_call_id = {}, const std::string& name = {},
-                         const std::string& reasoning = {}) {
+                         const std::string& reasoning = {}, const std::string& original_role = {}) {
   std::string out = "{\"role\":" + quote(role) + ",\"content\":" + (content.empty() ? "null" : content);
+  if (!original_role.empty()) out += ",\"original_role\":" + quote(original_role);
   if (!calls.empty()) out += ",\"tool_calls\":[" + calls + "]";
   if (!tool_call_id.empty()) out += ",\"tool_call_id\":" + quote(tool_call_id);
   if (!name.empty()) out += ",\"name\":" + quote(name);
@@ -68,6 +69,19 @@ bool is_responses_item(const Value& item) {
   return *type == "function_call" || *type == "function_call_output" || *type == "function_call_result" || *type == "reasoning" ||
          (*type == "message" && find_member(item, "role") != nullptr) || *type == "computer_call" ||
          *type == "custom_tool_call" || *type == "custom_tool_call_output";
+}
+
+/// A string holding a JSON list of OpenAI tool calls, each with an id and a function name.
+bool is_call_list_text(const Value& body, Embedded& embedded) {
+  std::string_view s = string_of(body);
+  if (s.empty() || s.front() != '[') return false;
+  const Value& list = *embedded.resolve(&body);
+  if (!list.IsArray() || list.Empty()) return false;
+  for (const Value& call : list.GetArray()) {
+    const Value* function = find_member(call, "function");
+    if (function == nullptr || !function->IsObject() || !text(find_member(*function, "name")) || !text(find_member(call, "id"))) return false;
+  }
+  return true;
 }
 
 bool has_input_parts(const Value& item) {
@@ -98,10 +112,20 @@ std::string Converter::call_id(const std::string& name) {
 
 std::string Converter::answer_id(const std::string& name) {
   auto& open = open_[name];
-  if (open.empty()) return "call_" + name + "_unmatched";
-  std::string id = open.front();
-  open.erase(open.begin());
-  return id;
+  if (!open.empty()) {
+    std::string id = open.front();
+    open.erase(open.begin());
+    return id;
+  }
+  if (name.empty()) {  // a result naming nothing: the oldest open call of any name
+    for (auto& [other, ids] : open_) {
+      if (ids.empty()) continue;
+      std::string id = ids.front();
+      ids.erase(ids.begin());
+      return id;
+    }
+  }
+  return {};
 }
 
 void Converter::message(const Value& value, Embedded& embedded, const char* default_role) {
@@ -191,6 +215,20 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
       append(all, parts);
       content = "[" + all + "]";
     }
+  } else if (body != nullptr && body->IsString() && is_call_list_text(*body, embedded) && tool_call_id.empty()) {
+    // Koog writes a reply's tool calls as JSON text in content (and repeats them as role tool).
+    const Value& list = *embedded.resolve(body);
+    for (const Value& call : list.GetArray()) {
+      const Value& function = *find_member(call, "function");
+      const std::string n = text_of(find_member(function, "name"));
+      const std::string id = text_of(find_member(call, "id"));
+      open_[n].push_back(id);
+      append(calls, call_json(id, n, arguments_json(find_member(function, "arguments"))));
+    }
+    if (role == "tool") {
+      messages.push_back(message_json("assistant", {}, calls, {}, {}, {}, "tool"));
+      return;
+    }
   } else if (body != nullptr && body->IsString()) {
     content = json_of(*body);
   } else if (body != nullptr && !body->IsNull()) {
@@ -216,6 +254,7 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
     append(calls, call_json(call_id(n), n, arguments_json(find_member(*fc, "arguments"))));
   }
   if (role == "assistant" && content == "\"\"" && !calls.empty()) content.clear();
+  if (role == "tool" && tool_call_id.empty()) tool_call_id = answer_id(name);  // the oldest open call
   const bool only_results = !results.empty() && content.empty() && calls.empty() && reasoning.empty();
   if (!only_results) {
     if (role != "tool") tool_call_id.clear();

@@ -31,6 +31,10 @@ def keys_of(m, default_role, ranks):
     if role == "tool" and isinstance(body, dict) and body.get("type") == "function" and not m.get("tool_call_id"):
         return []  # a tool definition
     texts, calls, out = [], [], []
+    listed = decoded(body) if isinstance(body, str) and body.startswith("[") else None
+    if isinstance(listed, list) and listed and all(isinstance(c, dict) and "function" in c and "id" in c for c in listed):
+        # Koog: a reply's calls written as JSON text (repeated in later prompts as role tool)
+        return [("assistant" if role == "assistant" else "assistant/" + role, (), tuple(c["id"] for c in listed))]
     if isinstance(body, str) and body != "":
         texts.append(body)
     elif isinstance(body, (dict, int, float)) and not isinstance(body, bool):
@@ -119,7 +123,7 @@ def count(path):
     calls = sorted((o for o in observations if o.get("type") == "GENERATION" and o["id"] not in generation_below
                     and (o.get("input") is not None or o.get("output") is not None)),
                    key=lambda o: o.get("startTime") or "")
-    conversation = []
+    conversation, branches = [], []
     for call in calls:
         ranks = {}
         prompt = side_keys(call.get("input"), "user", ranks)
@@ -127,8 +131,15 @@ def count(path):
         overlap = min(len(prompt), len(conversation))
         while overlap and prompt[:overlap] != conversation[len(conversation) - overlap:]:
             overlap -= 1
+        if overlap == 0:  # a prompt rewriting what followed its start: the old version is a branch
+            common = 0
+            while common < min(len(prompt), len(conversation)) and prompt[common] == conversation[common]:
+                common += 1
+            if 0 < common < len(conversation):
+                branches += conversation[common:]
+                conversation, overlap = conversation[:common], common
         conversation += prompt[overlap:] + reply
-    for key in conversation:
+    for key in conversation + branches:
         counts.messages += 1
         counts.texts += texts_of(key)
         counts.tool_calls += len(key[2])

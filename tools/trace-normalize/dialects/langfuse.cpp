@@ -164,6 +164,7 @@ void map_trace(const Value& r, const MapContext& context, Record& out) {
     out.set_text("model_source", "event");
   }
   if (usage.known()) out.set("usage", usage.json());
+  if (const std::string branches = chat.branches(); !branches.empty()) out.set("branches", branches);
   out.set_time("created_at", "original_created_at", find_present(trace, "timestamp"), context.warn);
   if (ended) out.set_text("ended_at", libstream::format_instant(*ended));
   // Scores by name (the first of a name; all of them, with their comments, stay in extra.scores).

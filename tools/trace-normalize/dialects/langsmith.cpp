@@ -186,6 +186,7 @@ std::string map_trace(const std::vector<Run*>& runs, const MapContext& context) 
     out.set_text("model_source", "event");
   }
   if (usage.known()) out.set("usage", usage.json());
+  if (const std::string branches = chat.branches(); !branches.empty()) out.set("branches", branches);
   if (auto start = time_of(root.get("start_time"))) out.set_text("created_at", libstream::format_instant(*start));
   if (ended) out.set_text("ended_at", libstream::format_instant(*ended));
   if (!error.empty()) {

@@ -197,6 +197,7 @@ void map_spans(const Value& r, const MapContext& context, Record& out) {
     out.set_text("model_source", "event");
   }
   if (usage.known()) out.set("usage", usage.json());
+  if (const std::string branches = chat.branches(); !branches.empty()) out.set("branches", branches);
   if (!spans.empty()) {
     if (auto start = agent::instant_of(find_member(*spans.front().value, "started_at"))) out.set_text("created_at", libstream::format_instant(*start));
   }
