@@ -128,7 +128,7 @@ TEST(NormalizeLangSmith, PatchWithoutIdCompletesThePostByDottedOrder) {
   ASSERT_EQ(s["messages"].Size(), 2u);
   EXPECT_EQ(str(s["messages"][1]["content"]), "Howdy!");
   EXPECT_EQ(s["usage"]["total_tokens"].GetInt(), 12);
-  EXPECT_EQ(str(s["created_at"]), "2024-10-13T07:05:37.170Z");
+  EXPECT_EQ(str(s["created_at"]), "2024-10-13T07:05:37.170000Z");
   EXPECT_EQ(str(s["model"]), "m1");
   EXPECT_TRUE(s["events"][0]["post"]["outputs"].IsNull());  // the post as sent, kept
 }

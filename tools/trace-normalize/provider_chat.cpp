@@ -84,6 +84,17 @@ bool is_call_list_text(const Value& body, Embedded& embedded) {
   return true;
 }
 
+/// A string that is itself a JSON string literal (a text payload encoded twice): its text.
+std::string string_json(const Value& v) {
+  const std::string_view s = string_of(v);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+    rapidjson::Document inner;
+    inner.Parse(s.data(), s.size());
+    if (!inner.HasParseError() && inner.IsString()) return json_of(inner);
+  }
+  return json_of(v);
+}
+
 bool has_input_parts(const Value& item) {
   const Value* content = find_member(item, "content");
   if (content == nullptr || !content->IsArray() || content->Empty()) return false;
@@ -135,7 +146,8 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
     else if (!v.IsNull()) messages.push_back(message_json(default_role, quote(json_of(v)), {}));
     return;
   }
-  if (is_responses_item(v)) {
+  // A typed Responses item other than a message (which is read below, never sent back: no recursion).
+  if (is_responses_item(v) && text(find_member(v, "type")) != std::optional<std::string_view>("message")) {
     // A single item: converted by the item path, through a one-item list.
     rapidjson::Document one;
     one.SetArray();
@@ -325,7 +337,7 @@ void Converter::prompt(const Value* value, Embedded& embedded) {
   if (value == nullptr) return;
   const Value& v = *embedded.resolve(value);
   if (v.IsString()) {
-    messages.push_back(message_json("user", json_of(v), {}));
+    messages.push_back(message_json("user", string_json(v), {}));
     return;
   }
   if (v.IsArray()) {
@@ -372,7 +384,7 @@ void Converter::completion(const Value* value, Embedded& embedded) {
   if (value == nullptr || value->IsNull()) return;
   const Value& v = *embedded.resolve(value);
   if (v.IsString()) {
-    messages.push_back(message_json("assistant", json_of(v), {}));
+    messages.push_back(message_json("assistant", string_json(v), {}));
     return;
   }
   if (v.IsArray()) {

@@ -143,20 +143,12 @@ void map_trace(const Value& r, const MapContext& context, Record& out) {
     const Value* output = find_present(o, "output");
     if (input == nullptr && output == nullptr) continue;  // a start/finish marker without payloads
     ++calls;
-    provider::Converter prompt;
-    prompt.prompt(input, embedded);
-    provider::Converter reply = prompt;  // the same ids for calls the completion answers or repeats
-    reply.messages.clear();
-    reply.completion(output, embedded);
-    auto& prompt_doc = converted.emplace_back();
-    prompt_doc.Parse(array_json(prompt.messages).c_str());
-    auto& reply_doc = converted.emplace_back();
-    reply_doc.Parse(array_json(reply.messages).c_str());
     const std::string call_model(text(find_member(o, "model")).value_or(""));
     if (model.empty()) model = call_model;
-    if (reply.messages.empty()) ++without_output;
-    chat.add_call_replies(&prompt_doc, reply_doc, std::nullopt, call_model,
-                          counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
+    if (!observability::add_llm_call(chat, converted, input, output, call_model,
+                                     counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded)) {
+      ++without_output;
+    }
   }
   out.set("messages", array_json(chat.messages()));
   if (!model.empty()) {

@@ -160,23 +160,14 @@ std::string map_trace(const std::vector<Run*>& runs, const MapContext& context) 
       continue;
     }
     if (type != "llm" || llm_below[i]) continue;
-    provider::Converter prompt;
-    prompt.prompt(prompt_of(run.get("inputs")), embedded);
-    provider::Converter reply = prompt;
-    reply.messages.clear();
-    reply.completion(run.get("outputs"), embedded);
-    auto& prompt_doc = converted.emplace_back();
-    prompt_doc.Parse(array_json(prompt.messages).c_str());
-    auto& reply_doc = converted.emplace_back();
-    reply_doc.Parse(array_json(reply.messages).c_str());
     std::string call_model;
     if (const Value* extra = run.get("extra")) {
       if (const Value* metadata = find_member(*extra, "metadata")) call_model = std::string(text(find_member(*metadata, "ls_model_name")).value_or(""));
     }
     if (call_model.empty() && run.get("inputs") != nullptr) call_model = std::string(text(find_member(*run.get("inputs"), "model")).value_or(""));
     if (model.empty()) model = call_model;
-    chat.add_call_replies(&prompt_doc, reply_doc, std::nullopt, call_model,
-                          counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
+    observability::add_llm_call(chat, converted, prompt_of(run.get("inputs")), run.get("outputs"), call_model,
+                                counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
   }
   std::vector<std::string> messages = chat.messages();
   const auto orphans = observability::append_tool_results(messages, results);

@@ -1,5 +1,7 @@
 #include "observability_common.hpp"
 
+#include "../provider_chat.hpp"
+
 #include <set>
 #include <string_view>
 
@@ -154,6 +156,21 @@ std::vector<bool> counted_usage(const std::vector<int>& parent, const std::vecto
   std::vector<bool> counted(parent.size());
   for (size_t i = 0; i < parent.size(); ++i) counted[i] = has[i] && !below[i];
   return counted;
+}
+
+bool add_llm_call(ChatBuilder& chat, std::deque<rapidjson::Document>& converted, const Value* prompt,
+                  const Value* completion, const std::string& model, const std::string& usage, Embedded& embedded) {
+  provider::Converter input;
+  input.prompt(prompt, embedded);
+  provider::Converter reply = input;  // the same ids for calls the completion answers or repeats
+  reply.messages.clear();
+  reply.completion(completion, embedded);
+  auto& prompt_doc = converted.emplace_back();
+  prompt_doc.Parse(array_json(input.messages).c_str());
+  auto& reply_doc = converted.emplace_back();
+  reply_doc.Parse(array_json(reply.messages).c_str());
+  chat.add_call_replies(&prompt_doc, reply_doc, std::nullopt, model, usage, embedded);
+  return !reply.messages.empty();
 }
 
 std::vector<ToolResult> append_tool_results(std::vector<std::string>& messages, const std::vector<ToolResult>& results) {

@@ -5,6 +5,10 @@
 
 #include "agent_common.hpp"
 
+#include "../call_conversation.hpp"
+
+#include <deque>
+
 #include <string>
 #include <vector>
 
@@ -34,6 +38,12 @@ void add_usage(agent::UsageCounts& sum, const agent::UsageCounts& one);
 /// them twice). `parent[i]` is the index of node i's parent, or -1; `has[i]` whether node i
 /// has usage. Returns, per node, whether its usage is counted.
 std::vector<bool> counted_usage(const std::vector<int>& parent, const std::vector<bool>& has);
+
+/// One LLM call into the conversation: its provider-native prompt and completion mapped to
+/// OpenAI messages (provider_chat.hpp), then appended by `chat`. `converted` owns the mapped
+/// messages for as long as `chat` needs them. Returns false when the call had no completion.
+bool add_llm_call(ChatBuilder& chat, std::deque<rapidjson::Document>& converted, const Value* prompt,
+                  const Value* completion, const std::string& model, const std::string& usage, Embedded& embedded);
 
 /// A tool's result recorded apart from the LLM calls (a LangSmith tool run, an Agents SDK
 /// function span): the call it answers when the source says, its tool name, its output.

@@ -161,17 +161,8 @@ void map_spans(const Value& r, const MapContext& context, Record& out) {
       continue;
     }
     if (type != "generation" || (find_present(*span.data, "input") == nullptr && find_present(*span.data, "output") == nullptr)) continue;
-    provider::Converter prompt;
-    prompt.prompt(find_present(*span.data, "input"), embedded);
-    provider::Converter reply = prompt;
-    reply.messages.clear();
-    reply.completion(find_present(*span.data, "output"), embedded);
-    auto& prompt_doc = converted.emplace_back();
-    prompt_doc.Parse(array_json(prompt.messages).c_str());
-    auto& reply_doc = converted.emplace_back();
-    reply_doc.Parse(array_json(reply.messages).c_str());
-    chat.add_call_replies(&prompt_doc, reply_doc, std::nullopt, span_model,
-                          counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
+    observability::add_llm_call(chat, converted, find_present(*span.data, "input"), find_present(*span.data, "output"),
+                                span_model, counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
   }
   std::vector<std::string> messages = chat.messages();
   if (messages.empty()) {
