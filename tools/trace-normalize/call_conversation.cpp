@@ -3,9 +3,21 @@
 #include <algorithm>
 
 namespace tracemill::normalize {
+namespace {
 
-void ChatBuilder::add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
-                              const std::string& usage, Embedded& embedded) {
+/// A message already in OpenAI form, member by member (reasoning included).
+void from_openai(const Value& m, Message& message) {
+  if (const Value* content = find_member(m, "content")) message.content = json_of(*content);
+  if (const Value* calls = find_present(m, "tool_calls")) message.tool_calls = json_of(*calls);
+  if (const Value* reasoning = find_present(m, "reasoning")) message.reasoning = json_of(*reasoning);
+  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
+  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
+  if (auto role = text(find_member(m, "original_role"))) message.original_role = std::string(*role);
+}
+
+}  // namespace
+
+size_t ChatBuilder::add_prompt(const Value* prompt, std::optional<int64_t> turn, Embedded& embedded) {
   std::vector<std::pair<std::string, std::string>> prompt_messages;  // (json, comparison key)
   if (prompt != nullptr && prompt->IsArray()) {
     for (const Value& m : prompt->GetArray()) prompt_messages.push_back(convert(m, turn, embedded));
@@ -16,10 +28,35 @@ void ChatBuilder::add_call(const Value* prompt, const Value* completion, std::op
     for (size_t i = 0; i < overlap && same; ++i) same = prompt_messages[i].second == keys_[keys_.size() - overlap + i];
     if (same) break;
   }
+  size_t context = prompt_messages.size();
+  if (openai_ && overlap == 0 && !prompt_messages.empty()) {
+    size_t common = 0;
+    while (common < prompt_messages.size() && common < keys_.size() && prompt_messages[common].second == keys_[common]) ++common;
+    if (common > 0 && common < keys_.size()) {
+      std::vector<std::string> replaced(messages_.begin() + static_cast<std::ptrdiff_t>(common), messages_.end());
+      branches_.push_back("{\"after\":" + std::to_string(common) + ",\"messages\":" + array_json(replaced) + "}");
+      messages_.resize(common);
+      keys_.resize(common);
+      overlap = common;
+    } else if (common == 0) {
+      // A prompt of only the new messages (OTel GenAI instrumentations log no history) when it
+      // cannot open a conversation: the model saw everything before it too.
+      const auto role = text(find_member((*prompt)[0], "role"));
+      if (role && *role != "system" && *role != "user") context = messages_.size() + prompt_messages.size();
+    }
+  }
   for (size_t i = overlap; i < prompt_messages.size(); ++i) {
     messages_.push_back(prompt_messages[i].first);
     keys_.push_back(prompt_messages[i].second);
   }
+  return context;
+}
+
+std::string ChatBuilder::branches() const { return branches_.empty() ? std::string() : array_json(branches_); }
+
+void ChatBuilder::add_call(const Value* prompt, const Value* completion, std::optional<int64_t> turn, const std::string& model,
+                              const std::string& usage, Embedded& embedded) {
+  const size_t prompt_size = add_prompt(prompt, turn, embedded);
   if (completion == nullptr) {
     ++unanswered_;
     return;
@@ -31,8 +68,33 @@ void ChatBuilder::add_call(const Value* prompt, const Value* completion, std::op
   reply.turn = turn;
   reply.model = model;
   reply.usage = usage;
-  reply.context_messages = static_cast<int64_t>(prompt_messages.size());
+  reply.context_messages = static_cast<int64_t>(prompt_size);
   messages_.push_back(reply.json());
+}
+
+void ChatBuilder::add_call_replies(const Value* prompt, const Value& replies, std::optional<int64_t> turn,
+                                   const std::string& model, const std::string& usage, Embedded& embedded) {
+  const size_t prompt_size = add_prompt(prompt, turn, embedded);
+  if (!replies.IsArray() || replies.Empty()) {
+    ++unanswered_;
+    return;
+  }
+  for (rapidjson::SizeType i = 0; i < replies.Size(); ++i) {
+    Message reply;
+    const std::string source_role(text(find_member(replies[i], "role")).value_or("assistant"));
+    reply.role = role_of_type(source_role);
+    if (reply.role.empty()) reply.role = "assistant";
+    if (openai_) from_openai(replies[i], reply);
+    else set_content(replies[i], reply, "call_" + std::to_string(messages_.size()), embedded);
+    keys_.push_back(reply.json());
+    reply.turn = turn;
+    if (i == 0) {
+      reply.model = model;
+      reply.usage = usage;
+    }
+    if (reply.role == "assistant") reply.context_messages = static_cast<int64_t>(prompt_size + i);
+    messages_.push_back(reply.json());
+  }
 }
 
 std::pair<std::string, std::string> ChatBuilder::convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded) {
@@ -41,7 +103,8 @@ std::pair<std::string, std::string> ChatBuilder::convert(const Value& m, std::op
   message.role = role_of_type(source_role);
   if (message.role.empty()) message.role = "user";
   if (message.role != source_role) message.original_role = source_role;
-  set_content(m, message, "call_" + std::to_string(messages_.size()), embedded);
+  if (openai_) from_openai(m, message);
+  else set_content(m, message, "call_" + std::to_string(messages_.size()), embedded);
   std::string key = message.json();
   message.turn = turn;
   return {message.json(), std::move(key)};

@@ -18,6 +18,10 @@
   X(kCodex)          /* Codex CLI {timestamp, type, payload} */ \
   X(kGeminiCliJsonl) /* Gemini CLI JSONL header line */      \
   X(kGeminiCli)      /* sessionId + projectHash + messages */ \
+  X(kLangfuse)       /* trace + observations */             \
+  X(kLangSmith)      /* post/patch runs, or run_type */     \
+  X(kOpenAIAgentsState) /* $schemaVersion + generated_items */ \
+  X(kOpenAIAgentsSpans) /* spans of object trace.span */  \
   X(kHarborAtif)     /* schema_version + steps (+ agent) */   \
   X(kInspectAi)      /* eval object + version + samples */    \
   X(kTau2Bench)      /* simulations, or one simulation */     \

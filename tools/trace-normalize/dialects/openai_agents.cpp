@@ -1,0 +1,214 @@
+// OpenAI Agents SDK (Python and JS): a serialised RunState ({$schemaVersion, original_input,
+// generated_items, model_responses, context.usage, current_step, trace, ...}; camelCase in
+// JS), and trace exports ({trace_id?, spans|data: [{object: "trace.span", id, parent_id,
+// started_at, span_data: {type: agent|generation|response|function|handoff|custom|...}}]}).
+#include "dialect.hpp"
+#include "observability_common.hpp"
+
+#include "../call_conversation.hpp"
+#include "../provider_chat.hpp"
+
+#include <libstream/hash.hpp>
+#include <libstream/time.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+namespace tracemill::normalize {
+namespace {
+
+const Value* either(const Value& o, const char* snake, const char* camel) {
+  const Value* v = find_present(o, snake);
+  return v != nullptr ? v : find_present(o, camel);
+}
+
+bool recognise_state(const Value& r) {
+  return find_member(r, "$schemaVersion") != nullptr &&
+         (either(r, "generated_items", "generatedItems") != nullptr || either(r, "original_input", "originalInput") != nullptr ||
+          either(r, "model_responses", "modelResponses") != nullptr);
+}
+
+const Value* span_list(const Value& r) {
+  for (const char* key : {"spans", "data"}) {
+    const Value* list = find_member(r, key);
+    if (list == nullptr || !list->IsArray() || list->Empty()) continue;
+    for (const Value& item : list->GetArray()) {
+      if (text(find_member(item, "object")) == std::optional<std::string_view>("trace.span")) return list;
+    }
+  }
+  return nullptr;
+}
+
+bool recognise_spans(const Value& r) { return span_list(r) != nullptr; }
+
+void keep_rest(const Value& r, std::initializer_list<std::string_view> used, Record& out) {
+  for (const auto& m : r.GetObject()) {
+    if (!agent::used_name(string_of(m.name), used)) out.extra(string_of(m.name), json_of(m.value));
+  }
+}
+
+void map_state(const Value& r, const MapContext& context, Record& out) {
+  // Items of the conversation: the original input, then every generated item's raw item
+  // (a pending approval repeats its call: it stays in extra with the interruptions).
+  rapidjson::Document items;
+  items.SetArray();
+  auto& allocator = items.GetAllocator();
+  Embedded embedded;
+  const Value* input = either(r, "original_input", "originalInput");
+  if (input != nullptr && input->IsString()) {
+    Value m(rapidjson::kObjectType);
+    m.AddMember("role", "user", allocator);
+    m.AddMember("content", Value(*input, allocator), allocator);
+    items.PushBack(m, allocator);
+  } else if (input != nullptr && input->IsArray()) {
+    for (const Value& item : input->GetArray()) items.PushBack(Value(item, allocator), allocator);
+  }
+  size_t approvals = 0;
+  if (const Value* generated = either(r, "generated_items", "generatedItems"); generated != nullptr && generated->IsArray()) {
+    for (const Value& item : generated->GetArray()) {
+      const auto type = text(find_member(item, "type"));
+      if (type && (*type == "tool_approval_item" || *type == "tool_approval")) {
+        ++approvals;
+        continue;
+      }
+      if (const Value* raw = either(item, "raw_item", "rawItem")) items.PushBack(Value(*raw, allocator), allocator);
+    }
+  }
+  provider::Converter converter;
+  converter.responses_items(items, embedded);
+  out.set("messages", array_json(converter.messages));
+  std::string id;
+  if (const Value* trace = find_present(r, "trace"); trace != nullptr && trace->IsObject()) {
+    id = std::string(text(either(*trace, "trace_id", "id")).value_or(""));
+  }
+  for (const char* key : {"conversation_id", "conversationId", "previous_response_id", "previousResponseId"}) {
+    if (id.empty()) id = std::string(text(find_present(r, key)).value_or(""));
+  }
+  if (id.empty()) id = hex_id("agents-run-", libstream::stable_hash(json_of(r)));  // a state names no run: its content does
+  out.set_text("session_id", id);
+  if (const Value* ctx = find_present(r, "context")) {
+    if (const Value* u = find_present(*ctx, "usage"); observability::has_usage(u)) out.set("usage", observability::usage_of(u).json());
+  }
+  const Value* step = either(r, "current_step", "currentStep");
+  if (step != nullptr && step->IsObject() && text(find_member(*step, "type")) == std::optional<std::string_view>("next_step_interruption")) {
+    out.set_text("status", "interrupted");  // pending tool approvals: the run waits for a person
+  } else if (approvals > 0) {
+    out.set_text("status", "interrupted");
+  }
+  if (converter.messages.empty()) context.warn("an Agents SDK run state without input or generated items: no messages");
+  out.extra("source_format", "\"openai-agents-run-state\"");
+  keep_rest(r, {"original_input", "originalInput"}, out);  // generated_items kept whole: their agents and origins
+}
+
+struct Span {
+  const Value* value;
+  const Value* data;
+  std::string id, parent;
+  int64_t start;
+  size_t position;
+};
+
+void map_spans(const Value& r, const MapContext& context, Record& out) {
+  const Value* list = span_list(r);
+  std::vector<Span> spans;
+  for (size_t i = 0; i < list->Size(); ++i) {
+    const Value& s = (*list)[static_cast<rapidjson::SizeType>(i)];
+    if (text(find_member(s, "object")) != std::optional<std::string_view>("trace.span")) continue;  // trace items: extra
+    const Value* data = find_present(s, "span_data");
+    spans.push_back({&s, data != nullptr && data->IsObject() ? data : nullptr, std::string(text(find_member(s, "id")).value_or("")),
+                     std::string(text(find_member(s, "parent_id")).value_or("")),
+                     agent::instant_of(find_member(s, "started_at")).value_or(INT64_MAX), i});
+  }
+  std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+  std::map<std::string, int> index;
+  for (size_t i = 0; i < spans.size(); ++i) index.emplace(spans[i].id, static_cast<int>(i));
+  std::vector<int> parent(spans.size(), -1);
+  std::vector<bool> has(spans.size());
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (auto it = index.find(spans[i].parent); it != index.end() && it->second != static_cast<int>(i)) parent[i] = it->second;
+    has[i] = spans[i].data != nullptr && observability::has_usage(find_present(*spans[i].data, "usage"));
+  }
+  const std::vector<bool> counted = observability::counted_usage(parent, has);
+  ChatBuilder chat;
+  chat.openai_messages(true);
+  Embedded embedded;
+  std::deque<rapidjson::Document> converted;
+  agent::UsageCounts usage;
+  std::string model, trace_id(text(find_member(r, "trace_id")).value_or("")), error;
+  std::vector<observability::ToolResult> results;
+  std::vector<const Span*> functions;
+  std::optional<int64_t> ended;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const Span& span = spans[i];
+    if (trace_id.empty()) trace_id = std::string(text(find_member(*span.value, "trace_id")).value_or(""));
+    if (auto end = agent::instant_of(find_member(*span.value, "ended_at")); end && (!ended || *end > *ended)) ended = end;
+    if (const Value* e = find_present(*span.value, "error"); e != nullptr && error.empty()) error = json_of(*e);
+    if (span.data == nullptr) continue;
+    agent::UsageCounts call_usage;
+    if (counted[i]) {
+      call_usage = observability::usage_of(find_present(*span.data, "usage"));
+      observability::add_usage(usage, call_usage);
+    }
+    const std::string type(text(find_member(*span.data, "type")).value_or(""));
+    const std::string span_model(text(find_member(*span.data, "model")).value_or(""));
+    if (type == "generation" && model.empty()) model = span_model;
+    if (type == "function") {
+      functions.push_back(&span);
+      const Value* output = find_present(*span.data, "output");
+      results.push_back({"", std::string(text(find_member(*span.data, "name")).value_or("")),
+                         output == nullptr ? "null" : output->IsString() ? json_of(*output) : quote(json_of(*output))});
+      continue;
+    }
+    if (type != "generation" || (find_present(*span.data, "input") == nullptr && find_present(*span.data, "output") == nullptr)) continue;
+    observability::add_llm_call(chat, converted, find_present(*span.data, "input"), find_present(*span.data, "output"),
+                                span_model, counted[i] && call_usage.known() ? call_usage.json() : std::string(), embedded);
+  }
+  std::vector<std::string> messages = chat.messages();
+  if (messages.empty()) {
+    // No generation recorded its messages: each function span is the call and its result.
+    for (const Span* span : functions) {
+      const std::string name(text(find_member(*span->data, "name")).value_or(""));
+      std::string originals;
+      Message call;
+      call.role = "assistant";
+      call.tool_calls = "[" + agent::tool_call_json(span->id, name, agent::arguments_text(find_present(*span->data, "input"), span->id, originals)) + "]";
+      if (!originals.empty()) call.original_arguments = "{" + originals + "}";
+      call.extra.emplace_back("span_id", quote(span->id));
+      messages.push_back(call.json());
+    }
+    for (auto& result : results) result.call_id.clear();
+  }
+  const auto orphans = observability::append_tool_results(messages, results);
+  out.set("messages", array_json(messages));
+  if (trace_id.empty()) trace_id = hex_id("agents-trace-", libstream::stable_hash(json_of(r)));
+  out.set_text("session_id", trace_id);
+  if (!model.empty()) {
+    out.set_text("model", model);
+    out.set_text("model_source", "event");
+  }
+  if (usage.known()) out.set("usage", usage.json());
+  if (const std::string branches = chat.branches(); !branches.empty()) out.set("branches", branches);
+  if (!spans.empty()) {
+    if (auto start = agent::instant_of(find_member(*spans.front().value, "started_at"))) out.set_text("created_at", libstream::format_instant(*start));
+  }
+  if (ended) out.set_text("ended_at", libstream::format_instant(*ended));
+  if (!error.empty()) {
+    out.set_text("status", "error");
+    out.set_text("error", error);
+  }
+  if (messages.empty()) context.warn("an Agents SDK trace without generation messages or function spans: no messages");
+  if (!orphans.empty()) out.extra("unmatched_tool_results", std::to_string(orphans.size()));
+  out.extra("source_format", "\"openai-agents-trace\"");
+  keep_rest(r, {"trace_id"}, out);  // the spans kept whole
+}
+
+}  // namespace
+
+extern const DialectSpec kOpenAIAgentsState{"openai-agents-state",
+                                            "$schemaVersion with original_input / generated_items (Agents SDK RunState)",
+                                            "OpenAI Agents SDK", recognise_state, map_state, nullptr};
+extern const DialectSpec kOpenAIAgentsSpans{"openai-agents-spans", "spans|data of {object: trace.span} (Agents SDK traces)",
+                                            "OpenAI Agents SDK", recognise_spans, map_spans, nullptr};
+
+}  // namespace tracemill::normalize
