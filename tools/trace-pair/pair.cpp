@@ -539,7 +539,7 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
     // example is not counted as a filtered record.
     context.keep_filtered(current_source->name(), current_record->line, current_record->offset,
                           "an example that fails the openai-chat rules: " + reason, example, "");
-    --counters.filtered;
+    --context.counters().filtered;
   };
   libstream::DocumentParser parser;
   libstream::Counters& counters = context.counters();

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 
 namespace tracemill::normalize {
 namespace {
@@ -39,7 +41,9 @@ std::string reward_json(const Value& v, bool& converted) {
   if (v.IsBool()) return v.IsTrue() ? "1.0" : "0.0";
   if (!v.IsString()) return {};
   std::string word(string_of(v));
-  if (auto n = number(&v)) return number_json(*n);
+  double n = 0;
+  const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), n);
+  if (error == std::errc() && end == word.data() + word.size() && !word.empty() && std::isfinite(n)) return number_json(n);
   std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* yes : {"true", "yes", "pass", "passed", "success", "succeeded", "successful", "resolved", "correct", "solved"}) {
     if (word == yes) return "1.0";
@@ -105,7 +109,10 @@ void map_one(const Value& record, const MapContext& context, Record& r) {
       has_usage = has_usage || usable;
     } else if (name == "reward") {
       bool converted = false;
-      const std::string reward = reward_json(*v, converted);
+      std::string reward = reward_json(*v, converted);
+      if (!converted && path.segments.size() == 1) {
+        if (auto raw = r.raw(path.segments.front())) reward.assign(raw->data(), raw->size());  // the number as written
+      }
       usable = !reward.empty();
       if (usable) r.set("reward", reward);
       if (usable && converted) {
@@ -114,7 +121,8 @@ void map_one(const Value& record, const MapContext& context, Record& r) {
       }
     } else if (name == "cost_usd") {
       usable = v->IsNumber() && v->GetDouble() >= 0;
-      if (usable) r.set(name, json_of(*v));
+      const auto raw = path.segments.size() == 1 ? r.raw(path.segments.front()) : std::nullopt;
+      if (usable) r.set(name, raw ? std::string(*raw) : json_of(*v));  // the number as written when it can be
     } else if (name == "seed") {
       usable = v->IsInt64() || v->IsUint64() || v->IsString();
       if (usable) r.set(name, json_of(*v));

@@ -116,18 +116,26 @@ void ChatMapper::add_message(const Value& m, const std::string& where) {
   message.role = role_name(target);
   const std::string prefix = "call_" + std::to_string(messages_.size());
   const Value* content = find_member(m, "content");
-  if (find_member(m, "value") != nullptr && content == nullptr) {  // ShareGPT {from, value}
-    content = find_member(m, "value");
-    set_content(*content, message, prefix, embedded_);
-    for (const auto& member : m.GetObject()) {
-      const std::string_view key = string_of(member.name);
-      if (key != "from" && key != "value" && key != "role") message.extra.emplace_back(key, json_of(member.value));
+  try {
+    if (find_member(m, "value") != nullptr && content == nullptr) {  // ShareGPT {from, value}
+      content = find_member(m, "value");
+      set_content(*content, message, prefix, embedded_);
+      for (const auto& member : m.GetObject()) {
+        const std::string_view key = string_of(member.name);
+        if (key != "from" && key != "value" && key != "role") message.extra.emplace_back(key, json_of(member.value));
+      }
+    } else {
+      if (content == nullptr) content = find_member(m, "text");
+      set_content(m, message, prefix, embedded_);  // tool_calls, tool_call_id, name; the rest in extra
     }
-  } else {
-    if (content == nullptr) content = find_member(m, "text");
-    set_content(m, message, prefix, embedded_);  // tool_calls, tool_call_id, name; the rest in extra
+  } catch (const MappingError& e) {
+    throw MappingError{where + "." + e.reason};
   }
   const Value* resolved = content != nullptr ? embedded_.resolve(content) : nullptr;
+  if (content != nullptr && content->IsString() && message.tool_calls.empty() && target != RoleTarget::tool_call &&
+      !is_part_list(*resolved)) {
+    message.content = json_of(*content);  // text that happens to be JSON stays the text as written
+  }
   if (target == RoleTarget::tool_call && message.tool_calls.empty()) {
     // A function_call message: its content is the call (or calls), usually JSON in a string.
     rapidjson::Document calls;
