@@ -15,14 +15,14 @@ namespace {
 using tracemill::normalize::Mapping;
 using tracemill::normalize::parse_map_path;
 
-struct Run {
+struct Mapped {
   std::vector<std::string> lines;
   std::vector<std::string> warnings, errors;
 };
 
-Run run(const std::vector<std::string>& records, tracemill::NormalizeOptions options) {
+Mapped run(const std::vector<std::string>& records, tracemill::NormalizeOptions options) {
   tracemill::Normalizer normalizer(options);
-  Run out;
+  Mapped out;
   for (const std::string& json : records) {
     rapidjson::Document input;
     input.Parse(json.c_str());
@@ -61,7 +61,7 @@ TEST(MapPath, QuotedSegmentsAndIndexes) {
 TEST(Mapping, PathMatchingNoRecordIsAnError) {
   tracemill::NormalizeOptions options;
   options.maps = {"messages=trajectory", "model=info.model"};
-  const Run r = run({R"({"traj":[{"role":"user","content":"hi"}],"info":{"model":"m"}})",
+  const Mapped r = run({R"({"traj":[{"role":"user","content":"hi"}],"info":{"model":"m"}})",
                      R"({"traj":[{"role":"user","content":"hi"}],"info":{}})"},
                     options);
   ASSERT_EQ(r.errors.size(), 1u);
@@ -76,7 +76,7 @@ TEST(Mapping, PathMatchingNoRecordIsAnError) {
 TEST(Mapping, ToolCallsAsJsonStringsKeepIdNameArguments) {
   tracemill::NormalizeOptions options;
   options.maps = {"messages=m"};
-  const Run r = run({R"({"m":[{"role":"assistant","tool_calls":["{\"id\":\"c9\",\"function\":{\"name\":\"bash\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}","{\"id\":\"c10\",\"function\":{\"name\":\"read\",\"arguments\":\"path=a\"}}"]},{"role":"tool","content":"x"},{"role":"tool","content":"y"}]})"},
+  const Mapped r = run({R"({"m":[{"role":"assistant","tool_calls":["{\"id\":\"c9\",\"function\":{\"name\":\"bash\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}","{\"id\":\"c10\",\"function\":{\"name\":\"read\",\"arguments\":\"path=a\"}}"]},{"role":"tool","content":"x"},{"role":"tool","content":"y"}]})"},
                     options);
   const auto d = parse(r.lines[0]);
   const auto& calls = d["messages"][0]["tool_calls"];
@@ -100,7 +100,7 @@ TEST(Mapping, CallThatIsNoObjectRejectsTheRecord) {
 TEST(Mapping, AppliedOverDetection) {
   tracemill::NormalizeOptions options;
   options.maps = {"session_id=meta.id", "messages=messages"};
-  const Run r = run({R"({"messages":[{"role":"user","content":"hi"}],"meta":{"id":"r7"}})"}, options);
+  const Mapped r = run({R"({"messages":[{"role":"user","content":"hi"}],"meta":{"id":"r7"}})"}, options);
   EXPECT_STREQ(parse(r.lines[0])["session_id"].GetString(), "r7");
   options.dialect = "sft";
   EXPECT_ANY_THROW(tracemill::Normalizer{options});
@@ -110,7 +110,7 @@ TEST(Mapping, RolesAndOutcomes) {
   tracemill::NormalizeOptions options;
   options.maps = {"messages=c", "reward=ok"};
   options.roles = {"agent=assistant"};
-  const Run r = run({R"({"c":[{"from":"human","value":"w?"},{"from":"function_call","value":"{\"name\":\"w\",\"arguments\":{\"c\":\"P\"}}"},{"from":"observation","value":"18"},{"role":"agent","content":"18"},{"role":"exit","content":"done"}],"ok":true})"},
+  const Mapped r = run({R"({"c":[{"from":"human","value":"w?"},{"from":"function_call","value":"{\"name\":\"w\",\"arguments\":{\"c\":\"P\"}}"},{"from":"observation","value":"18"},{"role":"agent","content":"18"},{"role":"exit","content":"done"}],"ok":true})"},
                     options);
   const auto d = parse(r.lines[0]);
   EXPECT_STREQ(d["messages"][1]["tool_calls"][0]["function"]["name"].GetString(), "w");
