@@ -148,3 +148,18 @@ TEST(Trace, ErrorsNameThePathTheExpectationAndWhatWasFound) {
 }
 
 }  // namespace
+
+// Issue 13: what the trace profile let through while data was lost.
+TEST(ValidateTraceSilentLoss, ToolWithoutCallIdUnknownPartsEmptySession) {
+  const auto tool = trace(R"({"schema":"trace/v1","session_id":"s","messages":[{"role":"tool","content":"x"}]})");
+  EXPECT_EQ(codes(tool.errors), std::vector<std::string>{"missing_member@messages[0].tool_call_id"});
+  const auto parts = trace(R"({"schema":"trace/v1","session_id":"s","messages":[{"role":"user","content":[{"type":"text","value":"v"},{"type":"image","image":"x"},{"type":"text","text":"ok","extra":{}},{"type":"image_url","image_url":{"url":"u"},"detail":"low"}]}]})");
+  EXPECT_EQ(codes(parts.errors), (std::vector<std::string>{"unknown_part@messages[0].content[0].text",
+                                                           "unknown_part@messages[0].content[1].type",
+                                                           "unknown_part@messages[0].content[3].detail"}));
+  const auto empty = trace(R"({"schema":"trace/v1","session_id":"s","messages":[]})");
+  EXPECT_TRUE(empty.errors.empty());
+  EXPECT_EQ(codes(empty.warnings), std::vector<std::string>{"no_messages@messages"});
+  const auto env = trace(R"({"schema":"trace/v1","session_id":"s","messages":[],"env_messages":[{"x":1}]})");
+  EXPECT_TRUE(env.warnings.empty());
+}

@@ -2,6 +2,7 @@
 
 #include "dataset_info.hpp"
 #include "dialects/dialect.hpp"
+#include "mapping.hpp"
 #include "session_lines.hpp"
 
 #include <libstream/document.hpp>
@@ -27,51 +28,24 @@ using rapidjson::Value;
 
 Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)), record_(std::make_unique<normalize::Record>()) {
   std::vector<std::string> pairs = options_.maps;
+  std::vector<std::string> roles = options_.roles;
+  std::string records = options_.records;
   if (!options_.map_file.empty()) {
-    std::ifstream in(options_.map_file);
-    if (!in) throw libstream::Error(libstream::ErrorKind::usage, options_.map_file, "cannot open the mapping file");
-    std::string line;
-    bool in_map = false;
-    int number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      line.erase(0, line.find_first_not_of(" \t"));
-      if (line.empty() || line.front() == '#') continue;
-      if (line.front() == '[') {
-        in_map = line.compare(0, 5, "[map]") == 0;
-        continue;
-      }
-      if (!in_map) continue;
-      // FIELD = "path"  # comment
-      const size_t eq = line.find('=');
-      const size_t open = line.find('"', eq == std::string::npos ? 0 : eq);
-      const size_t close = open == std::string::npos ? std::string::npos : line.find('"', open + 1);
-      std::string key = eq == std::string::npos ? "" : line.substr(0, eq);
-      key.erase(key.find_last_not_of(" \t") + 1);
-      std::string rest = close == std::string::npos ? "x" : line.substr(close + 1);
-      rest.erase(0, rest.find_first_not_of(" \t\r"));
-      if (key.empty() || close == std::string::npos || !(rest.empty() || rest.front() == '#')) {
-        throw libstream::Error(libstream::ErrorKind::usage, options_.map_file + ":" + std::to_string(number),
-                               "expected FIELD = \"path.in.record\" in the [map] table");
-      }
-      const std::string value = line.substr(open, close - open + 1);
-      pairs.push_back(key + "=" + value.substr(1, value.size() - 2));
-    }
+    normalize::MapFile file = normalize::read_map_file(options_.map_file);
+    pairs.insert(pairs.end(), file.maps.begin(), file.maps.end());
+    roles.insert(roles.end(), file.roles.begin(), file.roles.end());
+    if (records.empty()) records = file.records;  // the command line wins
   }
-  static const std::set<std::string> kFields = {"session_id", "messages", "reward", "achievements", "model",
-                                                "experiment_id", "split", "task_id", "seed", "env", "policy", "status",
-                                                "created_at", "cost_usd", "phase", "trial_id", "job_id",
-                                                "usage.input_tokens", "usage.output_tokens", "usage.total_tokens"};
-  for (const std::string& pair : pairs) {
-    const size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
-      throw libstream::Error(libstream::ErrorKind::usage, "", "--map takes FIELD=PATH, not '" + pair + "'");
+  if (pairs.empty() && (!records.empty() || !roles.empty())) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", std::string(!records.empty() ? "--records" : "--role") +
+                                                                " applies to mapped records: give --map or --map-file too");
+  }
+  if (!pairs.empty()) {
+    try {
+      mapping_ = std::make_unique<normalize::Mapping>(pairs, records, roles);
+    } catch (const std::invalid_argument& e) {
+      throw libstream::Error(libstream::ErrorKind::usage, "", e.what());
     }
-    const std::string name = pair.substr(0, eq);
-    if (kFields.count(name) == 0) {
-      throw libstream::Error(libstream::ErrorKind::usage, "", "--map " + pair + ": '" + name + "' is not a trace/v1 field that can be mapped");
-    }
-    maps_.emplace_back(name, pair.substr(eq + 1));
   }
   if (options_.dialect != "auto") {
     forced_ = normalize::find_dialect(options_.dialect);
@@ -84,8 +58,15 @@ Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)),
     dataset_info_ = std::make_unique<normalize::DatasetInfo>(options_.dataset_info, options_.dataset);
     if (forced_ == nullptr) forced_ = normalize::find_dialect(dataset_info_->dialect());
   }
-  if (forced_ != nullptr && std::string_view(forced_->name) == "mapped" && maps_.empty()) {
+  const bool forced_mapped = forced_ != nullptr && std::string_view(forced_->name) == "mapped";
+  if (forced_mapped && !mapping_) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--dialect mapped needs --map or --map-file");
+  }
+  if (forced_ != nullptr && !forced_mapped && mapping_) {
+    // Refused rather than ignored: a dialect's own rules and a mapping do not mix.
+    throw libstream::Error(libstream::ErrorKind::usage, "",
+                           "--map/--map-file map every record themselves: they cannot be combined with --dialect " +
+                               options_.dialect);
   }
 }
 
@@ -93,8 +74,8 @@ Normalizer::~Normalizer() = default;
 
 const DialectSpec* Normalizer::dialect_of(const Value& record) const {
   if (forced_ != nullptr) return forced_;
-  if (const DialectSpec* dialect = normalize::detect_dialect(record)) return dialect;
-  return maps_.empty() ? nullptr : normalize::find_dialect("mapped");
+  if (mapping_) return normalize::find_dialect("mapped");
+  return normalize::detect_dialect(record);
 }
 
 namespace {
@@ -118,7 +99,26 @@ namespace {
 std::string_view Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn,
                                        std::string_view raw) {
   out.clear();
-  if (!record.IsObject()) throw MappingError{"not a JSON object"};
+  if (record.IsArray() && !mapping_ && forced_ == nullptr) {
+    // A bare array of chat messages read as one document (trace-read --format document):
+    // one session, as the message-array dialect makes of the same array split into records.
+    const DialectSpec* messages = normalize::find_dialect("message-array");
+    std::vector<SessionLine> lines;
+    for (const Value& element : record.GetArray()) {
+      if (!element.IsObject() || !messages->recognise(element)) break;
+      lines.push_back(SessionLine{&element, 0, {}});
+    }
+    if (!lines.empty() && lines.size() == record.Size()) {
+      normalize_session(*messages, lines, file, out, warn);
+      last_session_count_ = 1;
+      return messages->name;
+    }
+  }
+  if (!record.IsObject()) {
+    throw MappingError{record.IsArray() ? "a JSON array that is not a list of chat messages: let trace-read split it into "
+                                          "records (its default --format auto)"
+                                        : "not a JSON object"};
+  }
   if (dataset_info_ != nullptr) {
     renamed_ = rapidjson::Document();  // one record's copy at a time
     dataset_info_->rename(record, renamed_);
@@ -128,7 +128,7 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
   const DialectSpec* dialect = dialect_of(source);
   if (dialect == nullptr) no_dialect(source);
   last_session_count_ = 1;
-  const MapContext context{file, raw, warn, maps_, &carried_, &tallies_};
+  const MapContext context{file, raw, warn, mapping_.get(), &carried_, &tallies_};
   if (dialect->map_sessions != nullptr) {
     sessions_.clear();
     dialect->map_sessions(source, context, sessions_);
@@ -153,7 +153,7 @@ void Normalizer::normalize_session(const DialectSpec& dialect, const std::vector
   out.clear();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
-  const MapContext context{file, {}, warn, maps_, &carried_, &tallies_};
+  const MapContext context{file, {}, warn, mapping_.get(), &carried_, &tallies_};
   dialect.lines->map_session(lines, context, r);
   r.finish(out);
 }
@@ -175,12 +175,21 @@ std::string dialect_table() {
 
 void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
   app.add_option("--map", options.maps,
-                 "FIELD=PATH: take a trace/v1 field from a dotted path, for records of no known dialect "
-                 "(repeatable; e.g. --map messages=history --map reward=info.score)")
+                 "FIELD=PATH: take a trace/v1 field from a dotted path; every record (but trace/v1) is then mapped "
+                 "this way (repeatable; e.g. --map messages=history --map reward=info.score; messages=prompt+completion)")
       ->type_name("FIELD=PATH")
       ->allow_extra_args(false);
-  app.add_option("--map-file", options.map_file, "TOML file whose [map] table holds FIELD = \"PATH\" pairs")
+  app.add_option("--map-file", options.map_file,
+                 "TOML file whose [map] table holds FIELD = \"PATH\" pairs ([roles]: SOURCE = \"ROLE\"; records = \"PATH[]\")")
       ->type_name("FILE");
+  app.add_option("--records", options.records,
+                 "With --map: the array at PATH holds the sessions, one per element (e.g. simulations[], results.samples[])")
+      ->type_name("PATH[]");
+  app.add_option("--role", options.roles,
+                 "With --map: read source role SOURCE as ROLE (system, user, assistant, tool, tool_call, env), e.g. "
+                 "--role agent=assistant (repeatable)")
+      ->type_name("SOURCE=ROLE")
+      ->allow_extra_args(false);
   std::vector<std::string> names{"auto"};
   std::string choices = "auto";
   for (const DialectSpec* dialect : normalize::all_dialects()) {
@@ -231,6 +240,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
         return true;
       }
       if (is_trace_v1(*head)) {
+        if (normalizer.mapping() != nullptr) normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
         context.write_line(context.record_bytes(reader, record));  // idempotent: unchanged
         return true;
       }
@@ -283,6 +293,13 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   });
   session.flush(normalizer, context, line);
   for (const auto& [what, count] : normalizer.tallies()) context.info(std::to_string(count) + " " + what);
+  if (normalize::Mapping* mapping = normalizer.mapping()) {
+    // Every path that missed and every value made up or converted, once, with its count.
+    std::vector<std::string> warnings, errors;
+    mapping->report(warnings, errors);
+    for (const std::string& w : warnings) context.warning("", w);
+    for (const std::string& e : errors) context.error("", e);
+  }
 }
 
 }  // namespace tracemill

@@ -20,14 +20,17 @@ namespace tracemill {
 
 namespace normalize {
 class DatasetInfo;
+class Mapping;
 class Record;
 struct DialectSpec;
 struct SessionLine;
 }  // namespace normalize
 
 struct NormalizeOptions {
-  std::vector<std::string> maps;  ///< FIELD=PATH for records of no known dialect
-  std::string map_file;           ///< TOML file with a [map] table of the same pairs
+  std::vector<std::string> maps;   ///< FIELD=PATH: map every record (but trace/v1) with these paths
+  std::string map_file;            ///< TOML file with a [map] table of the same pairs (and [roles], records)
+  std::string records;             ///< PATH[]: each element of this array is a session (with --map)
+  std::vector<std::string> roles;  ///< SOURCE=ROLE aliases for mapped messages
   std::string dialect = "auto";   ///< force one dialect instead of detecting it per record
   std::string dataset_info;       ///< LLaMA-Factory dataset_info.json whose entry `dataset` maps columns
   std::string dataset;
@@ -43,8 +46,9 @@ class Normalizer {
   explicit Normalizer(NormalizeOptions options);
   ~Normalizer();
 
-  /// The dialect `record` is read as: the forced one, else the first that recognises it,
-  /// else `mapped` when --map is given; nullptr when none.
+  /// The dialect `record` is read as: the forced one, else `mapped` when --map is given
+  /// (a mapping given is applied to every record, never ignored), else the first that
+  /// recognises it; nullptr when none.
   [[nodiscard]] const normalize::DialectSpec* dialect_of(const rapidjson::Value& record) const;
 
   /// Maps one whole record to one trace/v1 line in `out` (cleared first; left empty for
@@ -66,9 +70,12 @@ class Normalizer {
   void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,
                          const std::string& file, std::string& out, const std::function<void(const std::string&)>& warn);
 
+  /// The mapping of --map and friends, or nullptr.
+  [[nodiscard]] normalize::Mapping* mapping() { return mapping_.get(); }
+
  private:
   NormalizeOptions options_;
-  std::vector<std::pair<std::string, std::string>> maps_;  // field, dotted path
+  std::unique_ptr<normalize::Mapping> mapping_;  // null without --map / --map-file
   const normalize::DialectSpec* forced_ = nullptr;
   std::unique_ptr<normalize::DatasetInfo> dataset_info_;  // --dataset-info: columns renamed first
   rapidjson::Document renamed_;                          // the record as renamed

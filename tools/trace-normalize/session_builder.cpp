@@ -1,5 +1,7 @@
 #include "session_builder.hpp"
 
+#include <libstream/json.hpp>
+
 #include <algorithm>
 
 namespace tracemill::normalize {
@@ -36,11 +38,16 @@ bool is_part_list(const Value& value) {
 /// Writes calls in OpenAI form; arguments given as objects are serialised and kept in
 /// original_arguments by call id. Ids missing from the source are made from `id_prefix`.
 void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix) {
+  static thread_local libstream::JsonChecker checker;
+  Embedded embedded;  // calls kept as JSON text: parsed only when met
   std::string out = "[";
   std::string originals;
   for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
-    const Value& call = calls[i];
-    const Value* function = find_present(call, "function");
+    const Value& call = *embedded.resolve(&calls[i]);
+    if (!call.IsObject()) {
+      throw MappingError{"tool_calls[" + std::to_string(i) + "]: " + json_of(call).substr(0, 60) + " is not a tool call"};
+    }
+    const Value* function = embedded.resolve(find_present(call, "function"));
     const Value& source = function != nullptr && function->IsObject() ? *function : call;
     std::string name;
     for (const char* key : {"name", "tool_name", "tool"}) {
@@ -49,6 +56,7 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
         break;
       }
     }
+    if (name.empty()) ++message.unnamed_calls;
     std::string id;
     for (const char* key : {"id", "call_id", "tool_call_id"}) {
       if (auto t = text(find_member(call, key))) {
@@ -56,14 +64,22 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
         break;
       }
     }
-    if (id.empty()) id = id_prefix + "_" + std::to_string(i);
+    if (id.empty()) {
+      id = id_prefix + "_" + std::to_string(i);
+      ++message.made_call_ids;
+    }
     const Value* arguments = nullptr;
-    for (const char* key : {"arguments", "arguments_json", "args", "input"}) {
+    for (const char* key : {"arguments", "arguments_json", "args", "input", "parameters"}) {
       if ((arguments = find_member(source, key)) != nullptr) break;
     }
     std::string arguments_json;
-    if (arguments != nullptr && arguments->IsString()) {
+    libstream::JsonError error;
+    if (arguments != nullptr && arguments->IsString() && checker.check(arguments->GetString(), arguments->GetStringLength(), &error)) {
       arguments_json = json_of(*arguments);
+    } else if (arguments != nullptr && arguments->IsString()) {
+      arguments_json = quote("{\"input\":" + json_of(*arguments) + "}");  // kept as written, beside
+      originals += (originals.empty() ? "" : ",") + quote(id) + ":" + json_of(*arguments);
+      ++message.wrapped_arguments;
     } else {
       arguments_json = quote(arguments != nullptr ? json_of(*arguments) : "{}");
       if (arguments != nullptr) originals += (originals.empty() ? "" : ",") + quote(id) + ":" + json_of(*arguments);
@@ -111,7 +127,7 @@ void set_content(const Value& value, Message& message, const std::string& id_pre
     } else {
       message.content = "null";
     }
-    if (const Value* calls = find_present(v, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+    if (const Value* calls = embedded.resolve(find_present(v, "tool_calls")); calls != nullptr && calls->IsArray() && !calls->Empty()) {
       set_tool_calls(*calls, message, id_prefix);
     }
     if (auto id = text(find_member(v, "tool_call_id"))) message.tool_call_id = std::string(*id);

@@ -40,6 +40,10 @@ struct Message {
   std::string created_at;
   int64_t context_messages = -1;
   std::vector<std::pair<std::string, std::string>> extra;
+  // What set_tool_calls had to make up or wrap, for a dialect to count and warn about.
+  uint32_t made_call_ids = 0;      // calls without an id: made from the prefix
+  uint32_t unnamed_calls = 0;      // calls without a name (written with "")
+  uint32_t wrapped_arguments = 0;  // arguments strings that are not JSON text: {"input": text}
 
   [[nodiscard]] std::string json() const {
     std::string out = "{\"role\":" + quote(role);
@@ -136,6 +140,10 @@ bool is_part_list(const Value& value);
 
 /// Writes calls in OpenAI form; arguments given as objects are serialised and kept in
 /// original_arguments by call id. Ids missing from the source are made from `id_prefix`.
+/// A call (or its `function`) written as JSON in a string is read as the object it holds; an
+/// arguments string that is not JSON text becomes {"input": text}, the text kept in
+/// original_arguments. Throws MappingError for a call that is not an object. What was made
+/// up is counted in the message (made_call_ids, unnamed_calls, wrapped_arguments).
 void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix);
 
 /// Fills content (and tool calls, tool_call_id, name) from a chat-shaped value: a string,

@@ -1,5 +1,7 @@
 #include "pair.hpp"
 
+#include "validate.hpp"
+
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
@@ -87,19 +89,54 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
     b += ",\"tool_calls\":";
     if (!append_object_calls(*calls, b, problem)) return false;
   }
+  if (has_calls) {
+    pending_.clear();  // the calls a following tool message may answer
+    for (const Value& call : calls->GetArray()) {
+      const Value* id = libstream::find_member(call, "id");
+      const Value* function = libstream::find_member(call, "function");
+      const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
+      pending_.emplace_back(id != nullptr && id->IsString() ? std::string(libstream::string_of(*id)) : std::string(),
+                            name != nullptr && name->IsString() ? std::string(libstream::string_of(*name)) : std::string());
+    }
+  }
   if (out.role == Role::tool) {
     const Value* call_id = libstream::find_member(message, "tool_call_id");
+    std::string id = call_id != nullptr && call_id->IsString() ? std::string(libstream::string_of(*call_id)) : std::string();
+    if (id.empty()) {
+      // No id (or null): the call it answers, by the message's name, else the first one not
+      // answered yet. Counted; without any such call the id stays out and the example fails
+      // its check (on_invalid), never written with a null id.
+      const Value* own_name = libstream::find_member(message, "name");
+      size_t k = 0;
+      while (k < pending_.size() && own_name != nullptr && own_name->IsString() && pending_[k].second != libstream::string_of(*own_name)) ++k;
+      if (k == pending_.size()) k = 0;
+      if (k < pending_.size() && !pending_[k].first.empty()) {
+        id = pending_[k].first;
+        if (result_ != nullptr) ++result_->recovered_ids;
+      }
+    }
+    for (size_t k = 0; k < pending_.size(); ++k) {
+      if (!id.empty() && pending_[k].first == id) {
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(k));
+        break;
+      }
+    }
     if (options_.tool_format != ToolFormat::hf) {
-      append_member(b, "tool_call_id", call_id);
+      if (!id.empty()) {
+        b += ",\"tool_call_id\":";
+        libstream::append_json_string(b, id);
+      }
     } else {
-      const auto it = call_id != nullptr && call_id->IsString()
-                          ? call_names_.find(std::string(call_id->GetString(), call_id->GetStringLength()))
-                          : call_names_.end();
+      const auto it = call_names_.find(id);
+      const Value* own_name = libstream::find_member(message, "name");
       b += ",\"name\":";
-      if (it == call_names_.end()) {
-        b += "null";
-      } else {
+      if (it != call_names_.end()) {
         libstream::append_json_string(b, it->second);
+      } else if (own_name != nullptr && own_name->IsString()) {
+        append_value(b, *own_name);
+      } else {
+        b += "null";
+        if (result_ != nullptr) ++result_->unknown_results;
       }
     }
   }
@@ -167,6 +204,31 @@ void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::stri
       return;
     }
   }
+  if (options_.tool_format == ToolFormat::openai && on_invalid) {
+    // Checked against trace-validate's openai-chat rules before it goes out: an example that
+    // would fail them (a tool result whose call was trimmed away, a call without a name) is
+    // set aside with its reasons, never written.
+    example_.assign("{\"messages\":[");
+    for (size_t k = 0; k < picked.size(); ++k) {
+      if (k > 0) example_ += ',';
+      example_ += bytes_of(k);
+    }
+    example_ += "]}";
+    rapidjson::Document parsed;  // one per example: a reused Document's pool would only grow
+    parsed.Parse(example_.c_str());
+    RecordCheck check;
+    const ValidateOptions rules;
+    check_openai_chat(parsed, rules, check);
+    if (!check.errors.empty()) {
+      ++result.invalid;
+      if (options_.metadata) {
+        example_.pop_back();
+        example_ += metadata_prefix_ + extra_metadata + "}}";
+      }
+      on_invalid(example_, describe(check.errors));
+      return;
+    }
+  }
   // Written straight into the output buffer: no per-example string (examples share history).
   static constexpr std::string_view kOpen = "{\"messages\":[";
   out.write(kOpen.data(), kOpen.size());
@@ -223,6 +285,8 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
     return result;
   }
   call_names_.clear();
+  pending_.clear();
+  result_ = &result;
   std::vector<size_t> kept;  // messages that go out, in order (system messages may be dropped)
   const bool drop_system = options_.system_prompt && *options_.system_prompt == "none";
   if (messages_.size() < messages->Size()) messages_.resize(messages->Size());
@@ -231,6 +295,7 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
     Message& m = messages_[message_count_];
     if (!serialize((*messages)[i], m, result.problem)) {
       result.problem = "messages[" + std::to_string(i) + "]: " + result.problem;
+      result_ = nullptr;
       return result;
     }
     const Value& source = (*messages)[i];
@@ -320,6 +385,7 @@ PairResult Pairer::pair(const Value& session, libstream::BufferedSink& out) {
       break;
     }
   }
+  result_ = nullptr;
   return result;
 }
 
@@ -466,14 +532,26 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
     options.counter = tokenizer.get();
   }
   Pairer pairer(options);
+  const libstream::RecordSource* current_source = nullptr;
+  const libstream::RawRecord* current_record = nullptr;
+  pairer.on_invalid = [&](std::string_view example, const std::string& reason) {
+    // Kept in --rejects beside its session's place; the ledger counts sessions, so the
+    // example is not counted as a filtered record.
+    context.keep_filtered(current_source->name(), current_record->line, current_record->offset,
+                          "an example that fails the openai-chat rules: " + reason, example, "");
+    --context.counters().filtered;
+  };
   libstream::DocumentParser parser;
   libstream::Counters& counters = context.counters();
   libstream::BufferedSink& out = context.out();
   uint64_t examples = 0, unanswered = 0, duplicates = 0, trimmed = 0, over_budget = 0, windows = 0, no_turns = 0;
+  uint64_t recovered = 0, unknown_results = 0, invalid = 0;
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                    libstream::RawRecord& record) {
     const Value* root = context.parse_session(parser, source, record);
     if (root == nullptr) return true;  // rejected with the reason
+    current_source = &source;
+    current_record = &record;
     const PairResult result = pairer.pair(*root, out);
     if (!result.problem.empty()) {
       context.reject(source, record, result.problem);
@@ -486,6 +564,9 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
     over_budget += result.over_budget;
     windows += result.windows;
     no_turns += result.no_turns;
+    recovered += result.recovered_ids;
+    unknown_results += result.unknown_results;
+    invalid += result.invalid;
     // Sessions are what is read: one with examples counts as written, one without as filtered.
     if (result.examples > 0) {
       ++counters.written;
@@ -497,6 +578,16 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
   const auto count = [](uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
+  if (recovered > 0) {
+    context.warning("", count(recovered, "tool message", "tool messages") +
+                            " without a tool_call_id tied to the call they answer (by name, else the first call not answered)");
+  }
+  if (unknown_results > 0) {
+    context.warning("", count(unknown_results, "tool result", "tool results") + " whose call is unknown written with \"name\":null (--tool-format hf)");
+  }
+  if (invalid > 0) {
+    context.warning("", count(invalid, "example", "examples") + " failing the openai-chat rules not written (kept in --rejects with the reasons)");
+  }
   if (counters.read > 0) {
     context.info(count(examples, "example", "examples") + " from " + count(counters.written, "session", "sessions") +
                  "; " +

@@ -9,6 +9,8 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -51,6 +53,9 @@ struct PairResult {
   uint64_t over_budget = 0;     ///< examples still over --max-tokens with only system + target left
   uint64_t windows = 0;         ///< window mode: windows that qualified
   uint64_t no_turns = 0;        ///< window mode: sessions without per-turn data (turns, message turns)
+  uint64_t recovered_ids = 0;   ///< tool messages without a tool_call_id, tied to the call they answer
+  uint64_t unknown_results = 0; ///< hf: tool results whose call (and so function name) is unknown
+  uint64_t invalid = 0;         ///< examples that fail the openai-chat rules: not written, given to on_invalid
   std::string problem;          ///< non-empty: the session cannot be paired (rejected with this reason)
 };
 
@@ -61,6 +66,9 @@ class Pairer {
  public:
   explicit Pairer(const PairOptions& options);
   PairResult pair(const rapidjson::Value& session, libstream::BufferedSink& out);
+  /// Receives each example (openai tool format) that fails trace-validate's openai-chat
+  /// rules, with the reasons; such an example is not written.
+  std::function<void(std::string_view example, const std::string& reason)> on_invalid;
   /// The session's messages as they go out (after --system-prompt and --tool-format), for
   /// preference and KTO examples (preference.cpp). False with `problem` set when the session
   /// cannot be paired.
@@ -95,6 +103,9 @@ class Pairer {
   std::string metadata_prefix_;  // the session's metadata members, shared by its examples
   std::unordered_set<uint64_t> seen_;                         // --dedup: hashes of examples written
   std::unordered_map<std::string, std::string> call_names_;  // call id -> function name (hf tool messages)
+  std::vector<std::pair<std::string, std::string>> pending_;  // calls not answered yet: id, name
+  std::string example_;        // an example being checked before it is written
+  PairResult* result_ = nullptr;  // the session being paired, for counts made while serialising
 };
 
 void run_pair(const PairOptions& options, libstream::ToolContext& context);

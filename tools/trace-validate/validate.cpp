@@ -361,6 +361,41 @@ const std::initializer_list<std::string_view> kMessageKeys = {
     "role", "content", "tool_calls", "tool_call_id", "name", "original_role", "original_arguments",
     "model", "usage", "turn", "created_at", "reward", "context_messages", "extra", "id", "reasoning", "is_error"};
 
+/// Content parts of trace/v1 (docs/trace-v1.md): {type, <payload>, extra?} with text (a
+/// string), image_url ({url}), input_audio and file (objects), refusal (a string). Any other
+/// shape (LLaMA-Factory's {type, value}, a provider's own part) is an error: a dialect converts
+/// it, or keeps it under extra.
+void check_trace_parts(const Value& parts, const std::string& path, Collector& out) {
+  for (rapidjson::SizeType k = 0; k < parts.Size(); ++k) {
+    const Value& part = parts[k];
+    const std::string where = at(path, k);
+    const Value* type = part.IsObject() ? libstream::find_member(part, "type") : nullptr;
+    if (type == nullptr || !type->IsString()) {
+      out.error("unknown_part", where, "expected a part {type, ...}, found " + kind(part));
+      continue;
+    }
+    const std::string name(libstream::string_of(*type));
+    if (!one_of(name, {"text", "image_url", "input_audio", "file", "refusal"})) {
+      out.error("unknown_part", at(where, "type"), "\"" + name + "\" is not a trace/v1 part (text, image_url, input_audio, file, refusal)");
+      continue;
+    }
+    const Value* payload = libstream::find_member(part, name.c_str());
+    const bool text_payload = name == "text" || name == "refusal";
+    if (payload == nullptr || (text_payload ? !payload->IsString() : !payload->IsObject()) ||
+        (name == "image_url" && !(libstream::find_member(*payload, "url") != nullptr && libstream::find_member(*payload, "url")->IsString()))) {
+      out.error("unknown_part", at(where, name.c_str()),
+                payload == nullptr ? "absent" : "expected " + std::string(text_payload ? "a string" : name == "image_url" ? "{url}" : "an object") + ", found " + kind(*payload));
+      continue;
+    }
+    for (const auto& m : part.GetObject()) {
+      const std::string_view key = libstream::string_of(m.name);
+      if (key != "type" && key != name && key != "extra") {
+        out.error("unknown_part", at(where, std::string(key).c_str()), "not a member of a " + name + " part (keep it under extra)");
+      }
+    }
+  }
+}
+
 /// The members of each message of `messages` (the session's, or a branch's).
 void check_messages(const Value& messages, const std::string& where, RecordCheck& check, Collector& out) {
   for (rapidjson::SizeType i = 0; i < messages.Size(); ++i) {
@@ -384,6 +419,12 @@ void check_messages(const Value& messages, const std::string& where, RecordCheck
     const Value* content = libstream::find_member(message, "content");
     if (content != nullptr && !content->IsNull() && !content->IsString() && !content->IsArray()) {
       out.error("wrong_type", at(path, "content"), "expected a string, an array of parts or null, found " + kind(*content));
+    } else if (content != nullptr && content->IsArray()) {
+      check_trace_parts(*content, at(path, "content"), out);
+    }
+    if (role != nullptr && role->IsString() && libstream::string_of(*role) == "tool" &&
+        libstream::find_member(message, "tool_call_id") == nullptr) {
+      out.error("missing_member", at(path, "tool_call_id"), "absent: a tool message answers a call");
     }
     if (const Value* calls = libstream::find_member(message, "tool_calls")) {
       std::set<std::string> ids;
@@ -507,6 +548,13 @@ void check_trace(const Value& record, RecordCheck& check) {
     return;
   }
   check_messages(*messages, "messages", check, out);
+  // Summary rows, count-only rollouts and stores without prompts are sessions too, so an
+  // empty one is valid; but it carries nothing to train on, and a mapping that missed its
+  // messages looks just like it: said, and counted.
+  const Value* env_messages = libstream::find_member(record, "env_messages");
+  if (messages->Empty() && (env_messages == nullptr || !env_messages->IsArray() || env_messages->Empty())) {
+    out.warning("no_messages", "messages", "a session with neither messages nor env_messages");
+  }
   if (const Value* branches = libstream::find_member(record, "branches"); branches != nullptr && !branches->IsNull()) {
     if (!branches->IsArray()) {
       out.error("wrong_type", "branches", "expected an array, found " + kind(*branches));

@@ -25,12 +25,14 @@
 
 namespace tracemill::normalize {
 
+class Mapping;
+
 /// What a mapping may read besides the record: where it came from and the user's options.
 struct MapContext {
   const std::string& file;  ///< input name ("-" for standard input)
   std::string_view raw;     ///< the record's own text when it is one NDJSON line, else empty
   const Warn& warn;         ///< warnings about what the source lacks or what was guessed
-  const std::vector<std::pair<std::string, std::string>>& maps;  ///< --map FIELD=PATH pairs
+  Mapping* mapping;  ///< --map, --map-file, --records, --role (mapping.hpp); null without them
   /// Facts a record leaves for the records read after it, by name (a vf-eval metadata.json
   /// read before its results rows gives them their model); kept for the whole run.
   std::map<std::string, std::string>* carried = nullptr;
