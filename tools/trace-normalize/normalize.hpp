@@ -19,6 +19,9 @@ namespace tracemill {
 
 namespace normalize {
 class Record;
+namespace spans {
+struct Span;
+}
 struct DialectSpec;
 struct SessionLine;
 }  // namespace normalize
@@ -27,6 +30,7 @@ struct NormalizeOptions {
   std::vector<std::string> maps;  ///< FIELD=PATH for records of no known dialect
   std::string map_file;           ///< TOML file with a [map] table of the same pairs
   std::string dialect = "auto";   ///< force one dialect instead of detecting it per record
+  size_t span_window = 1000;      ///< traces (or conversations) of span records held at once
 };
 
 /// A record the rules cannot map: rejected with this reason, never emptied.
@@ -54,6 +58,11 @@ class Normalizer {
   /// Sessions the last normalize() wrote into `out`, one line each (joined by newlines): 1,
   /// except for dialects whose records hold several sessions (0 or more).
   [[nodiscard]] size_t last_session_count() const { return last_session_count_; }
+
+  /// Maps the spans of one trace (or conversation) to one trace/v1 line; `part` > 1 for the
+  /// later part of a trace the span window had to write early.
+  void normalize_spans(std::vector<std::unique_ptr<normalize::spans::Span>>& spans, const std::string& session_id, size_t part,
+                       std::string& out, const std::function<void(const std::string&)>& warn);
 
   /// Maps the lines of one session of a line-per-event dialect to one trace/v1 line.
   void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,
