@@ -233,6 +233,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   const bool detecting = options.dialect == "auto";
   std::string line;
   normalize::SessionLines session;
+  std::string last_span_file;
   // Span records: the spans of a trace may be many records apart (one span per line, OTLP
   // batches); a bounded window of open traces groups them (span_session.hpp).
   normalize::spans::SpanWindow window(options.span_window, [&](normalize::spans::SpanList& group, const std::string& id, size_t part) {
@@ -278,6 +279,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
         return true;
       }
       ++context.counters().written;  // a record counts once, whatever sessions its spans join
+      last_span_file = reader.name();
       for (auto& span : spans) {
         span->file = reader.name();
         span->line = record.line;
@@ -316,7 +318,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   session.flush(normalizer, context, line);
   window.flush_all();
   if (window.splits() > 0) {
-    context.warning("trace-normalize", std::to_string(window.splits()) + " trace(s) split in two or more sessions: their spans were more than --span-window " +
+    context.warning(last_span_file, std::to_string(window.splits()) + " trace(s) split in two or more sessions: their spans were more than --span-window " +
                                            std::to_string(options.span_window) + " traces apart");
   }
 }

@@ -25,13 +25,13 @@ void add_chat_message(const Value& message, Value& array, Allocator& a) {
   if (message.IsString()) {  // a bare prompt text
     Value m(rapidjson::kObjectType);
     m.AddMember("role", "user", a);
-    m.AddMember("content", Value(message, a), a);
+    m.AddMember("content", own(message, a), a);
     array.PushBack(m, a);
     return;
   }
   const Value* parts = find_member(message, "parts");
   if (!message.IsObject() || parts == nullptr || !parts->IsArray()) {
-    array.PushBack(Value(message, a), a);  // OpenAI form already
+    array.PushBack(own(message, a), a);  // OpenAI form already
     return;
   }
   Value m(rapidjson::kObjectType);
@@ -43,45 +43,45 @@ void add_chat_message(const Value& message, Value& array, Allocator& a) {
     if (type == "text" && text(find_member(part, "content"))) {
       Value t(rapidjson::kObjectType);
       t.AddMember("type", "text", a);
-      t.AddMember("text", Value(*find_member(part, "content"), a), a);
+      t.AddMember("text", own(*find_member(part, "content"), a), a);
       for (const auto& member : part.GetObject()) {
-        if (string_of(member.name) != "type" && string_of(member.name) != "content") t.AddMember(Value(member.name, a), Value(member.value, a), a);
+        if (string_of(member.name) != "type" && string_of(member.name) != "content") t.AddMember(own(member.name, a), own(member.value, a), a);
       }
       content.PushBack(t, a);
       ++texts;
     } else if (type == "tool_call") {
       Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
-      if (const Value* id = find_member(part, "id")) call.AddMember("id", Value(*id, a), a);
+      if (const Value* id = find_member(part, "id")) call.AddMember("id", own(*id, a), a);
       call.AddMember("type", "function", a);
-      if (const Value* name = find_member(part, "name")) function.AddMember("name", Value(*name, a), a);
-      if (const Value* arguments = find_member(part, "arguments")) function.AddMember("arguments", Value(*arguments, a), a);
+      if (const Value* name = find_member(part, "name")) function.AddMember("name", own(*name, a), a);
+      if (const Value* arguments = find_member(part, "arguments")) function.AddMember("arguments", own(*arguments, a), a);
       call.AddMember("function", function, a);
       calls.PushBack(call, a);
     } else if (type == "tool_call_response") {
       Value r(rapidjson::kObjectType);
       r.AddMember("role", "tool", a);
-      if (const Value* id = find_member(part, "id")) r.AddMember("tool_call_id", Value(*id, a), a);
+      if (const Value* id = find_member(part, "id")) r.AddMember("tool_call_id", own(*id, a), a);
       const Value* response = find_member(part, "response");
       if (response == nullptr || response->IsString()) {
-        r.AddMember("content", response != nullptr ? Value(*response, a) : Value(), a);
+        r.AddMember("content", response != nullptr ? own(*response, a) : Value(), a);
       } else {
         r.AddMember("content", string_value(json_of(*response), a), a);  // a structured result as its JSON text
-        r.AddMember("original_response", Value(*response, a), a);
+        r.AddMember("original_response", own(*response, a), a);
       }
       results.push_back(std::move(r));
     } else if (type == "reasoning") {
-      reasoning.PushBack(Value(part, a), a);
+      reasoning.PushBack(own(part, a), a);
     } else {
-      content.PushBack(Value(part, a), a);  // blob, uri, file, ...: kept as a part
+      content.PushBack(own(part, a), a);  // blob, uri, file, ...: kept as a part
     }
   }
   const bool only_results = !results.empty() && content.Empty() && calls.Empty();
   if (!only_results) {
     for (const auto& member : message.GetObject()) {
-      if (string_of(member.name) != "parts") m.AddMember(Value(member.name, a), Value(member.value, a), a);
+      if (string_of(member.name) != "parts") m.AddMember(own(member.name, a), own(member.value, a), a);
     }
     if (texts == 1 && content.Size() == 1) {
-      m.AddMember("content", Value(content[0]["text"], a), a);
+      m.AddMember("content", own(content[0]["text"], a), a);
     } else if (content.Empty()) {
       m.AddMember("content", Value(), a);
     } else {
@@ -370,6 +370,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     facts.model = r.model;
     facts.prompt_known = r.prompt.IsArray();
     facts.created_at = instant(span.start_ns);
+    if (!r.usage.total && r.usage.input && r.usage.output) r.usage.total = *r.usage.input + *r.usage.output;
     if (r.usage.known()) facts.usage = r.usage.json();
     facts.extra.emplace_back("span", kept);
     if (r.cost) facts.extra.emplace_back("cost_usd", number_json(*r.cost));

@@ -97,6 +97,12 @@ void decode_attributes(const Value* source, rapidjson::Document& flat);
 /// A deep copy of `source` whose strings `allocator` owns (rapidjson 1.1 only references the
 /// strings of an in-situ parse, which die with the record's buffer).
 void copy_value(const Value& source, Value& out, rapidjson::Document::AllocatorType& allocator);
+/// A deep copy (see copy_value).
+inline Value own(const Value& source, rapidjson::Document::AllocatorType& allocator) {
+  Value out;
+  copy_value(source, out, allocator);
+  return out;
+}
 /// An OTLP AnyValue ({stringValue}, {intValue: "12"}, {doubleValue}, {boolValue},
 /// {arrayValue: {values}}, {kvlistValue: {values}}, {bytesValue}) as a plain JSON value.
 void decode_any_value(const Value& any, Value& out, rapidjson::Document::AllocatorType& allocator);

@@ -50,6 +50,19 @@ def gen_ai_deprecated(a, counts):
     counts.usage["output_tokens"] = counts.usage.get("output_tokens", 0) + a["gen_ai.usage.output_tokens"]
 
 
+def vercel_messages(messages, counts):
+    for m in messages:
+        content = m["content"]
+        if isinstance(content, str):
+            counts.messages += 1
+            counts.texts.append(content)
+            continue
+        results = [p for p in content if p.get("type") == "tool-result"]
+        counts.messages += len(results) + (1 if len(results) < len(content) else 0)
+        counts.tool_results += len(results)
+        counts.texts += [p["text"] for p in content if p.get("type") == "text"]
+
+
 def vercel(span, counts):
     counts.sessions += 1
     a = span["attributes"]
@@ -57,20 +70,12 @@ def vercel(span, counts):
     if reply is None:
         return  # embeddings: no chat
     if "ai.prompt.messages" in a:
-        for m in json.loads(a["ai.prompt.messages"]):
-            content = m["content"]
-            if isinstance(content, str):
-                counts.messages += 1
-                counts.texts.append(content)
-                continue
-            results = [p for p in content if p.get("type") == "tool-result"]
-            counts.messages += len(results) + (1 if len(results) < len(content) else 0)
-            counts.tool_results += len(results)
-            counts.texts += [p["text"] for p in content if p.get("type") == "text"]
+        vercel_messages(json.loads(a["ai.prompt.messages"]), counts)
     else:
         prompt = json.loads(a["ai.prompt"])
         counts.messages += ("system" in prompt) + ("prompt" in prompt)
-        counts.texts.append(prompt.get("prompt"))
+        counts.texts += [prompt[k] for k in ("system", "prompt") if isinstance(prompt.get(k), str)]
+        vercel_messages(prompt.get("messages") or [], counts)
     counts.messages += 1
     counts.texts.append(reply)
     usage = {"input_tokens": a.get("gen_ai.usage.input_tokens", a.get("ai.usage.inputTokens", a.get("ai.usage.promptTokens"))),

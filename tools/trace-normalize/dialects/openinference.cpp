@@ -38,15 +38,15 @@ Value message_of(const std::vector<std::pair<std::string, const Value*>>& member
       if (rest.rfind("tool_call.", 0) == 0) rest = rest.substr(10);
       Value& call = calls[index];
       if (!call.IsObject()) call.SetObject();
-      call.AddMember(Value(rest.c_str(), a), Value(*value, a), a);
+      call.AddMember(Value(rest.c_str(), a), own(*value, a), a);
     } else if (split_index(key, "contents.", index, rest)) {
       if (rest.rfind("message_content.", 0) == 0) rest = rest.substr(16);
       Value& part = parts[index];
       if (!part.IsObject()) part.SetObject();
-      part.AddMember(Value(rest.c_str(), a), Value(*value, a), a);
+      part.AddMember(Value(rest.c_str(), a), own(*value, a), a);
     } else {
       if (m.HasMember(key.c_str())) continue;
-      m.AddMember(Value(key.c_str(), a), Value(*value, a), a);
+      m.AddMember(Value(key.c_str(), a), own(*value, a), a);
     }
   }
   if (!calls.empty()) {
@@ -55,9 +55,9 @@ Value message_of(const std::vector<std::pair<std::string, const Value*>>& member
       Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
       for (auto& member : flat.GetObject()) {
         const std::string_view name = string_of(member.name);
-        if (name == "function.name") function.AddMember("name", Value(member.value, a), a);
-        else if (name == "function.arguments") function.AddMember("arguments", Value(member.value, a), a);
-        else call.AddMember(Value(member.name, a), Value(member.value, a), a);
+        if (name == "function.name") function.AddMember("name", own(member.value, a), a);
+        else if (name == "function.arguments") function.AddMember("arguments", own(member.value, a), a);
+        else call.AddMember(own(member.name, a), own(member.value, a), a);
       }
       call.AddMember("type", "function", a);
       call.AddMember("function", function, a);
@@ -73,16 +73,16 @@ Value message_of(const std::vector<std::pair<std::string, const Value*>>& member
       if (type == "image" && find_member(flat, "image.image.url") != nullptr) {
         Value part(rapidjson::kObjectType), url(rapidjson::kObjectType);
         part.AddMember("type", "image_url", a);
-        url.AddMember("url", Value(flat["image.image.url"], a), a);
+        url.AddMember("url", own(flat["image.image.url"], a), a);
         part.AddMember("image_url", url, a);
         list.PushBack(part, a);
       } else {
         if (type == "text") ++texts;
-        list.PushBack(Value(flat, a), a);  // {type: text, text} is OpenAI's text part already
+        list.PushBack(own(flat, a), a);  // {type: text, text} is OpenAI's text part already
       }
     }
     if (texts == 1 && list.Size() == 1 && list[0].MemberCount() == 2 && text(find_member(list[0], "text"))) {
-      m.AddMember("content", Value(list[0]["text"], a), a);
+      m.AddMember("content", own(list[0]["text"], a), a);
     } else {
       m.AddMember("content", list, a);
     }
@@ -152,17 +152,17 @@ bool read_openinference(const Span& span, SpanReading& out) {
   if (prompt.Size() > 0) out.prompt.Swap(prompt);
   messages_of(span, "llm.output_messages.", out, choices);
   if (choices.Size() > 0) {
-    out.reply.CopyFrom(choices[0], out.reply.GetAllocator());
+    copy_value(choices[0], out.reply, out.reply.GetAllocator());
     if (choices.Size() > 1) {
       Value rest(rapidjson::kArrayType);
-      for (rapidjson::SizeType i = 1; i < choices.Size(); ++i) rest.PushBack(Value(choices[i], out.reply.GetAllocator()), out.reply.GetAllocator());
+      for (rapidjson::SizeType i = 1; i < choices.Size(); ++i) rest.PushBack(own(choices[i], out.reply.GetAllocator()), out.reply.GetAllocator());
       out.reply.AddMember("other_choices", rest, out.reply.GetAllocator());
     }
   } else if (const Value* output = span.attribute("output.value"); output != nullptr && output->IsString() &&
                                                                    text(span.attribute("output.mime_type")).value_or("text/plain") == "text/plain") {
     out.reply.SetObject();
     out.reply.AddMember("role", "assistant", out.reply.GetAllocator());
-    out.reply.AddMember("content", Value(*output, out.reply.GetAllocator()), out.reply.GetAllocator());
+    out.reply.AddMember("content", own(*output, out.reply.GetAllocator()), out.reply.GetAllocator());
     out.used.emplace("output.value");
   }
   out.usage.input = count(span, out, "llm.token_count.prompt");

@@ -57,18 +57,18 @@ void flattened_messages(const Span& span, const char* prefix, SpanReading& out, 
         Value& c = by_call[call];
         if (!c.IsObject()) c.SetObject();
         const std::string field = rest.substr(dot + 1);
-        c.AddMember(Value(field == "name" || field == "arguments" ? ("function_" + field).c_str() : field.c_str(), a), Value(*value, a), a);
+        c.AddMember(Value(field == "name" || field == "arguments" ? ("function_" + field).c_str() : field.c_str(), a), own(*value, a), a);
       } else {
-        m.AddMember(Value(rest.c_str(), a), Value(*value, a), a);
+        m.AddMember(Value(rest.c_str(), a), own(*value, a), a);
       }
     }
     for (auto& [k, c] : by_call) {
       Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
       for (auto& member : c.GetObject()) {
         const std::string_view name = string_of(member.name);
-        if (name == "function_name") function.AddMember("name", Value(member.value, a), a);
-        else if (name == "function_arguments") function.AddMember("arguments", Value(member.value, a), a);
-        else call.AddMember(Value(member.name, a), Value(member.value, a), a);
+        if (name == "function_name") function.AddMember("name", own(member.value, a), a);
+        else if (name == "function_arguments") function.AddMember("arguments", own(member.value, a), a);
+        else call.AddMember(own(member.name, a), own(member.value, a), a);
       }
       call.AddMember("type", "function", a);
       call.AddMember("function", function, a);
@@ -100,7 +100,7 @@ void event_messages(const Span& span, rapidjson::Document& prompt, rapidjson::Do
     if (const Value* message = find_member(*source, "message"); message != nullptr && role.empty()) {
       rapidjson::Document inner;
       const Value* mm = parsed(message, inner);
-      if (mm->IsObject()) m.CopyFrom(*mm, a);
+      if (mm->IsObject()) copy_value(*mm, m, a);
     }
     if (source->IsObject()) {
       for (const auto& member : source->GetObject()) {
@@ -108,12 +108,12 @@ void event_messages(const Span& span, rapidjson::Document& prompt, rapidjson::Do
         if (key == "message" && role.empty()) continue;
         if (m.HasMember(member.name)) continue;
         if (key == "id" && role == "tool") {
-          m.AddMember("tool_call_id", Value(member.value, a), a);
+          m.AddMember("tool_call_id", own(member.value, a), a);
         } else if (key == "tool_calls" && member.value.IsString()) {
           rapidjson::Document calls;
-          m.AddMember("tool_calls", Value(*parsed(&member.value, calls), a), a);
+          m.AddMember("tool_calls", own(*parsed(&member.value, calls), a), a);
         } else {
-          m.AddMember(Value(member.name, a), Value(member.value, a), a);
+          m.AddMember(own(member.name, a), own(member.value, a), a);
         }
       }
     }
@@ -129,7 +129,7 @@ void vercel_messages(const Value& list, rapidjson::Document& out) {
   for (const Value& message : list.GetArray()) {
     const Value* content = find_member(message, "content");
     if (content == nullptr || !content->IsArray()) {
-      out.PushBack(Value(message, a), a);
+      out.PushBack(own(message, a), a);
       continue;
     }
     Value m(rapidjson::kObjectType), parts(rapidjson::kArrayType), calls(rapidjson::kArrayType);
@@ -140,33 +140,33 @@ void vercel_messages(const Value& list, rapidjson::Document& out) {
       if (args == nullptr) args = find_member(part, "args");
       if (type == "tool-call") {
         Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
-        if (const Value* id = find_member(part, "toolCallId")) call.AddMember("id", Value(*id, a), a);
+        if (const Value* id = find_member(part, "toolCallId")) call.AddMember("id", own(*id, a), a);
         call.AddMember("type", "function", a);
-        if (const Value* name = find_member(part, "toolName")) function.AddMember("name", Value(*name, a), a);
-        if (args != nullptr) function.AddMember("arguments", Value(*args, a), a);
+        if (const Value* name = find_member(part, "toolName")) function.AddMember("name", own(*name, a), a);
+        if (args != nullptr) function.AddMember("arguments", own(*args, a), a);
         call.AddMember("function", function, a);
         calls.PushBack(call, a);
       } else if (type == "tool-result") {
         Value r(rapidjson::kObjectType);
         r.AddMember("role", "tool", a);
-        if (const Value* id = find_member(part, "toolCallId")) r.AddMember("tool_call_id", Value(*id, a), a);
-        if (const Value* name = find_member(part, "toolName")) r.AddMember("name", Value(*name, a), a);
+        if (const Value* id = find_member(part, "toolCallId")) r.AddMember("tool_call_id", own(*id, a), a);
+        if (const Value* name = find_member(part, "toolName")) r.AddMember("name", own(*name, a), a);
         const Value* result = find_member(part, "output");
         if (result == nullptr) result = find_member(part, "result");
-        r.AddMember("content", result == nullptr ? Value() : result->IsString() ? Value(*result, a) : Value(json_of(*result).c_str(), a), a);
+        r.AddMember("content", result == nullptr ? Value() : result->IsString() ? own(*result, a) : Value(json_of(*result).c_str(), a), a);
         results.push_back(std::move(r));
       } else {
-        parts.PushBack(Value(part, a), a);
+        parts.PushBack(own(part, a), a);
       }
     }
     if (!parts.Empty() || !calls.Empty()) {
       for (const auto& member : message.GetObject()) {
-        if (string_of(member.name) != "content") m.AddMember(Value(member.name, a), Value(member.value, a), a);
+        if (string_of(member.name) != "content") m.AddMember(own(member.name, a), own(member.value, a), a);
       }
       if (parts.Size() == 1 && text(find_member(parts[0], "text")) && parts[0].MemberCount() == 2) {
-        m.AddMember("content", Value(parts[0]["text"], a), a);
+        m.AddMember("content", own(parts[0]["text"], a), a);
       } else {
-        m.AddMember("content", parts.Empty() ? Value() : Value(parts, a), a);
+        m.AddMember("content", parts.Empty() ? Value() : own(parts, a), a);
       }
       if (!calls.Empty()) m.AddMember("tool_calls", calls, a);
       out.PushBack(m, a);
@@ -188,16 +188,16 @@ void any_agent_reply(const Value& output, rapidjson::Document& reply) {
     for (const Value& item : list->GetArray()) calls = calls && find_member(item, "tool.name") != nullptr;
   }
   if (!calls) {
-    reply.AddMember("content", output.IsString() ? Value(output, a) : Value(json_of(output).c_str(), a), a);
+    reply.AddMember("content", output.IsString() ? own(output, a) : Value(json_of(output).c_str(), a), a);
     return;
   }
   Value array(rapidjson::kArrayType);
   for (const Value& item : list->GetArray()) {
     Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
-    if (const Value* id = find_member(item, "tool.call.id")) call.AddMember("id", Value(*id, a), a);
+    if (const Value* id = find_member(item, "tool.call.id")) call.AddMember("id", own(*id, a), a);
     call.AddMember("type", "function", a);
-    function.AddMember("name", Value(*find_member(item, "tool.name"), a), a);
-    if (const Value* args = find_member(item, "tool.args")) function.AddMember("arguments", Value(*args, a), a);
+    function.AddMember("name", own(*find_member(item, "tool.name"), a), a);
+    if (const Value* args = find_member(item, "tool.args")) function.AddMember("arguments", own(*args, a), a);
     call.AddMember("function", function, a);
     array.PushBack(call, a);
   }
@@ -208,10 +208,10 @@ void any_agent_reply(const Value& output, rapidjson::Document& reply) {
 /// The reply from a list of output messages: the first; the others (more choices) in its extra.
 void first_choice(rapidjson::Document& choices, rapidjson::Document& reply) {
   if (!choices.IsArray() || choices.Empty()) return;
-  reply.CopyFrom(choices[0], reply.GetAllocator());
+  copy_value(choices[0], reply, reply.GetAllocator());
   if (choices.Size() > 1 && reply.IsObject()) {
     Value rest(rapidjson::kArrayType);
-    for (rapidjson::SizeType i = 1; i < choices.Size(); ++i) rest.PushBack(Value(choices[i], reply.GetAllocator()), reply.GetAllocator());
+    for (rapidjson::SizeType i = 1; i < choices.Size(); ++i) rest.PushBack(own(choices[i], reply.GetAllocator()), reply.GetAllocator());
     reply.AddMember("other_choices", rest, reply.GetAllocator());
   }
 }
@@ -239,9 +239,9 @@ void read_llm(const Span& span, SpanReading& out) {
     Value m(rapidjson::kObjectType);
     m.AddMember("role", "system", list.GetAllocator());
     if (parts->IsArray()) {
-      m.AddMember("parts", Value(*parts, list.GetAllocator()), list.GetAllocator());
+      m.AddMember("parts", own(*parts, list.GetAllocator()), list.GetAllocator());
     } else {
-      m.AddMember("content", Value(*parts, list.GetAllocator()), list.GetAllocator());
+      m.AddMember("content", own(*parts, list.GetAllocator()), list.GetAllocator());
     }
     add_chat_message(m, list, list.GetAllocator());
   }
@@ -266,7 +266,7 @@ void read_llm(const Span& span, SpanReading& out) {
     if (const Value* system = find_member(*p, "system"); system != nullptr && system->IsString()) {
       Value m(rapidjson::kObjectType);
       m.AddMember("role", "system", a);
-      m.AddMember("content", Value(*system, a), a);
+      m.AddMember("content", own(*system, a), a);
       list.PushBack(m, a);
     }
     if (const Value* messages = find_member(*p, "messages"); messages != nullptr && messages->IsArray()) vercel_messages(*messages, list);
@@ -297,8 +297,8 @@ void read_llm(const Span& span, SpanReading& out) {
       Value m(rapidjson::kObjectType);  // {text, finish_reason}: the reply's text and its details
       m.AddMember("role", "assistant", messages.GetAllocator());
       for (const auto& member : c->GetObject()) {
-        m.AddMember(string_of(member.name) == "text" ? Value("content") : Value(member.name, messages.GetAllocator()),
-                    Value(member.value, messages.GetAllocator()), messages.GetAllocator());
+        m.AddMember(string_of(member.name) == "text" ? Value("content") : own(member.name, messages.GetAllocator()),
+                    own(member.value, messages.GetAllocator()), messages.GetAllocator());
       }
       messages.PushBack(m, messages.GetAllocator());
     } else {
@@ -315,7 +315,7 @@ void read_llm(const Span& span, SpanReading& out) {
     out.reply.SetObject();
     auto& a = out.reply.GetAllocator();
     out.reply.AddMember("role", "assistant", a);
-    out.reply.AddMember("content", text_reply != nullptr ? Value(*text_reply, a) : Value(), a);
+    out.reply.AddMember("content", text_reply != nullptr ? own(*text_reply, a) : Value(), a);
     if (const Value* calls = take(span, out, {"ai.response.toolCalls"})) {
       rapidjson::Document holder;
       const Value* list_value = parsed(calls, holder);
@@ -323,11 +323,11 @@ void read_llm(const Span& span, SpanReading& out) {
       if (list_value->IsArray()) {
         for (const Value& c : list_value->GetArray()) {
           Value call(rapidjson::kObjectType), function(rapidjson::kObjectType);
-          if (const Value* id = find_member(c, "toolCallId")) call.AddMember("id", Value(*id, a), a);
+          if (const Value* id = find_member(c, "toolCallId")) call.AddMember("id", own(*id, a), a);
           call.AddMember("type", "function", a);
-          if (const Value* name = find_member(c, "toolName")) function.AddMember("name", Value(*name, a), a);
+          if (const Value* name = find_member(c, "toolName")) function.AddMember("name", own(*name, a), a);
           const Value* args = find_member(c, "input") != nullptr ? find_member(c, "input") : find_member(c, "args");
-          if (args != nullptr) function.AddMember("arguments", Value(*args, a), a);
+          if (args != nullptr) function.AddMember("arguments", own(*args, a), a);
           call.AddMember("function", function, a);
           array.PushBack(call, a);
         }
