@@ -8,12 +8,23 @@
 #include "session_builder.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace tracemill::normalize {
+
+/// What a call's reply carries besides its content (every member optional).
+struct CallFacts {
+  std::optional<int64_t> turn;
+  std::string model, usage, created_at, id;
+  /// False when the source does not record the call's prompt: nothing is appended for it and
+  /// the reply has no context_messages (the conversation before it is taken as its prompt).
+  bool prompt_known = true;
+  std::vector<std::pair<std::string, std::string>> extra;  ///< the reply's extra members
+};
 
 class ChatBuilder {
  public:
@@ -37,12 +48,27 @@ class ChatBuilder {
   /// reply's calls in another form); the conversation goes on with the prompt's version and
   /// the replaced messages are kept as a branch. JSON array, or empty.
   [[nodiscard]] std::string branches() const;
+  /// As add_call above, for messages already converted (sources whose message shapes need their own
+  /// rules). `reply` null: the call has no completion (counted in unanswered()). `on_new` sees
+  /// each prompt message the conversation did not end with, before it is appended (after its
+  /// comparison key is taken, so what it adds, such as extra, does not hinder later matches).
+  void add_call(std::vector<Message> prompt, std::optional<Message> reply, const CallFacts& facts,
+                const std::function<void(Message&)>& on_new = {});
+  /// Appends a message that is no call's prompt or reply (a tool result recorded on its own).
+  /// It takes part in prefix matching: a later prompt that holds it does not repeat it.
+  void append(const Message& message);
+  /// What prefix matching compares: the message as the model saw it (no turn, id, time,
+  /// model, usage or extra).
+  static std::string key_of(const Message& message);
   [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
   [[nodiscard]] size_t unanswered() const { return unanswered_; }
 
  private:
   size_t add_prompt(const Value* prompt, std::optional<int64_t> turn, Embedded& embedded);
   std::pair<std::string, std::string> convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded);
+  [[nodiscard]] size_t new_part(const std::vector<std::pair<Message, std::string>>& prompt) const;
+  void add_converted(std::vector<std::pair<Message, std::string>>& prompt, std::optional<Message> reply, std::string reply_key,
+                     const CallFacts& facts, const std::function<void(Message&)>& on_new);
 
   std::vector<std::string> messages_;
   std::vector<std::string> keys_;

@@ -4,6 +4,7 @@
 #include "dialects/dialect.hpp"
 #include "mapping.hpp"
 #include "session_lines.hpp"
+#include "span_chat.hpp"
 
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
@@ -136,6 +137,26 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
     last_session_count_ = sessions_.size();
     return dialect->name;
   }
+  if (dialect->spans != nullptr) {
+    // A record of spans read alone: its traces, one session each (run_normalize groups the
+    // spans of many records instead).
+    std::vector<std::unique_ptr<normalize::spans::Span>> spans;
+    dialect->spans->decode(record, raw, spans);
+    sessions_.clear();
+    std::string line;
+    normalize::spans::SpanWindow window(static_cast<size_t>(-1), [&](normalize::spans::SpanList& group, const std::string& id, size_t part) {
+      normalize_spans(group, id, part, line, warn);
+      sessions_.push_back(line);
+    });
+    for (auto& span : spans) {
+      span->file = file;
+      window.add(std::move(span));
+    }
+    window.flush_all();
+    for (const std::string& session : sessions_) out += (out.empty() ? "" : "\n") + session;
+    last_session_count_ = sessions_.size();
+    return dialect->name;
+  }
   if (dialect->map_record == nullptr && dialect->lines == nullptr) return dialect->name;  // trace/v1: unchanged
   normalize::Record& r = *record_;
   r.reset(&source, raw);
@@ -146,6 +167,15 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
   }
   r.finish(out);
   return dialect->name;
+}
+
+void Normalizer::normalize_spans(std::vector<std::unique_ptr<normalize::spans::Span>>& spans, const std::string& session_id,
+                                 size_t part, std::string& out, const Warn& warn) {
+  out.clear();
+  normalize::Record& r = *record_;
+  r.reset(nullptr, {});
+  normalize::spans::map_span_session(spans, session_id, part, warn, r);
+  r.finish(out);
 }
 
 void Normalizer::normalize_session(const DialectSpec& dialect, const std::vector<SessionLine>& lines, const std::string& file,
@@ -211,6 +241,12 @@ void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
         throw CLI::Success();  // ends like --help: exit 0, nothing read
       },
       "Print each dialect, what identifies it and its manual section, and exit");
+  app.add_option("--span-window", options.span_window,
+                 "Traces (or conversations) of span records held at once; a trace whose spans come after it was "
+                 "written is split (warned)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 void run_normalize(const NormalizeOptions& options, libstream::ToolContext& context) {
@@ -224,6 +260,15 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   const bool detecting = options.dialect == "auto";
   std::string line;
   normalize::SessionLines session;
+  std::string last_span_file;
+  // Span records: the spans of a trace may be many records apart (one span per line, OTLP
+  // batches); a bounded window of open traces groups them (span_session.hpp).
+  normalize::spans::SpanWindow window(options.span_window, [&](normalize::spans::SpanList& group, const std::string& id, size_t part) {
+    const std::string where = group.front()->file + ":" + std::to_string(group.front()->line);
+    normalizer.normalize_spans(group, id, part, line, [&](const std::string& message) { context.warning(where, message); });
+    context.write_line(line);
+    --context.counters().written;  // counted with its records, when they were read
+  });
   context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
     libstream::JsonError error;
     const auto is_trace_v1 = [](const Value& head) {
@@ -263,6 +308,22 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
       session.flush(normalizer, context, line);  // `root` stays valid: the flush keeps the last line parsed
     }
     const DialectSpec* dialect = root->IsObject() ? normalizer.dialect_of(*root) : nullptr;
+    if (dialect != nullptr && dialect->spans != nullptr) {
+      std::vector<std::unique_ptr<normalize::spans::Span>> spans;
+      dialect->spans->decode(*root, std::string_view(record.data, record.size), spans);
+      if (spans.empty()) {
+        ++context.counters().filtered;  // a document of no spans (an empty export)
+        return true;
+      }
+      ++context.counters().written;  // a record counts once, whatever sessions its spans join
+      last_span_file = reader.name();
+      for (auto& span : spans) {
+        span->file = reader.name();
+        span->line = record.line;
+        window.add(std::move(span));
+      }
+      return true;
+    }
     if (dialect != nullptr && dialect->lines != nullptr) {
       if (!collecting) root = session.parse(record, error);  // the session's first line, into its slot
       session.start(dialect, reader.name());
@@ -292,6 +353,11 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     return true;
   });
   session.flush(normalizer, context, line);
+  window.flush_all();
+  if (window.splits() > 0) {
+    context.warning(last_span_file, std::to_string(window.splits()) + " trace(s) split in two or more sessions: their spans were more than --span-window " +
+                                           std::to_string(options.span_window) + " traces apart");
+  }
   for (const auto& [what, count] : normalizer.tallies()) context.info(std::to_string(count) + " " + what);
   if (normalize::Mapping* mapping = normalizer.mapping()) {
     // Every path that missed and every value made up or converted, once, with its count.

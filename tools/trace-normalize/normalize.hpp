@@ -22,6 +22,9 @@ namespace normalize {
 class DatasetInfo;
 class Mapping;
 class Record;
+namespace spans {
+struct Span;
+}
 struct DialectSpec;
 struct SessionLine;
 }  // namespace normalize
@@ -34,6 +37,7 @@ struct NormalizeOptions {
   std::string dialect = "auto";   ///< force one dialect instead of detecting it per record
   std::string dataset_info;       ///< LLaMA-Factory dataset_info.json whose entry `dataset` maps columns
   std::string dataset;
+  size_t span_window = 1000;      ///< traces (or conversations) of span records held at once
 };
 
 /// A record the rules cannot map: rejected with this reason, never emptied.
@@ -65,6 +69,10 @@ class Normalizer {
 
   /// What the dialects counted over the run (MapContext::tallies), reported at its end.
   [[nodiscard]] const std::map<std::string, uint64_t>& tallies() const { return tallies_; }
+  /// Maps the spans of one trace (or conversation) to one trace/v1 line; `part` > 1 for the
+  /// later part of a trace the span window had to write early.
+  void normalize_spans(std::vector<std::unique_ptr<normalize::spans::Span>>& spans, const std::string& session_id, size_t part,
+                       std::string& out, const std::function<void(const std::string&)>& warn);
 
   /// Maps the lines of one session of a line-per-event dialect to one trace/v1 line.
   void normalize_session(const normalize::DialectSpec& dialect, const std::vector<normalize::SessionLine>& lines,

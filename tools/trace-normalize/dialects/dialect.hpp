@@ -17,6 +17,7 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,17 @@
 namespace tracemill::normalize {
 
 class Mapping;
+namespace spans {
+struct Span;
+}
+
+/// Tracing formats, whose records hold spans rather than sessions: the driver groups the spans
+/// of many records by trace (span_session.hpp) and maps each group to one session.
+struct SpanRules {
+  /// Appends the spans of one record. `text` is the record's own text when known (the exact
+  /// digits of ids too large for 64 bits are read back from it).
+  void (*decode)(const rapidjson::Value& record, std::string_view text, std::vector<std::unique_ptr<spans::Span>>& out);
+};
 
 /// What a mapping may read besides the record: where it came from and the user's options.
 struct MapContext {
@@ -90,6 +102,8 @@ struct DialectSpec {
   /// counted as filtered). Null when a record is one session. Throws MappingError to reject.
   void (*map_sessions)(const rapidjson::Value& record, const MapContext& context, std::vector<std::string>& sessions) =
       nullptr;
+  /// Span records (OpenTelemetry, OpenInference, any-agent); null otherwise.
+  const SpanRules* spans = nullptr;
 };
 
 /// Every dialect, in detection order.

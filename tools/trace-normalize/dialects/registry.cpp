@@ -10,6 +10,7 @@
 #define TRACE_DIALECTS(X)                                     \
   X(kTraceV1)        /* trace/v1: passed through */          \
   X(kSynthV2Duckdb)  /* store: duckdb-v2 */                   \
+  X(kOtlpJson)       /* resourceSpans: OTLP/JSON */            \
   X(kSynthQueue)     /* record_type */                        \
   X(kSynthV3)        /* session_id + v3 tables */             \
   X(kSynthV2Json)    /* event_history / message_history */    \
@@ -41,6 +42,9 @@
   X(kAdp)            /* id + content of class_ items */       \
   X(kMtBenchAnswer)  /* question_id + choices */              \
   X(kMtBenchQuestion) /* question_id + turns */               \
+  X(kAnyAgent)       /* spans + final_output */                \
+  X(kOtelSpan)       /* one span per record */                 \
+  X(kSpanAttributes) /* one span's attributes, no envelope */ \
   X(kMessageArray)   /* one {role, content} per record */     \
   X(kChatSft)        /* a messages array: the loosest, last */ \
   X(kMapped)         /* never detected: --map */
