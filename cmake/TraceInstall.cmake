@@ -117,5 +117,5 @@ set(CPACK_COMPONENT_DEV_DESCRIPTION
 # What a program built on libstream.a needs to compile and link: the headers it includes
 # (rapidjson, CLI11) and the libraries libstream.a calls.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "rapidjson-dev, libcli11-dev, libzstd-dev, zlib1g-dev, libsqlite3-dev, libpcre2-dev, pkg-config")
+  "rapidjson-dev, libcli11-dev, libzstd-dev, zlib1g-dev, libsqlite3-dev, libpcre2-dev, libzip-dev, pkg-config")
 include(CPack)

@@ -291,17 +291,17 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
-bool starts_with_sqlite_header(const std::string& path) {
-  // Only a regular file can be a database (SQLite seeks); reading a pipe's first bytes here
-  // (`trace-read <(zcat dump.gz)`) would take them from the records.
+/// The first `size` bytes of `path` (fewer when it is shorter), read only from a regular file:
+/// databases and archives seek, and reading a pipe's first bytes here (`trace-read <(zcat
+/// dump.gz)`) would take them from the records.
+size_t read_file_header(const std::string& path, char* header, size_t size) {
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return 0;
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
-  char header[16] = {};
-  const size_t n = std::fread(header, 1, sizeof header, file);
+  if (file == nullptr) return 0;
+  const size_t n = std::fread(header, 1, size, file);
   std::fclose(file);
-  return n == sizeof header && std::memcmp(header, "SQLite format 3", 16) == 0;
+  return n;
 }
 
 }  // namespace
@@ -322,13 +322,10 @@ StoreKind detect_store(const std::string& path, std::string& resolved) {
                 "a directory, but neither a sqld store (dbs/default/data) nor DuckDB table exports "
                 "(session_traces.ndjson, ...); give its files instead");
   }
-  if (starts_with_sqlite_header(path)) return StoreKind::sqlite;
-  char magic[4] = {};
-  if (std::FILE* file = std::fopen(path.c_str(), "rb"); file != nullptr) {
-    const size_t n = std::fread(magic, 1, sizeof magic, file);
-    std::fclose(file);
-    if (starts_like_zip(magic, n)) return StoreKind::zip_archive;
-  }
+  char header[16] = {};
+  const size_t n = read_file_header(path, header, sizeof header);
+  if (n == sizeof header && std::memcmp(header, "SQLite format 3", 16) == 0) return StoreKind::sqlite;
+  if (starts_like_zip(header, n)) return StoreKind::zip_archive;
   return StoreKind::none;
 }
 

@@ -117,7 +117,7 @@ case $mode in
     dev_deb=$(ls "$scratch"/packages/libstream-dev_*.deb) || fail "no libstream-dev .deb"
     depends=$(dpkg-deb -f "$tools_deb" Depends)
     echo "check_install: $(basename "$tools_deb") depends on: $depends"
-    for package in libc6 libstdc++6 libzstd1 zlib1g libsqlite3-0 libre2 libssl libpcre2-8; do
+    for package in libc6 libstdc++6 libzstd1 zlib1g libsqlite3-0 libre2 libssl libpcre2-8 libzip; do
       [[ $depends == *"$package"* ]] || fail "$(basename "$tools_deb"): Depends lacks $package"
     done
     mkdir "$scratch/root"

@@ -32,7 +32,7 @@ std::string counts_json(const Counts& counts) {
 
 std::string Accumulator::state(const std::string& prompt_learning) const {
   std::string out = "{\"schema\":\"trace-stats-state/v1\",\"config\":" + config() + ",\"records\":" +
-                    std::to_string(records_) + ",\"groups\":{";
+                    std::to_string(records_) + ",\"repeated_sessions\":" + std::to_string(repeated_) + ",\"groups\":{";
   bool first_group = true;
   for (const auto& [key, g] : groups_) {
     out += (first_group ? "" : ",") + quote(key) + ":{\"records\":" + std::to_string(g.records) +
@@ -89,6 +89,11 @@ void Accumulator::merge_state(const Value& s, const std::string& where) {
                                "): give --merge the same --group-by, --field, --category and --outlier-metric");
   }
   records_ += s["records"].GetUint64();
+  // Repeats found inside each state add up (shards split by session id hold each id's copies
+  // together); the ids themselves are not in states, so a repeat across states is not seen.
+  if (const Value* repeated = find_member(s, "repeated_sessions"); repeated != nullptr && repeated->IsUint64()) {
+    repeated_ += repeated->GetUint64();
+  }
   for (const auto& m : s["groups"].GetObject()) {
     Group& g = group(std::string(string_of(m.name)));
     const Value& v = m.value;

@@ -62,8 +62,8 @@ class Conversation {
 bool is_typed_parts(const Value& content);
 
 /// One `{role, content}` message whose content is a string, OpenAI parts or LLaMA-Factory
-/// typed parts (text → text parts, reasoning → `reasoning`, tool_call → calls with made-up
-/// ids, image_url → image parts, any other part → a text part holding its JSON). `role` is
+/// typed parts (text -> text parts, reasoning -> `reasoning`, tool_call -> calls with made-up
+/// ids, image_url -> image parts, any other part -> a text part holding its JSON). `role` is
 /// the message's tag; members other than role and content go to the message's extra.
 void add_message(const Value& message, std::string_view role, const Value* content, size_t index,
                  Conversation& conversation, const std::string& where, std::initializer_list<std::string_view> used);
