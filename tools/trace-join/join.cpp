@@ -5,11 +5,12 @@
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
 #include <libstream/projection.hpp>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 
 namespace tracemill {
@@ -145,13 +146,11 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
     usage(e.what());
   }
   if (options.as.empty() || options.as.find('.') != std::string::npos) usage("--as NAME: a member name without dots");
-  std::optional<std::regex> key_match;
+  // RE2 (as trace-scrub): linear time on any key, whatever the pattern.
+  std::unique_ptr<re2::RE2> key_match;
   if (!options.key_match.empty()) {
-    try {
-      key_match.emplace(options.key_match, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      usage("--key-match '" + options.key_match + "': " + e.what());
-    }
+    key_match = std::make_unique<re2::RE2>(options.key_match, re2::RE2::Quiet);
+    if (!key_match->ok()) usage("--key-match '" + options.key_match + "': " + key_match->error());
   }
   for (const std::string& file : options.outcome_files) {
     if (file == "-" && std::count(context.options().inputs.begin(), context.options().inputs.end(), "-") > 0) {
@@ -184,9 +183,11 @@ void run_join(const JoinOptions& options, libstream::ToolContext& context) {
     for (const std::string& path : options.keys) {
       if (!key_text(libstream::find_path(*root, path), key)) continue;
       if (key_match) {
-        std::smatch match;
-        if (!std::regex_search(key, match, *key_match)) continue;
-        key = match.size() > 1 && match[1].matched ? match[1].str() : match[0].str();
+        // The first group when the pattern has one and it took part, else the whole match.
+        re2::StringPiece groups[2];
+        const int wanted = key_match->NumberOfCapturingGroups() > 0 ? 2 : 1;
+        if (!key_match->Match(key, 0, key.size(), re2::RE2::UNANCHORED, groups, wanted)) continue;
+        key = std::string(wanted == 2 && groups[1].data() != nullptr ? groups[1] : groups[0]);
       }
       has_key = true;
       if ((outcome = table.find(key)) != nullptr) break;
