@@ -51,15 +51,16 @@ const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, Jso
   return nullptr;
 }
 
-bool parse_embedded_json(std::string_view text, rapidjson::Document& document, JsonError* error) {
-  document.SetNull();
-  if (refuse_nul(text.data(), text.size(), error)) return false;
+namespace {
+
+// Parses `stream` into `document` by libstream's rules; on failure leaves it null.
+template <unsigned kParseFlags, typename Stream>
+bool parse_into(Stream& stream, rapidjson::Document& document, JsonError* error) {
   detail::ExactHandler<rapidjson::Document> handler(document);
-  rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document&) {
-    result = reader.Parse<kFlags>(stream, handler);
+    result = reader.Parse<kParseFlags>(stream, handler);
     return !result.IsError();
   };
   document.Populate(generate);
@@ -68,22 +69,21 @@ bool parse_embedded_json(std::string_view text, rapidjson::Document& document, J
   if (error != nullptr) *error = parse_error(result, handler.refusal);
   return false;
 }
+
+}  // namespace
+
+bool parse_embedded_json(std::string_view text, rapidjson::Document& document, JsonError* error) {
+  document.SetNull();
+  if (refuse_nul(text.data(), text.size(), error)) return false;
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  return parse_into<kFlags>(stream, document, error);
+}
+
 bool parse_json_in_place(std::string& buffer, rapidjson::Document& document, JsonError* error) {
   document.SetNull();
   if (refuse_nul(buffer.data(), buffer.size(), error)) return false;
-  detail::ExactHandler<rapidjson::Document> handler(document);
   rapidjson::InsituStringStream stream(&buffer[0]);  // std::string keeps a NUL after the last byte
-  rapidjson::Reader reader;
-  rapidjson::ParseResult result;
-  auto generate = [&](rapidjson::Document&) {
-    result = reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
-    return !result.IsError();
-  };
-  document.Populate(generate);
-  if (!result.IsError()) return true;
-  document.SetNull();
-  if (error != nullptr) *error = parse_error(result, handler.refusal);
-  return false;
+  return parse_into<kFlags | rapidjson::kParseInsituFlag>(stream, document, error);
 }
 
 const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
