@@ -295,8 +295,9 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     if (r.part == SpanPart::tool) {
       std::string id = r.call_id;
       if (id.empty() || issued.count(id) == 0) {
-        for (const auto& [call, name] : order) {
-          if (name == r.tool_name && answered.count(call) == 0 &&
+        for (const auto& issued_call : order) {
+          const std::string& call = issued_call.first;  // a lambda may not capture a structured binding in C++17
+          if (issued_call.second == r.tool_name && answered.count(call) == 0 &&
               std::none_of(pending.begin(), pending.end(), [&](const Pending& p) { return p.call_id == call; })) {
             id = call;
             break;
