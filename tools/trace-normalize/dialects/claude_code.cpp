@@ -141,9 +141,12 @@ class MessageBuilder {
     if (content != nullptr && content->IsArray()) {
       std::vector<std::string> parts;
       for (const Value* block : written) parts.push_back(part_of(*block));
-      m.content = written.size() == 1 && written[0]->IsObject() && text(find_member(*written[0], "type")) == std::optional<std::string_view>("text")
-                      ? json_of(*find_member(*written[0], "text"))
-                      : array_json(parts);
+      // One text block is written as a plain string; a text block without text stays a part.
+      const Value* only_text = written.size() == 1 && written[0]->IsObject() &&
+                                       text(find_member(*written[0], "type")) == std::optional<std::string_view>("text")
+                                   ? find_member(*written[0], "text")
+                                   : nullptr;
+      m.content = only_text != nullptr ? json_of(*only_text) : array_json(parts);
     } else {
       m.content = content_of(content);
     }
