@@ -50,8 +50,10 @@ std::optional<std::string_view> text(const Value* value) {
 std::optional<int64_t> integer(const Value* value) {
   if (value == nullptr) return std::nullopt;
   if (value->IsInt64()) return value->GetInt64();
-  if (value->IsDouble() && std::isfinite(value->GetDouble()) && value->GetDouble() == static_cast<double>(static_cast<int64_t>(value->GetDouble()))) {
-    return static_cast<int64_t>(value->GetDouble());
+  if (value->IsDouble()) {
+    // Only a whole number inside int64's range converts (a cast outside it is undefined).
+    const double d = value->GetDouble();
+    if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18 && d == std::trunc(d)) return static_cast<int64_t>(d);
   }
   if (value->IsString() && value->GetStringLength() > 0 && value->GetStringLength() < 19) {
     // Digits written as text ("12", "-3"); anything else ("-", "1-2") is not an integer.
