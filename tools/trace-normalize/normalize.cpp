@@ -97,9 +97,29 @@ namespace {
 
 }  // namespace
 
+void Normalizer::count_tool_call_guesses() {
+  const normalize::ToolCallGuesses guesses = normalize::take_tool_call_guesses();
+  if (mapping_) return;  // --map reports its own guesses, path by path
+  const auto tally = [&](uint64_t count, const char* what) {
+    if (count > 0) tallies_[what] += count;
+  };
+  tally(guesses.made_call_ids, "tool call ids made up where the source has none (from the message's id or position)");
+  tally(guesses.unnamed_calls, "tool calls without a name in the source, written with an empty name");
+  tally(guesses.wrapped_arguments,
+        "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
+}
+
 std::string_view Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn,
                                        std::string_view raw) {
   out.clear();
+  normalize::take_tool_call_guesses();  // a record rejected before this one made none of its guesses
+  const std::string_view dialect = normalize_record(record, file, out, warn, raw);
+  count_tool_call_guesses();
+  return dialect;
+}
+
+std::string_view Normalizer::normalize_record(const Value& record, const std::string& file, std::string& out, const Warn& warn,
+                                              std::string_view raw) {
   if (record.IsArray() && !mapping_ && forced_ == nullptr) {
     // A bare array of chat messages read as one document (trace-read --format document):
     // one session, as the message-array dialect makes of the same array split into records.
@@ -172,20 +192,24 @@ std::string_view Normalizer::normalize(const Value& record, const std::string& f
 void Normalizer::normalize_spans(std::vector<std::unique_ptr<normalize::spans::Span>>& spans, const std::string& session_id,
                                  size_t part, std::string& out, const Warn& warn) {
   out.clear();
+  normalize::take_tool_call_guesses();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
   normalize::spans::map_span_session(spans, session_id, part, warn, r);
   r.finish(out);
+  count_tool_call_guesses();
 }
 
 void Normalizer::normalize_session(const DialectSpec& dialect, const std::vector<SessionLine>& lines, const std::string& file,
                                    std::string& out, const Warn& warn) {
   out.clear();
+  normalize::take_tool_call_guesses();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
   const MapContext context{file, {}, warn, mapping_.get(), &carried_, &tallies_};
   dialect.lines->map_session(lines, context, r);
   r.finish(out);
+  count_tool_call_guesses();
 }
 
 std::string dialect_table() {
@@ -358,7 +382,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     context.warning(last_span_file, std::to_string(window.splits()) + " trace(s) split in two or more sessions: their spans were more than --span-window " +
                                            std::to_string(options.span_window) + " traces apart");
   }
-  for (const auto& [what, count] : normalizer.tallies()) context.info(std::to_string(count) + " " + what);
+  for (const auto& [what, count] : normalizer.tallies()) context.warning("", std::to_string(count) + " " + what);
   if (normalize::Mapping* mapping = normalizer.mapping()) {
     // Every path that missed and every value made up or converted, once, with its count.
     std::vector<std::string> warnings, errors;

@@ -82,6 +82,11 @@ class Normalizer {
   [[nodiscard]] normalize::Mapping* mapping() { return mapping_.get(); }
 
  private:
+  std::string_view normalize_record(const rapidjson::Value& record, const std::string& file, std::string& out,
+                                    const std::function<void(const std::string&)>& warn, std::string_view raw);
+  /// Adds what set_tool_calls made up for the record just mapped to the run's tallies.
+  void count_tool_call_guesses();
+
   NormalizeOptions options_;
   std::unique_ptr<normalize::Mapping> mapping_;  // null without --map / --map-file
   const normalize::DialectSpec* forced_ = nullptr;

@@ -3,6 +3,7 @@
 #include <libstream/json.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace tracemill::normalize {
 
@@ -35,6 +36,13 @@ bool is_part_list(const Value& value) {
   return true;
 }
 
+ToolCallGuesses& tool_call_guesses() {
+  static thread_local ToolCallGuesses guesses;
+  return guesses;
+}
+
+ToolCallGuesses take_tool_call_guesses() { return std::exchange(tool_call_guesses(), ToolCallGuesses{}); }
+
 /// Writes calls in OpenAI form; arguments given as objects are serialised and kept in
 /// original_arguments by call id. Ids missing from the source are made from `id_prefix`.
 void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix) {
@@ -56,7 +64,10 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
         break;
       }
     }
-    if (name.empty()) ++message.unnamed_calls;
+    if (name.empty()) {
+      ++message.unnamed_calls;
+      ++tool_call_guesses().unnamed_calls;
+    }
     std::string id;
     for (const char* key : {"id", "call_id", "tool_call_id"}) {
       if (auto t = text(find_member(call, key))) {
@@ -67,6 +78,7 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
     if (id.empty()) {
       id = id_prefix + "_" + std::to_string(i);
       ++message.made_call_ids;
+      ++tool_call_guesses().made_call_ids;
     }
     const Value* arguments = nullptr;
     for (const char* key : {"arguments", "arguments_json", "args", "input", "parameters"}) {
@@ -80,6 +92,7 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
       arguments_json = quote("{\"input\":" + json_of(*arguments) + "}");  // kept as written, beside
       originals += (originals.empty() ? "" : ",") + quote(id) + ":" + json_of(*arguments);
       ++message.wrapped_arguments;
+      ++tool_call_guesses().wrapped_arguments;
     } else {
       arguments_json = quote(arguments != nullptr ? json_of(*arguments) : "{}");
       if (arguments != nullptr) originals += (originals.empty() ? "" : ",") + quote(id) + ":" + json_of(*arguments);

@@ -146,6 +146,18 @@ bool is_part_list(const Value& value);
 /// up is counted in the message (made_call_ids, unnamed_calls, wrapped_arguments).
 void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix);
 
+/// What set_tool_calls made up on this thread since the last call, whichever dialect called
+/// it: the driver takes these after each record and reports them at the end of the run, so
+/// no dialect can make up an id, a name or an arguments object without it being reported.
+struct ToolCallGuesses {
+  uint64_t made_call_ids = 0;
+  uint64_t unnamed_calls = 0;
+  uint64_t wrapped_arguments = 0;
+};
+/// This thread's counts, for a caller that makes an id up before set_tool_calls sees the call.
+ToolCallGuesses& tool_call_guesses();
+ToolCallGuesses take_tool_call_guesses();
+
 /// Fills content (and tool calls, tool_call_id, name) from a chat-shaped value: a string,
 /// a part list, a tool-call list, {role, content, ...}, or a {payload} wrapper. Members it
 /// does not map are kept in the message's extra.

@@ -205,6 +205,7 @@ void make_call_ids(const Span& span, size_t position, SpanReading& r) {
     if (!call.IsObject() || text(find_member(call, "id"))) continue;
     const std::string id = "call_" + (span.span_id.empty() ? std::to_string(position) : span.span_id) + "_" + std::to_string(j);
     const Value* function = find_member(call, "function");
+    ++tool_call_guesses().made_call_ids;
     r.made_calls.emplace_back(id, std::string(text(function != nullptr ? find_member(*function, "name") : nullptr).value_or("")));
     if (auto it = call.FindMember("id"); it != call.MemberEnd()) call.EraseMember(it);
     call.AddMember("id", Value(id.c_str(), r.reply.GetAllocator()), r.reply.GetAllocator());

@@ -332,7 +332,10 @@ class MessageBuilder {
       push(std::move(m));
       std::string id = string_or_empty(find_member(line, "id"));
       if (id.empty()) id = string_or_empty(find_member(line, "uuid"));
-      if (id.empty()) id = "call_" + std::to_string(messages_.size());
+      if (id.empty()) {
+        id = "call_" + std::to_string(messages_.size());
+        ++tool_call_guesses().made_call_ids;
+      }
       add_call(messages_.back(), id, name, find_member(line, "input"));
       return;
     }

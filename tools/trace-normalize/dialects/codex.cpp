@@ -187,7 +187,15 @@ class CodexSession {
     for (size_t i = 0; i < lines.size(); ++i) {
       in_inherited_ = i >= inherited_begin_ && i < inherited_end_;
       text_ = lines[i].raw;
+      line_number_ = lines[i].line;
       line(*lines[i].value);
+    }
+    if (backward_steps_ > 0) {
+      // A rollout's lines are written in time order; going back is most likely a second rollout
+      // whose session_meta was cut off, concatenated after this one (nothing else tells them apart).
+      context_.warn("timestamps go back " + std::to_string(backward_steps_) + " time(s), first at line " +
+                    std::to_string(first_backward_line_) +
+                    ": lines of another rollout without its session_meta? They are kept in this session");
     }
     flush_reasoning();
     finish(lines);
@@ -211,6 +219,12 @@ class CodexSession {
       if (!at || *at - *start > kBurstMicros || *at < *start) break;
       ++inherited_end_;
     }
+  }
+
+  void advance_time(int64_t at) {
+    constexpr int64_t kToleranceMicros = 1000000;  // clocks and writers may disagree by a little
+    if (last_time_ && at < *last_time_ - kToleranceMicros && backward_steps_++ == 0) first_backward_line_ = line_number_;
+    last_time_ = at;
   }
 
   // A line kept whole: its own text when it is one clean line (no tab for Hadoop Streaming to
@@ -238,7 +252,7 @@ class CodexSession {
     }
     if (!is_envelope(line)) {
       if (find_member(line, "record_type") == nullptr && text(find_member(line, "type"))) {
-        if (auto at = agent::instant_of(find_member(line, "timestamp"))) last_time_ = *at;
+        if (auto at = agent::instant_of(find_member(line, "timestamp"))) advance_time(*at);
         item(line, line, find_member(line, "timestamp"));
       } else {
         env(line);
@@ -248,7 +262,7 @@ class CodexSession {
     const std::string_view type = *text(find_member(line, "type"));
     const Value& payload = *find_member(line, "payload");
     const Value* timestamp = find_member(line, "timestamp");
-    if (auto at = agent::instant_of(timestamp)) last_time_ = *at;
+    if (auto at = agent::instant_of(timestamp)) advance_time(*at);
     if (type == "response_item" && payload.IsObject()) {
       item(payload, line, timestamp);
       return;
@@ -330,7 +344,10 @@ class CodexSession {
     Message& m = add("assistant", item, timestamp);
     std::string call_id;
     if (auto id = text(find_member(item, id_member))) call_id = std::string(*id);
-    if (call_id.empty()) call_id = m.id.empty() ? "call_" + std::to_string(messages_.size()) : m.id;
+    if (call_id.empty()) {
+      call_id = m.id.empty() ? "call_" + std::to_string(messages_.size()) : m.id;
+      ++tool_call_guesses().made_call_ids;
+    }
     // A call id used again in one session (redacted or trimmed ids) is made unique, so that
     // each result answers the latest call of that id; the source id stays in extra.
     auto& [uses, current] = calls_[call_id];
@@ -476,6 +493,8 @@ class CodexSession {
   std::vector<std::string> models_;
   std::string status_, error_;
   std::optional<int64_t> last_time_;
+  uint64_t line_number_ = 0;  // of the line being mapped
+  uint64_t backward_steps_ = 0, first_backward_line_ = 0;
   TokenTotals totals_, inherited_;
   size_t inherited_begin_ = 0, inherited_end_ = 0;
   bool in_inherited_ = false;

@@ -54,7 +54,10 @@ void set_string_tool_calls(const Value& calls, Message& message, const std::stri
       throw MappingError{where + ".tool_calls[" + std::to_string(i) + "]: not a tool call object (nor JSON text of one)"};
     }
     std::string id(text(find_member(item, "id")).value_or(""));
-    if (id.empty()) id = id_prefix + "_" + std::to_string(i);
+    if (id.empty()) {
+      id = id_prefix + "_" + std::to_string(i);
+      ++tool_call_guesses().made_call_ids;
+    }
     const std::string written = ledger.call(id);
     if (written != id) renamed += (renamed.empty() ? "" : ",") + quote(written) + ":" + quote(id);
     item.RemoveMember("id");

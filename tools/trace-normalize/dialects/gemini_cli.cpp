@@ -21,6 +21,16 @@ namespace {
 
 using agent::keep_members;
 
+/// A functionCall's name; one without a name is written with an empty name, and counted.
+std::string call_name(const Value& call) {
+  auto name = text(find_member(call, "name"));
+  if (!name || name->empty()) {
+    ++tool_call_guesses().unnamed_calls;
+    return {};
+  }
+  return std::string(*name);
+}
+
 /// OpenAI content of Gemini content: a string, or parts: text, inlineData as an image_url part
 /// with a data: URL (one text part is written as a string). Parts with no OpenAI form
 /// (functionCall, functionResponse, fileData, ...) go to the message's extra.other_parts with
@@ -185,8 +195,11 @@ class GeminiSession {
         const Value* call = find_member(part, "functionCall");
         if (call == nullptr || !call->IsObject()) continue;
         std::string id(text(find_member(*call, "id")).value_or(""));
-        if (id.empty()) id = "call_" + std::to_string(i) + "_" + std::to_string(j);
-        const std::string name(text(find_member(*call, "name")).value_or("unnamed"));
+        if (id.empty()) {
+          id = "call_" + std::to_string(i) + "_" + std::to_string(j);
+          ++tool_call_guesses().made_call_ids;
+        }
+        const std::string name = call_name(*call);
         open_calls[name].push_back(id);
         calls += (calls.empty() ? "" : ",") + agent::tool_call_json(id, name, agent::arguments_text(find_member(*call, "args"), id, originals));
       }
@@ -273,8 +286,11 @@ class GeminiSession {
     for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
       const Value& call = calls[i];
       std::string id(text(find_member(call, "id")).value_or(""));
-      if (id.empty()) id = (msg.id.empty() ? std::string("call") : msg.id) + "_" + std::to_string(i);
-      const std::string name(text(find_member(call, "name")).value_or("unnamed"));
+      if (id.empty()) {
+        id = (msg.id.empty() ? std::string("call") : msg.id) + "_" + std::to_string(i);
+        ++tool_call_guesses().made_call_ids;
+      }
+      const std::string name = call_name(call);
       list += (list.empty() ? "" : ",") + agent::tool_call_json(id, name, agent::arguments_text(find_member(call, "args"), id, originals));
       Message& tool = results.emplace_back();
       tool.role = "tool";

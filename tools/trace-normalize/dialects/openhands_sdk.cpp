@@ -194,7 +194,8 @@ class SdkMapper {
     if (id.empty()) id = std::string(text(find_member(event, "tool_call_id")).value_or(""));
     if (id.empty()) throw MappingError{"an ActionEvent without tool_call_id"};
     std::string name(text(call != nullptr ? find_member(*call, "name") : nullptr).value_or(""));
-    if (name.empty()) name = std::string(text(find_member(event, "tool_name")).value_or("tool"));
+    if (name.empty()) name = std::string(text(find_member(event, "tool_name")).value_or(""));
+    if (name.empty()) ++tool_call_guesses().unnamed_calls;
     std::string arguments;
     if (auto a = text(call != nullptr ? find_member(*call, "arguments") : nullptr)) {
       arguments = quote(*a);
