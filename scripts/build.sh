@@ -14,8 +14,8 @@ for argument in "$@"; do
   if [[ $argument == -* ]]; then cmake_args+=("$argument"); else targets+=("$argument"); fi
 done
 
-# ccache, when installed, keeps compiled objects across clones and build folders.
-command -v ccache >/dev/null && cmake_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+source "$root/scripts/ccache-launcher.sh"
+cmake_args+=("${ccache_launcher[@]}")
 
 started=$SECONDS
 echo "build.sh: configuring $build (Release)"

@@ -21,8 +21,9 @@ else
   selected=("$target")
 fi
 build=${TRACE_FUZZ_BUILD:-$root/build-fuzz}
+source "$root/scripts/ccache-launcher.sh"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACE_FUZZ=ON \
-  -DTRACE_BUILD_BENCH=OFF >/dev/null
+  -DTRACE_BUILD_BENCH=OFF "${ccache_launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${selected[@]/#/fuzz_}"
 status=0
 for t in "${selected[@]}"; do

@@ -23,11 +23,10 @@ step "Dependencies (Debian packages, npm's tiktoken)" "$root/scripts/install-dep
 step "Release build (build/; what is up to date is kept)" "$root/scripts/build.sh"
 step "Release tests" ctest --test-dir "$root/build" -j "$jobs" --output-on-failure
 
+source "$root/scripts/ccache-launcher.sh"
 sanitize_configure() {
-  local launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACE_SANITIZE=ON \
-    -DTRACE_WERROR=ON -DTRACE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+    -DTRACE_WERROR=ON -DTRACE_BUILD_BENCH=OFF "${ccache_launcher[@]}" >/dev/null
   cmake --build "$root/build-sanitize" -j "$jobs"
 }
 step "Sanitizer build (ASan + UBSan, build-sanitize/)" sanitize_configure
