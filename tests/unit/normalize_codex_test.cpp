@@ -1,45 +1,14 @@
 // trace-normalize's Codex CLI dialect on small hand-written rollouts: what each line becomes,
 // what is kept, what is not recognised.
-#include "dialects/dialect.hpp"
-#include "normalize.hpp"
+#include "normalize_lines.hpp"
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
-#include <deque>
 #include <string>
 #include <vector>
 
 namespace {
 
-using tracemill::normalize::SessionLine;
-
-struct Session {
-  std::string dialect;
-  std::string line;
-  rapidjson::Document doc;
-  std::vector<std::string> warnings;
-};
-
-/// Maps the lines as the driver would hand them over (one session), detecting the dialect on the first.
-Session map_lines(const std::vector<std::string>& texts) {
-  std::deque<rapidjson::Document> documents;
-  std::vector<SessionLine> lines;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    documents.emplace_back().Parse(texts[i].c_str());
-    EXPECT_FALSE(documents.back().HasParseError()) << texts[i];
-    lines.push_back(SessionLine{&documents.back(), i + 1});
-  }
-  tracemill::Normalizer normalizer({});
-  Session s;
-  const auto* dialect = normalizer.dialect_of(documents.front());
-  if (dialect == nullptr) return s;
-  s.dialect = dialect->name;
-  if (dialect->lines == nullptr) return s;
-  normalizer.normalize_session(*dialect, lines, "-", s.line, [&](const std::string& w) { s.warnings.push_back(w); });
-  s.doc.Parse(s.line.c_str());
-  return s;
-}
+using tracemill::test::map_lines;
+using Session = tracemill::test::MappedSession;
 
 std::string str(const rapidjson::Value& v) { return v.IsString() ? v.GetString() : "<not a string>"; }
 
