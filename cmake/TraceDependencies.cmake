@@ -5,7 +5,7 @@ find_package(RapidJSON CONFIG REQUIRED)
 # RapidJSONConfig only sets a variable: wrap it in a SYSTEM target.
 add_library(trace_rapidjson INTERFACE)
 target_include_directories(trace_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
-# Never RAPIDJSON_SSE42: its writer leaves 0x1A-0x1F unescaped (style.md).
+# Never RAPIDJSON_SSE42: its writer leaves 0x1A-0x1F unescaped (docs/style.md, "rapidjson").
 target_compile_definitions(trace_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
 
 find_package(CLI11 CONFIG REQUIRED)

@@ -20,8 +20,8 @@ namespace libstream {
 
 namespace {
 
-// TEXT columns that hold JSON documents (spec/inputs.md section 4.1, section 7.1): embedded as JSON, not as
-// strings, when they parse. messages.content is not among them: the export keeps it raw (section 5).
+// TEXT columns that hold JSON documents (docs/synth-ai-sources.md, "JSON text columns"): embedded as JSON, not as
+// strings, when they parse. messages.content is not among them: synth-ai's own JSON export keeps it raw.
 const std::set<std::string_view> kJsonColumns = {
     "metadata", "step_metadata", "system_state_before", "system_state_after", "event_metadata", "call_records",
     "reward_metadata", "annotation", "configuration", "config_overrides", "result", "status_json", "rewards"};
@@ -120,7 +120,7 @@ class SqliteSource final : public RecordSource {
     if (has("session_traces")) {
       queue_ = false;
       units_ = count("session_traces");
-      // julianday() reads both text formats of created_at (spec/inputs.md section 4.5) as instants.
+      // julianday() reads both text formats of created_at (docs/synth-ai-sources.md, "created_at formats") as instants.
       outer_ = std::make_unique<Statement>(
           db_, "SELECT * FROM session_traces ORDER BY julianday(created_at), session_id", name_);
       for (const auto& [table, member] : kChildren) {

@@ -1,4 +1,4 @@
-// Builds a synth-ai tracing_v2 DuckDB store from the DDL of spec/inputs.md section 3.1, for tests:
+// Builds a synth-ai tracing_v2 DuckDB store from the DDL of synth-ai's tracing v2 DuckDB manager (docs/synth-ai-sources.md, "Stores and files"), for tests:
 // two Crafter sessions written by dialect A (session_<insert time> ids, "SessionEventMessage"
 // rows wrapping the real type, "SessionMetadum" items, NULL model/token columns, NULL
 // experiment_id) and one by dialect B (real types, the trace's own id, an experiment, model

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command-line contract every trace-* tool keeps (style.md 12, spec/distributed.md 2).
+# The command-line contract every trace-* tool keeps (docs/style.md, "Tests"; docs/distributed.md,
+# "Requirements on every tool").
 # usage: check_tool.sh CHECK TOOL_BINARY TOOL_README
 set -uo pipefail
 check=$1 tool=$2 readme=$3

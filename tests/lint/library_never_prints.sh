@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libstream must never print or exit (style.md): its object code may not reference stdio,
+# libstream must never print or exit (docs/style.md, "Library"): its object code may not reference stdio,
 # iostreams' standard streams, exit or abort.
 set -euo pipefail
 lib=$1

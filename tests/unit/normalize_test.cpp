@@ -1,4 +1,4 @@
-// trace-normalize's mapping rules on hand-written records of each dialect (spec/inputs.md),
+// trace-normalize's mapping rules on hand-written records of each dialect (docs/synth-ai-sources.md),
 // checked member by member on the trace/v1 it writes.
 #include "normalize.hpp"
 
@@ -75,7 +75,7 @@ TEST(Normalize, V3SessionFieldsRewardsAndCosts) {
   EXPECT_EQ(d["seed"].GetInt(), 7);
   EXPECT_EQ(d["scores"]["judge"]["q"].GetDouble(), 0.5);
   EXPECT_EQ(d["extra"]["metadata"]["custom"].GetInt(), 1);
-  // Event model beats session metadata (spec section 8.2).
+  // Event model beats session metadata (docs/synth-ai-sources.md, "Model precedence").
   EXPECT_EQ(str(d["model"]), "gpt-4.1-mini");
   EXPECT_EQ(str(d["model_source"]), "event");
   // Tokens: columns, else event metadata (NULL columns).

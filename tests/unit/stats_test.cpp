@@ -116,7 +116,7 @@ TEST(Stats, MergeEqualsOnePassAndTheSketchKeepsItsBound) {
 }
 
 TEST(Stats, SynthHistogramIsByteExact) {
-  // spec/seed-tools.md 2.5: the x-label lines of the old layout, quirks included.
+  // docs/legacy-reports.md, "Histogram": the x-label lines of the old layout, quirks included.
   const auto last_line = [](const std::vector<double>& data) {
     const std::string h = tracemill::synth_histogram(data, "", "", "");
     return h.substr(h.rfind('\n') + 1);

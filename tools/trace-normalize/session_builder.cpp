@@ -173,7 +173,7 @@ std::vector<std::string> achievement_names(const Value* value) {
   return names;
 }
 
-/// Session-level fields from a synth-ai metadata object (spec/inputs.md section 4.7); the rest is
+/// Session-level fields from a synth-ai metadata object (docs/synth-ai-sources.md, "Session metadata"); the rest is
 /// kept under extra.metadata.
 void map_session_metadata(const Value* metadata, Record& out, std::string& metadata_model) {
   if (metadata == nullptr || !metadata->IsObject()) {
@@ -210,7 +210,7 @@ void map_session_metadata(const Value* metadata, Record& out, std::string& metad
 }
 
 void set_model(Record& out, const std::string& event_model, const std::string& metadata_model) {
-  // Precedence (spec/inputs.md section 8.2): job override > config file > event model > session metadata.
+  // Precedence (docs/synth-ai-sources.md, "Model precedence"): job override > config file > event model > session metadata.
   if (!event_model.empty()) {
     out.set_text("model", event_model);
     out.set_text("model_source", "event");

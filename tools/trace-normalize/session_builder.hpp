@@ -167,7 +167,7 @@ void set_content(const Value& value, Message& message, const std::string& id_pre
 /// object of counts (> 0 means unlocked). Order: as given.
 std::vector<std::string> achievement_names(const Value* value);
 
-/// Session-level fields from a synth-ai metadata object (spec/inputs.md section 4.7); the rest is
+/// Session-level fields from a synth-ai metadata object (docs/synth-ai-sources.md, "Session metadata"); the rest is
 /// kept under extra.metadata.
 void map_session_metadata(const Value* metadata, Record& out, std::string& metadata_model);
 

@@ -687,7 +687,7 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
   });
 
   const uint64_t total = valid + invalid;
-  if (total == 0) return;  // empty input: empty output, nothing to report (spec/distributed.md R3)
+  if (total == 0) return;  // empty input: empty output, nothing to report (docs/distributed.md, R3)
   context.info(std::string(profile_name(options.profile)) + ": " + std::to_string(total) +
                (total == 1 ? " record, " : " records, ") +
                std::to_string(valid) + " valid, " + std::to_string(invalid) + " invalid");

@@ -1,7 +1,7 @@
 // A DOM parse of one record, for tools that inspect content (trace-validate, and later
 // normalize, filter, pair, stats). In situ on a private copy, with one memory pool cleared
-// before each record, so memory stays flat however many records pass (style.md, rapidjson
-// gotcha 1). Numbers are exact: converted from their text with std::from_chars (correctly
+// before each record, so memory stays flat however many records pass (docs/style.md,
+// "rapidjson"). Numbers are exact: converted from their text with std::from_chars (correctly
 // rounded), never by rapidjson's own conversion, which is unsafe on some valid numbers.
 // Tools that pass records through still write the original bytes.
 //

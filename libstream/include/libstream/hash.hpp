@@ -1,4 +1,4 @@
-// The stable hash used for sharding, sampling and shuffling (spec/distributed.md section 3).
+// The stable hash used for sharding, sampling and shuffling (docs/hashing.md).
 //
 //   stable_hash(bytes) = fmix64(fnv1a64(bytes))
 //

@@ -74,7 +74,7 @@ inline std::optional<int64_t> v2_event_turn(const Value& event, Embedded& embedd
 }
 
 /// Achievements first seen per turn from per-turn achievement states. An observation at
-/// turn t is the state before turn t's actions (spec/inputs.md section 2.3), so what it shows new
+/// turn t is the state before turn t's actions (docs/synth-ai-sources.md, "Observations"), so what it shows new
 /// was gained by turn t-1 at the latest; the episode results give the state after the last
 /// turn. The first state is the baseline: what was held before it is nobody's gain.
 inline void achievement_deltas(const std::map<int64_t, std::vector<std::string>>& states, const std::vector<std::string>& final_state,
