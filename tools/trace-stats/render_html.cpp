@@ -78,7 +78,7 @@ std::string svg_histogram(const NumericStats& s, const std::string& title) {
   // x ticks: every bar's value when they fit, else every k-th edge (at most 8 labels).
   const size_t every = std::max<size_t>(1, (b.counts.size() + 7) / 8);
   for (size_t i = 0; i <= b.counts.size(); i += every) {
-    if (b.per_value && i == b.counts.size()) break;
+    if ((b.per_value || b.overflow > 0) && i == b.counts.size()) break;  // no edge there, or the overflow mark
     const double x = left + bar * (static_cast<double>(i) + (b.per_value ? 0.5 : 0));
     std::snprintf(buffer, sizeof buffer, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>", x, top + plot_h, x, top + plot_h + 4);
     out += buffer + svg_text(x, top + plot_h + 15, group_thousands(fmt(b.per_value ? b.edge(i) + 0.5 : b.edge(i))));
@@ -178,7 +178,7 @@ std::string render_html(const ReportModel& model) {
     }
   }
   if (!model.options.compare.empty()) {
-    out += "<h2>Comparison of " + html_escape(model.options.compare) + " between groups</h2>\n";
+    out += "<h2 id=comparison>Comparison of " + html_escape(model.options.compare) + " between groups</h2>\n";
     if (model.acc.groups().size() < 2) {
       out += "<p>only one group: nothing to compare</p>\n";
     } else {
@@ -195,7 +195,7 @@ std::string render_html(const ReportModel& model) {
     }
   }
   if (all.failures > 0) {
-    out += "<h2>Failures</h2>\n" + html_table(failure_rate_table(model)) + html_table(failure_error_table(all)) +
+    out += "<h2 id=failures>Failures</h2>\n" + html_table(failure_rate_table(model)) + html_table(failure_error_table(all)) +
            "<p>values that go with failures:</p>\n" + html_table(failure_value_table(model.acc, all));
   }
   if (!model.options.outliers.empty()) {
