@@ -13,6 +13,8 @@
 //   prompt_learning             experiment-queue and prompt-learning summaries
 //   outliers                    --outliers
 //   report_model                every number a report shows, computed once
+//   binning                     histogram bins, one choice for every picture
+//   table                       tables laid out as text (fitted to a width), Markdown or CSV
 //   render_text/csv/json/html   one layout per format; histograms draws the terminal pictures
 #include "distributions.hpp"
 #include "histograms.hpp"
