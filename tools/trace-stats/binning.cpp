@@ -18,6 +18,7 @@ double nice_step(double x) {
 
 std::string Bins::label(size_t i) const {
   const auto number = [](double x) { return group_thousands(fmt(x)); };
+  if (!std::isfinite(width)) return number(start) + " .. " + number(max);  // the one bar of an unbounded span
   if (per_value) return number(edge(i) + 0.5);
   if (integer) return width == 1 ? number(edge(i)) : number(edge(i)) + " .. " + number(edge(i + 1) - 1);
   return number(edge(i)) + " .. " + number(edge(i + 1));
@@ -52,6 +53,13 @@ Bins choose_bins(const NumericStats& s) {
   const double lo = s.min();
   double top = s.max();
   b.max = s.max();
+  if (!std::isfinite(top - lo)) {  // infinite values, or a span beyond a double: one bar of everything
+    b.start = lo;
+    b.width = top - lo;
+    b.counts.assign(1, s.count());
+    b.rule = "one bar (the values span more than a number holds)";
+    return b;
+  }
   // A heavy tail: the last 1% spans more than the other 99%; drawing it to scale would
   // squash every other value into a bar or two.
   const double p99 = s.quantile(kClipQuantile);
@@ -73,7 +81,9 @@ Bins choose_bins(const NumericStats& s) {
     if (!(h > 0)) h = 1;
     h = nice_step(h);
     if (b.integer) h = std::max(1.0, std::ceil(h));
-    while ((top - std::floor(lo / h) * h) / h >= static_cast<double>(kMaxBins)) h = nice_step(h * 1.0001);
+    for (int widen = 0; widen < 400 && (top - std::floor(lo / h) * h) / h >= static_cast<double>(kMaxBins); ++widen) {
+      h = nice_step(h * 1.0001);
+    }
     b.width = h;
     b.start = std::floor(lo / h) * h;
     b.rule += " rounded to " + fmt(h);
@@ -82,14 +92,15 @@ Bins choose_bins(const NumericStats& s) {
   // own start; other bins are half-open but the last, which is closed at the top.
   const double span = (top - b.start) / b.width;
   const double bins = b.integer ? std::floor(span) + 1 : std::ceil(span);
-  b.counts.assign(std::clamp<size_t>(static_cast<size_t>(bins), 1, b.per_value ? kMaxPerValueBins : kMaxBins), 0);
+  const double most = static_cast<double>(b.per_value ? kMaxPerValueBins : kMaxBins);
+  b.counts.assign(static_cast<size_t>(std::clamp(bins, 1.0, most)), 0);
   for (double x : values) {
     if (clipped && x > top) {
       ++b.overflow;
       continue;
     }
-    auto i = static_cast<size_t>(std::max(0.0, std::floor((x - b.start) / b.width)));
-    b.counts[std::min(i, b.counts.size() - 1)]++;
+    const double i = std::clamp(std::floor((x - b.start) / b.width), 0.0, static_cast<double>(b.counts.size() - 1));
+    b.counts[static_cast<size_t>(i)]++;
   }
   if (b.from_sketch) {
     const auto scale = [&](uint64_t c) {

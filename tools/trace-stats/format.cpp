@@ -16,13 +16,14 @@ std::string fmt(double x, int digits) {
   char buffer[64];
   // An integer prints whole (sums of integer data are exact in any order, so merged
   // states still print as one pass); a large fraction prints rounded to `digits`
-  // significant digits, in fixed notation: never "2.33193e+07".
+  // significant digits, in fixed notation: never "2.33193e+07" (beyond 10^15, where a
+  // fixed number would be a wall of digits, the exponent stays).
   if (std::fabs(x) >= 1e6 && std::fabs(x) < 9007199254740992.0 && x == std::floor(x)) {
     std::snprintf(buffer, sizeof buffer, "%.0f", x);
     return buffer;
   }
   std::snprintf(buffer, sizeof buffer, "%.*g", digits, x == 0 ? 0.0 : x);
-  if (std::strstr(buffer, "e+") != nullptr) std::snprintf(buffer, sizeof buffer, "%.0f", std::strtod(buffer, nullptr));
+  if (std::strstr(buffer, "e+") != nullptr && std::fabs(x) < 1e15) std::snprintf(buffer, sizeof buffer, "%.0f", std::strtod(buffer, nullptr));
   return buffer;
 }
 

@@ -14,7 +14,7 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Numbers in reports: 6 significant digits, so a state merged from shards (whose sums were
 /// added in another order) prints exactly as one pass; whole numbers from a million up print
-/// whole, larger fractions in fixed notation (never an exponent above 0); "-" for undefined.
+/// whole, larger fractions in fixed notation (no exponent below 10^15); "-" for undefined.
 [[nodiscard]] std::string fmt(double x, int digits = 6);
 /// `cell` with thousands separators when it is a plain number of 5 integer digits or more
 /// ("23319312" -> "23,319,312", "-12345.5%" -> "-12,345.5%"); any other text unchanged.
