@@ -95,6 +95,59 @@ std::string svg_histogram(const NumericStats& s, const std::string& title) {
   return out + "</svg><figcaption>" + html_escape(caption) + "</figcaption></figure>\n";
 }
 
+/// The compared metric's distribution per group: box from the 25th to the 75th percentile,
+/// a line at the median, whiskers from the 5th to the 95th, a dot at the mean.
+std::string svg_boxes(const ReportModel& model) {
+  const std::string& metric = model.options.compare;
+  double lo = 0, hi = 0;
+  bool first = true;
+  for (const GroupMean& m : model.means) {
+    const NumericStats& s = model.acc.groups().at(m.key).numeric[model.compare_metric];
+    if (s.count() == 0) continue;
+    lo = first ? s.quantile(0.05) : std::min(lo, s.quantile(0.05));
+    hi = first ? s.quantile(0.95) : std::max(hi, s.quantile(0.95));
+    first = false;
+  }
+  if (first) return "";
+  if (hi == lo) hi = lo + 1;
+  const double step = nice_step((hi - lo) / 5);
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
+  const double label = 180, w = 360, row = 26;
+  const double height = static_cast<double>(model.means.size()) * row + 34;
+  const auto x = [&](double v) { return label + (v - lo) / (hi - lo) * w; };
+  char buffer[640];
+  std::snprintf(buffer, sizeof buffer, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
+                label + w + 20, height, label + w + 20, height);
+  std::string out = buffer + html_escape("distribution of " + metric + " by group") + "\">";
+  for (double v = lo; v <= hi + step / 2; v += step) {
+    std::snprintf(buffer, sizeof buffer, "<line x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>", x(v), x(v), height - 24);
+    out += buffer + svg_text(x(v), height - 10, group_thousands(fmt(v)));
+  }
+  for (size_t i = 0; i < model.means.size(); ++i) {
+    const GroupMean& m = model.means[i];
+    const NumericStats& s = model.acc.groups().at(m.key).numeric[model.compare_metric];
+    const double y = static_cast<double>(i) * row + 6;
+    out += svg_text(label - 6, y + 13, m.key.size() > 28 ? m.key.substr(0, 27) + "..." : m.key, "end");
+    if (s.count() == 0) continue;
+    const double p5 = s.quantile(0.05), p25 = s.quantile(0.25), p50 = s.quantile(0.5), p75 = s.quantile(0.75), p95 = s.quantile(0.95);
+    std::snprintf(buffer, sizeof buffer,
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>"
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"#9bb8d9\" stroke=\"#333\"><title>",
+                  x(p5), y + 8, x(p95), y + 8, x(p25), y, std::max(1.0, x(p75) - x(p25)));
+    out += buffer + html_escape(m.key + ": p5 " + fmt(p5) + ", p25 " + fmt(p25) + ", median " + fmt(p50) + ", p75 " + fmt(p75) +
+                                ", p95 " + fmt(p95) + ", mean " + fmt(s.mean()) + ", n " + std::to_string(s.count())) + "</title></rect>";
+    std::snprintf(buffer, sizeof buffer,
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#111\" stroke-width=\"2\"/>"
+                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#c0504d\"/>",
+                  x(p50), y, x(p50), y + 16, x(s.mean()), y + 8);
+    out += buffer;
+  }
+  return out + "</svg><figcaption>" +
+         html_escape(metric + " by group: box 25th to 75th percentile, line at the median, whiskers 5th to 95th, red dot the mean") +
+         "</figcaption></figure>\n";
+}
+
 /// Per-group means with 95% confidence intervals, as horizontal bars with whiskers.
 std::string svg_means(const std::vector<GroupMean>& means, const std::string& metric) {
   double lo = 0, hi = 0;
@@ -182,7 +235,9 @@ std::string render_html(const ReportModel& model) {
     if (model.acc.groups().size() < 2) {
       out += "<p>only one group: nothing to compare</p>\n";
     } else {
-      if (!model.means.empty()) out += svg_means(model.means, model.options.compare) + html_table(group_mean_table(model));
+      if (!model.means.empty()) {
+        out += svg_means(model.means, model.options.compare) + svg_boxes(model) + html_table(group_mean_table(model));
+      }
       for (const std::string& line : set_apart_lines(model)) out += "<p>" + html_escape(line) + "</p>\n";
       if (model.comparisons.empty()) {
         out += "<p>fewer than two groups to compare</p>\n";
