@@ -9,7 +9,9 @@ packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1
           libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev libboost-math-dev libzip-dev zstd gzip python3
           bsdutils parallel ccache
           # the install test: man -l on the pages, cpack's .deb (dpkg-shlibdeps reads what the tools link)
-          man-db groff-base dpkg-dev file)
+          man-db groff-base dpkg-dev file
+          # the html test: trace-stats' HTML report laid out in headless Chromium
+          chromium)
 [[ ${1:-} == --bench ]] && packages+=(jq miller hyperfine time python3-numpy)
 [[ ${1:-} == --fuzz ]] && packages+=(clang libclang-rt-14-dev)
 # Node.js and npm (DuckDB from npm for the DuckDB export and its test): Debian's packages only

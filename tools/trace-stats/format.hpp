@@ -13,8 +13,12 @@ namespace tracemill::stats {
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Numbers in reports: 6 significant digits, so a state merged from shards (whose sums were
-/// added in another order) prints exactly as one pass; "-" for undefined.
+/// added in another order) prints exactly as one pass; whole numbers from a million up print
+/// whole, larger fractions in fixed notation (no exponent below 10^15); "-" for undefined.
 [[nodiscard]] std::string fmt(double x, int digits = 6);
+/// `cell` with thousands separators when it is a plain number of 5 integer digits or more
+/// ("23319312" -> "23,319,312", "-12345.5%" -> "-12,345.5%"); any other text unchanged.
+[[nodiscard]] std::string group_thousands(const std::string& cell);
 /// A double as JSON that reads back to the same double ("null" when not finite).
 [[nodiscard]] std::string json_number(double x);
 /// A long double with every digit it holds (the running sums of a state).

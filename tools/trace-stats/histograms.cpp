@@ -9,6 +9,7 @@
 namespace tracemill {
 
 using stats::fmt;
+using stats::group_thousands;
 
 namespace {
 
@@ -111,37 +112,33 @@ std::string synth_bar_chart(const std::vector<std::pair<std::string, double>>& b
 
 namespace stats {
 
-std::vector<uint64_t> histogram_counts(const NumericStats& s, size_t bins, double& lo, double& hi) {
-  if (s.exact()) return bin_counts(s.values(), bins, lo, hi);
-  std::vector<double> samples;
-  for (int i = 0; i <= 1000; ++i) samples.push_back(s.quantile(i / 1000.0));
-  std::vector<uint64_t> counts = bin_counts(samples, bins, lo, hi);
-  for (auto& c : counts) c = static_cast<uint64_t>(std::llround(static_cast<double>(c) * static_cast<double>(s.count()) / 1001.0));
-  return counts;
-}
-
-std::string default_histogram(const NumericStats& s, const std::string& title) {
+std::string default_histogram(const NumericStats& s, const std::string& title, size_t width) {
   if (s.count() == 0) return title + ": no values\n";
-  std::string out = title + " (" + std::to_string(s.count()) + " values" +
-                    (s.exact() ? "" : ", binned from the quantile sketch") + ")\n";
-  double lo = 0, hi = 0;
-  const size_t bins = 10;
-  const std::vector<uint64_t> counts = histogram_counts(s, bins, lo, hi);
-  const uint64_t max_count = *std::max_element(counts.begin(), counts.end());
-  for (size_t i = 0; i < bins; ++i) {
-    const double a = lo + (hi - lo) * static_cast<double>(i) / bins;
-    const double b = lo + (hi - lo) * static_cast<double>(i + 1) / bins;
-    char range[96];
-    std::snprintf(range, sizeof range, "  %12s .. %-12s%s ", fmt(a).c_str(), fmt(b).c_str(), i + 1 == bins ? "]" : ")");
-    size_t blocks = max_count == 0 ? 0 : static_cast<size_t>(std::llround(40.0 * static_cast<double>(counts[i]) / static_cast<double>(max_count)));
-    if (counts[i] > 0 && blocks == 0) blocks = 1;
+  const Bins b = choose_bins(s);
+  std::string out = title + " (" + group_thousands(std::to_string(s.count())) + " values, " + b.rule +
+                    (b.from_sketch ? ", binned from the quantile sketch" : "") + ")\n";
+  std::vector<std::pair<std::string, uint64_t>> bars;
+  for (size_t i = 0; i < b.counts.size(); ++i) bars.emplace_back(b.label(i), b.counts[i]);
+  if (b.overflow > 0) bars.emplace_back("> " + group_thousands(fmt(b.clip)), b.overflow);
+  size_t label_width = 0;
+  uint64_t max_count = 1;
+  for (const auto& [label, count] : bars) {
+    label_width = std::max(label_width, label.size());
+    max_count = std::max(max_count, count);
+  }
+  // The longest bar leaves room for the labels and the largest count.
+  const size_t used = 2 + label_width + 3 + group_thousands(std::to_string(max_count)).size() + 1;
+  const auto longest = static_cast<double>(std::clamp<size_t>(width > used ? width - used : 0, 10, 50));
+  for (const auto& [label, count] : bars) {
+    auto blocks = static_cast<size_t>(std::llround(longest * static_cast<double>(count) / static_cast<double>(max_count)));
+    if (count > 0 && blocks == 0) blocks = 1;
     std::string bar;
     for (size_t k = 0; k < blocks; ++k) bar += "\u2588";
-    out += std::string(range) + bar + " " + std::to_string(counts[i]) + "\n";
+    out += "  " + std::string(label_width - label.size(), ' ') + label + " \u2502" + bar + " " + group_thousands(std::to_string(count)) + "\n";
   }
+  if (b.overflow > 0) out += "  " + b.overflow_note() + "\n";
   return out;
 }
-
 
 }  // namespace stats
 }  // namespace tracemill

@@ -1,6 +1,7 @@
 // trace-stats: histogram bins, and the terminal pictures drawn from them.
 #pragma once
 
+#include "binning.hpp"
 #include "numeric_stats.hpp"
 
 #include <cstdint>
@@ -18,12 +19,9 @@ namespace tracemill {
 
 namespace stats {
 
-/// Equal-width bin counts of a metric: from its values while exact, else from 1001 evenly
-/// spaced quantiles of its sketch, scaled back to the number of values. Sets the range.
-[[nodiscard]] std::vector<uint64_t> histogram_counts(const NumericStats& s, size_t bins, double& lo, double& hi);
-/// The clearer default: one line per bin with its range and count; a non-empty bin always
-/// shows at least one block, and the last edge is the maximum.
-[[nodiscard]] std::string default_histogram(const NumericStats& s, const std::string& title);
+/// The clearer default: one line per bin (choose_bins) with its label and count, an overflow
+/// bar for a clipped tail and a note; a non-empty bin always shows at least one block.
+[[nodiscard]] std::string default_histogram(const NumericStats& s, const std::string& title, size_t width = 80);
 
 }  // namespace stats
 }  // namespace tracemill

@@ -3,6 +3,15 @@
 
 namespace tracemill {
 
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos) {
+    return word;
+  }
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 void add_stats_options(CLI::App& app, StatsOptions& o) {
   app.add_option("--field", o.fields, "Also summarise this numeric path (dotted, e.g. scores.judge.progress); repeatable")
       ->allow_extra_args(false);
@@ -23,6 +32,10 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
   app.add_option("--histogram", o.histogram, "Terminal pictures: default, synth (synth-ai's exact layouts), none")
       ->check(CLI::IsMember({"default", "synth", "none"}))
       ->capture_default_str();
+  app.add_option("--width", o.width,
+                 "Columns of the text report (default: $COLUMNS, else the terminal's width, else 80); wider tables are "
+                 "cut into blocks")
+      ->check(CLI::Range(size_t{40}, size_t{10000}));
   app.add_option("--report", o.report, "Also write a self-contained HTML report (inline SVG, no scripts) to FILE");
   app.add_option("--state-out", o.state_out, "Write the partial state to FILE (for --merge)");
   app.add_flag("--partial", o.partial,

@@ -10,13 +10,13 @@ namespace tracemill::stats {
 
 namespace {
 
-std::string section(const std::string& format, const std::string& title, int level = 2) {
+std::string section(const std::string& format, size_t width, const std::string& title, int level = 2) {
   if (format == "markdown") return "\n" + std::string(static_cast<size_t>(level), '#') + " " + title + "\n\n";
   if (format == "csv") return "";
-  return "\n" + title + "\n" + std::string(title.size() > 80 ? 80 : title.size(), level == 2 ? '=' : '-') + "\n";
+  return "\n" + title + "\n" + std::string(std::min({display_width(title), width, size_t{80}}), level == 2 ? '=' : '-') + "\n";
 }
 
-std::string pictures(const ReportModel& model, const std::string& format, const Group& all) {
+std::string pictures(const ReportModel& model, const std::string& format, size_t width, const Group& all) {
   std::string out;
   const std::string fence = format == "markdown" ? "```\n" : "";
   if (model.options.histogram == "synth") {
@@ -33,134 +33,96 @@ std::string pictures(const ReportModel& model, const std::string& format, const 
     out += fence;
     return out;
   }
-  out += section(format, "Distributions", 3) + fence;
+  out += section(format, width, "Distributions", 3) + fence;
   for (const char* name : {"reward", "total_tokens"}) {
-    out += default_histogram(all.numeric[model.acc.metric_index(name)], name);
+    out += default_histogram(all.numeric[model.acc.metric_index(name)], name, format == "markdown" ? 80 : width);
   }
   return out + fence;
 }
 
-/// What is significant, in a sentence or two, for the top of the report.
-std::string summary(const ReportModel& model) {
-  if (!model.compared()) return "";
-  if (model.comparisons.empty()) return "summary: fewer than two groups to compare on " + model.options.compare + "\n";
-  std::string out;
-  size_t significant = 0;
-  for (const Comparison& c : model.comparisons) {
-    const double p = model.holm ? c.welch_holm : c.welch.p_value;
-    if (p < 0.05) {
-      out += "summary: " + c.verdict + "\n";
-      ++significant;
-    }
-  }
-  if (significant == 0) {
-    out += "summary: no significant difference in " + model.options.compare + " between the " + std::to_string(model.means.size()) +
-           " groups compared (Welch, p < 0.05" + (model.holm ? " after Holm" : "") + ")\n";
-  }
-  return out;
-}
-
-std::string comparison(const ReportModel& model, const std::string& format) {
+std::string comparison(const ReportModel& model, const std::string& format, size_t width) {
   if (model.options.compare.empty()) return "";
-  std::string out = section(format, "Comparison of " + model.options.compare + " between groups");
+  std::string out = section(format, width, "Comparison of " + model.options.compare + " between groups");
   if (model.acc.groups().size() < 2) return out + "only one group: nothing to compare\n";
-  Table t;
-  t.header = {"rank", "group", "n", "mean", "95% CI low", "95% CI high", "sd"};
-  t.numeric = {true, false, true, true, true, true, true};
-  std::vector<GroupMean> ranked = model.means;
-  std::stable_sort(ranked.begin(), ranked.end(), [](const GroupMean& a, const GroupMean& b) {
-    if (std::isnan(a.mean) != std::isnan(b.mean)) return std::isnan(b.mean);
-    return a.mean > b.mean;
-  });
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    const auto& g = model.acc.groups().at(ranked[i].key).numeric[model.compare_metric];
-    t.rows.push_back({std::to_string(i + 1), ranked[i].key, std::to_string(ranked[i].n), fmt(ranked[i].mean), fmt(ranked[i].low),
-                      fmt(ranked[i].high), fmt(std::sqrt(g.variance()))});
-  }
-  out += t.render(format);
-  for (const SetApart& g : model.set_apart) {
-    out += "not compared: " + g.key + " (" + std::to_string(g.n) + (g.n == 1 ? " value" : " values") + "; " + g.reason + ")\n";
-  }
+  out += group_mean_table(model).render(format, width);
+  for (const std::string& line : set_apart_lines(model)) out += line + "\n";
   if (model.comparisons.empty()) return out + "fewer than two groups to compare\n";
   out += "\n";
-  out += comparison_table(model.comparisons, model.holm).render(format);
-  out += "\nWelch's t-test and Mann-Whitney U are two-sided; relative = (B - A) / |A|; Cohen's d and Cliff's "
-         "delta are A relative to B";
-  out += model.holm ? "; Holm's correction over the " + std::to_string(model.comparisons.size()) + " pairs shown.\n" : ".\n";
-  out += "\n";
+  out += comparison_table(model.comparisons, model.holm).render(format, width);
+  out += "\n" + comparison_note(model) + "\n\n";
   for (const Comparison& c : model.comparisons) out += (format == "markdown" ? "- " : "") + c.verdict + "\n";
   return out;
 }
 
-std::string failures(const ReportModel& model, const std::string& format, const Group& all) {
+std::string failures(const ReportModel& model, const std::string& format, size_t width, const Group& all) {
   if (all.failures == 0) return "";
-  std::string out = section(format, "Failures");
-  Table rate;
-  rate.header = {"group", "sessions", "failures", "rate"};
-  rate.numeric = {false, true, true, true};
-  for (const auto& [key, g] : model.acc.groups()) {
-    rate.rows.push_back({model.grouped() ? key : "all", std::to_string(g.records), std::to_string(g.failures), percent(g.failures, g.records)});
-  }
-  out += rate.render(format) + "\n";
-  Table errors;
-  errors.header = {"most frequent errors", "sessions"};
-  errors.numeric = {false, true};
-  std::vector<std::pair<std::string, uint64_t>> e(all.errors.begin(), all.errors.end());
-  std::stable_sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (size_t i = 0; i < e.size() && i < 10; ++i) errors.rows.push_back({e[i].first, std::to_string(e[i].second)});
-  out += errors.render(format) + "\n";
-  Table values;
-  values.header = {"field", "value", "sessions", "failure rate"};
-  values.numeric = {false, false, true, true};
-  for (size_t i = 0; i < model.acc.categories().size(); ++i) {
-    for (const auto& [value, c] : all.categories[i]) {
-      if (c.failures > 0) values.rows.push_back({model.acc.categories()[i], value, std::to_string(c.count), percent(c.failures, c.count)});
-    }
-  }
-  out += "values that go with failures:\n" + values.render(format);
+  std::string out = section(format, width, "Failures");
+  out += failure_rate_table(model).render(format, width) + "\n";
+  out += failure_error_table(all).render(format, width) + "\n";
+  out += "values that go with failures:\n" + failure_value_table(model.acc, all).render(format, width);
   return out;
 }
 
-std::string outliers(const ReportModel& model, const std::string& format) {
+std::string outliers(const ReportModel& model, const std::string& format, size_t width) {
   if (model.options.outliers.empty()) return "";
-  std::string out = section(format, "Outliers of " + model.options.outlier_metric + " (" + model.options.outliers + ")");
+  std::string out = section(format, width, "Outliers of " + model.options.outlier_metric + " (" + model.options.outliers + ")");
   out += "rule: " + model.outliers.rule + "; " + std::to_string(model.outliers.found.size()) + " outlying sessions\n";
-  Table t;
-  t.header = {"session_id", model.options.outlier_metric};
-  t.numeric = {false, true};
-  for (const auto& o : model.outliers.found) t.rows.push_back({o.session_id, fmt(o.value)});
-  if (!model.outliers.found.empty()) out += t.render(format);
+  if (!model.outliers.found.empty()) out += outlier_table(model).render(format, width);
   return out;
 }
 
-std::string experiments(const ReportModel& model, const std::string& format) {
+std::string experiments(const ReportModel& model, const std::string& format, size_t width) {
   if (!model.options.experiments) return "";
-  std::string out = section(format, "Experiments");
-  Table t;
-  t.header = {"experiment_id", "name", "sessions", "models", "first session", "last session"};
-  t.numeric = {false, false, true, false, false, false};
-  for (const auto& [id, e] : model.acc.experiments()) {
-    std::string models;
-    for (const auto& m : e.models) models += (models.empty() ? "" : ", ") + m;
-    t.rows.push_back({id, e.name.empty() ? "-" : e.name, std::to_string(e.sessions), models.empty() ? "-" : models,
-                      e.first.empty() ? "-" : e.first, e.last.empty() ? "-" : e.last});
-  }
-  return out + t.render(format);
+  return section(format, width, "Experiments") + experiment_table(model.acc).render(format, width);
 }
 
-std::string prompt_learning(const ReportModel& model, const std::string& format) {
+std::string prompt_learning(const ReportModel& model, const std::string& format, size_t width) {
   if (!model.has_learning) return "";
-  std::string out = section(format, model.learning.title);
-  if (!model.learning.jobs.rows.empty()) out += model.learning.jobs.render(format) + "\n";
-  if (!model.learning.candidates.rows.empty()) out += "candidates by score:\n" + model.learning.candidates.render(format);
+  std::string out = section(format, width, model.learning.title);
+  if (!model.learning.jobs.rows.empty()) out += model.learning.jobs.render(format, width) + "\n";
+  if (!model.learning.candidates.rows.empty()) out += "candidates by score:\n" + model.learning.candidates.render(format, width);
+  return out;
+}
+
+/// Every line of `text` longer than `width` columns, broken at spaces (a word longer than a
+/// line at any character); continuation lines are indented two more spaces.
+std::string wrap_lines(const std::string& text, size_t width) {
+  std::string out;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    const size_t indent = std::min(line.find_first_not_of(' '), line.size()) + 2;
+    while (display_width(line) > width) {
+      // The last space that leaves the head within the width, past the indentation.
+      size_t cut = std::string::npos, columns = 0;
+      for (size_t i = 0; i < line.size() && columns <= width; ++i) {
+        if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;
+        if (line[i] == ' ' && i >= indent && columns <= width) cut = i;
+        ++columns;
+      }
+      size_t next = cut + 1;
+      if (cut == std::string::npos) {  // no space: break the word at the width
+        cut = 0;
+        for (size_t n = 0; cut < line.size(); ++cut) {
+          if ((static_cast<unsigned char>(line[cut]) & 0xC0) != 0x80 && n++ == width) break;
+        }
+        next = cut;
+      }
+      out += line.substr(0, cut) + "\n";
+      line = std::string(std::min(indent, width / 2), ' ') + line.substr(next);
+    }
+    out += line + "\n";
+  }
   return out;
 }
 
 }  // namespace
 
-std::string render_text(const ReportModel& model, const std::string& format) {
+std::string render_text(const ReportModel& model, const std::string& format, size_t width) {
   std::string out;
   const Group& all = model.all;
+  size_t synth_end = 0;  // the report up to here is laid out already
   out += format == "markdown" ? "# trace-stats report\n\n" : "trace-stats report\n";
   out += std::to_string(model.acc.records()) + " records";
   if (model.grouped()) out += " in " + std::to_string(model.acc.groups().size()) + (model.acc.groups().size() == 1 ? " group" : " groups");
@@ -170,29 +132,34 @@ std::string render_text(const ReportModel& model, const std::string& format) {
            (model.options.unique_sessions ? "skipped" : "counted again") + ")";
   }
   out += "\n";
-  out += summary(model);
-  out += section(format, "Numeric fields");
-  out += numeric_table(model.acc, all).render(format);
-  if (model.options.histogram != "none") out += pictures(model, format, all);
-  out += section(format, "Categories");
-  out += category_table(model.acc, all).render(format);
-  out += section(format, "Achievements");
+  for (const std::string& line : summary_lines(model)) out += "summary: " + line + "\n";
+  out += section(format, width, "Numeric fields");
+  out += numeric_table(model.acc, all).render(format, width);
+  if (model.options.histogram == "synth") {  // synth-ai's layouts stay as they were, whatever the width
+    out = (format == "markdown" ? out : wrap_lines(out, width)) + pictures(model, format, width, all);
+    synth_end = out.size();
+  } else if (model.options.histogram != "none") {
+    out += pictures(model, format, width, all);
+  }
+  out += section(format, width, "Categories");
+  out += category_table(model.acc, all).render(format, width);
+  out += section(format, width, "Achievements");
   const Table achievements = achievement_table(all);
-  out += achievements.rows.empty() ? "none recorded\n" : achievements.render(format);
+  out += achievements.rows.empty() ? "none recorded\n" : achievements.render(format, width);
   out += "unique achievements: " + std::to_string(all.achievements.size()) + "\n";
   if (model.grouped()) {
     for (const auto& [key, g] : model.acc.groups()) {
-      out += section(format, model.group_title(key) + " (" + std::to_string(g.records) + " records, failures " +
+      out += section(format, width, model.group_title(key) + " (" + std::to_string(g.records) + " records, failures " +
                                  percent(g.failures, g.records) + ")", 3);
-      out += numeric_table(model.acc, g).render(format);
+      out += numeric_table(model.acc, g).render(format, width);
     }
   }
-  out += comparison(model, format);
-  out += failures(model, format, all);
-  out += outliers(model, format);
-  out += experiments(model, format);
-  out += prompt_learning(model, format);
-  return out;
+  out += comparison(model, format, width);
+  out += failures(model, format, width, all);
+  out += outliers(model, format, width);
+  out += experiments(model, format, width);
+  out += prompt_learning(model, format, width);
+  return format == "markdown" ? out : out.substr(0, synth_end) + wrap_lines(out.substr(synth_end), width);
 }
 
 }  // namespace tracemill::stats

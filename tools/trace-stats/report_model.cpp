@@ -110,7 +110,7 @@ std::string ReportModel::group_title(const std::string& key) const {
 }
 
 ReportModel build_report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning, OutlierList outliers) {
-  ReportModel model{options, acc, acc.overall(), SIZE_MAX, {}, {}, {}, false, false, {}, {}};
+  ReportModel model{options, acc, acc.overall(), SIZE_MAX, {}, {}, {}, false, false, {}, {}, {}, {}, {}};
   model.outliers = std::move(outliers);
   model.has_learning = !learning.empty();
   if (model.has_learning) model.learning = learning.summary();
@@ -203,12 +203,110 @@ Table comparison_table(const std::vector<Comparison>& comparisons, bool holm_col
   return t;
 }
 
-std::string render(const ReportModel& model, const std::string& format) {
+std::vector<std::string> summary_lines(const ReportModel& model) {
+  if (!model.compared()) return {};
+  if (model.comparisons.empty()) return {"fewer than two groups to compare on " + model.options.compare};
+  std::vector<std::string> out;
+  for (const Comparison& c : model.comparisons) {
+    if ((model.holm ? c.welch_holm : c.welch.p_value) < 0.05) out.push_back(c.verdict);
+  }
+  if (out.empty()) {
+    out.push_back("no significant difference in " + model.options.compare + " between the " + std::to_string(model.means.size()) +
+                  " groups compared (Welch, p < 0.05" + (model.holm ? " after Holm" : "") + ")");
+  }
+  return out;
+}
+
+std::vector<std::string> set_apart_lines(const ReportModel& model) {
+  std::vector<std::string> out;
+  for (const SetApart& g : model.set_apart) {
+    out.push_back("not compared: " + g.key + " (" + std::to_string(g.n) + (g.n == 1 ? " value" : " values") + "; " + g.reason + ")");
+  }
+  return out;
+}
+
+std::string comparison_note(const ReportModel& model) {
+  return std::string("Welch's t-test and Mann-Whitney U are two-sided; relative = (B - A) / |A|; Cohen's d and Cliff's "
+                     "delta are A relative to B") +
+         (model.holm ? "; Holm's correction over the " + std::to_string(model.comparisons.size()) + " pairs shown." : ".");
+}
+
+Table group_mean_table(const ReportModel& model) {
+  Table t;
+  t.header = {"rank", "group", "n", "mean", "95% CI low", "95% CI high", "sd"};
+  t.numeric = {true, false, true, true, true, true, true};
+  std::vector<GroupMean> ranked = model.means;
+  std::stable_sort(ranked.begin(), ranked.end(), [](const GroupMean& a, const GroupMean& b) {
+    if (std::isnan(a.mean) != std::isnan(b.mean)) return std::isnan(b.mean);
+    return a.mean > b.mean;
+  });
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const auto& g = model.acc.groups().at(ranked[i].key).numeric[model.compare_metric];
+    t.rows.push_back({std::to_string(i + 1), ranked[i].key, std::to_string(ranked[i].n), fmt(ranked[i].mean), fmt(ranked[i].low),
+                      fmt(ranked[i].high), fmt(std::sqrt(g.variance()))});
+  }
+  return t;
+}
+
+Table failure_rate_table(const ReportModel& model) {
+  Table rate;
+  rate.header = {"group", "sessions", "failures", "rate"};
+  rate.numeric = {false, true, true, true};
+  for (const auto& [key, g] : model.acc.groups()) {
+    rate.rows.push_back({model.grouped() ? key : "all", std::to_string(g.records), std::to_string(g.failures), percent(g.failures, g.records)});
+  }
+  return rate;
+}
+
+Table failure_error_table(const Group& all) {
+  Table errors;
+  errors.header = {"most frequent errors", "sessions"};
+  errors.numeric = {false, true};
+  std::vector<std::pair<std::string, uint64_t>> e(all.errors.begin(), all.errors.end());
+  std::stable_sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (size_t i = 0; i < e.size() && i < 10; ++i) errors.rows.push_back({e[i].first, std::to_string(e[i].second)});
+  return errors;
+}
+
+Table failure_value_table(const Accumulator& acc, const Group& all) {
+  Table values;
+  values.header = {"field", "value", "sessions", "failure rate"};
+  values.numeric = {false, false, true, true};
+  for (size_t i = 0; i < acc.categories().size(); ++i) {
+    for (const auto& [value, c] : all.categories[i]) {
+      if (c.failures > 0) values.rows.push_back({acc.categories()[i], value, std::to_string(c.count), percent(c.failures, c.count)});
+    }
+  }
+  return values;
+}
+
+Table outlier_table(const ReportModel& model) {
+  Table t;
+  t.header = {"session_id", model.options.outlier_metric};
+  t.numeric = {false, true};
+  for (const auto& o : model.outliers.found) t.rows.push_back({o.session_id, fmt(o.value)});
+  return t;
+}
+
+Table experiment_table(const Accumulator& acc) {
+  Table t;
+  t.header = {"experiment_id", "name", "sessions", "models", "first session", "last session"};
+  t.numeric = {false, false, true, false, false, false};
+  for (const auto& [id, e] : acc.experiments()) {
+    std::string models;
+    for (const auto& m : e.models) models += (models.empty() ? "" : ", ") + m;
+    t.rows.push_back({id, e.name.empty() ? "-" : e.name, std::to_string(e.sessions), models.empty() ? "-" : models,
+                      e.first.empty() ? "-" : e.first, e.last.empty() ? "-" : e.last});
+  }
+  return t;
+}
+
+std::string render(const ReportModel& model, const std::string& format, size_t width) {
   if (format == "json") return render_json(model);
   if (format == "ndjson") return render_ndjson(model);
   if (format == "html") return render_html(model);
   if (format == "csv") return render_csv(model);
-  return render_text(model, format);
+  return render_text(model, format, width);
 }
 
 }  // namespace tracemill::stats

@@ -53,6 +53,10 @@ struct ReportModel {
   bool has_learning = false;
   PromptLearningSummary learning;
   OutlierList outliers;
+  // Provenance, shown by the HTML report.
+  std::vector<std::string> inputs;  // as named on the command line ("-": standard input)
+  std::string version;              // the tool's
+  std::string generated;            // UTC time of the run, or of $SOURCE_DATE_EPOCH when set
 
   [[nodiscard]] bool grouped() const { return !options.group_by.empty(); }
   [[nodiscard]] bool compared() const { return !options.compare.empty() && acc.groups().size() >= 2; }
@@ -63,19 +67,33 @@ struct ReportModel {
 [[nodiscard]] ReportModel build_report(const StatsOptions& options, const Accumulator& acc, const PromptLearning& learning,
                                        OutlierList outliers);
 
+/// What is significant, a sentence each, for the top of every report (none without --compare).
+[[nodiscard]] std::vector<std::string> summary_lines(const ReportModel& model);
+/// "not compared: KEY (N values; why)" for each group set apart.
+[[nodiscard]] std::vector<std::string> set_apart_lines(const ReportModel& model);
+/// What the comparison table's columns mean.
+[[nodiscard]] std::string comparison_note(const ReportModel& model);
+
 // Tables shared by the text, Markdown, CSV and HTML layouts.
+[[nodiscard]] Table group_mean_table(const ReportModel& model);  // compared groups, highest mean first
 [[nodiscard]] Table numeric_table(const Accumulator& acc, const Group& g);
 [[nodiscard]] Table category_table(const Accumulator& acc, const Group& g);
 [[nodiscard]] Table achievement_table(const Group& g);
 [[nodiscard]] Table comparison_table(const std::vector<Comparison>& comparisons, bool holm_columns);
+[[nodiscard]] Table failure_rate_table(const ReportModel& model);
+[[nodiscard]] Table failure_error_table(const Group& all);                               // the 10 most frequent
+[[nodiscard]] Table failure_value_table(const Accumulator& acc, const Group& all);       // category values with failures
+[[nodiscard]] Table outlier_table(const ReportModel& model);
+[[nodiscard]] Table experiment_table(const Accumulator& acc);
 
 // The renderers, one per format ("text" and "markdown" share one layout).
-[[nodiscard]] std::string render_text(const ReportModel& model, const std::string& format);
+/// Aligned text fits `width` columns; Markdown leaves the layout to its viewer.
+[[nodiscard]] std::string render_text(const ReportModel& model, const std::string& format, size_t width);
 [[nodiscard]] std::string render_csv(const ReportModel& model);
 [[nodiscard]] std::string render_json(const ReportModel& model);
 [[nodiscard]] std::string render_ndjson(const ReportModel& model);
 [[nodiscard]] std::string render_html(const ReportModel& model);
 /// The report in `format`: text, markdown, csv, json, ndjson or html.
-[[nodiscard]] std::string render(const ReportModel& model, const std::string& format);
+[[nodiscard]] std::string render(const ReportModel& model, const std::string& format, size_t width = 80);
 
 }  // namespace tracemill::stats

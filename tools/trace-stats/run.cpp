@@ -12,12 +12,17 @@
 #include <libstream/sink.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace tracemill {
 
@@ -27,6 +32,40 @@ using libstream::string_of;
 using rapidjson::Value;
 using stats::Accumulator;
 using stats::PromptLearning;
+
+namespace {
+
+/// Columns of the text report: --width, else $COLUMNS, else the terminal's width when the
+/// report goes to one, else 80 (files and pipes get the same report on every machine).
+size_t report_width(const StatsOptions& options, libstream::ToolContext& context) {
+  if (options.width > 0) return options.width;
+  if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(columns, &end, 10);
+    if (end != columns && *end == '\0' && n >= 40 && n <= 10000) return n;
+  }
+  const int fd = options.tee ? 2 : context.options().output.path == "-" ? 1 : -1;
+  winsize size{};
+  if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) return size.ws_col;
+  return 80;
+}
+
+/// Now in UTC (ISO 8601), or $SOURCE_DATE_EPOCH's time when set: reproducible reports.
+std::string report_time() {
+  std::time_t t = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
+    char* end = nullptr;
+    const long long e = std::strtoll(epoch, &end, 10);
+    if (*end == '\0') t = static_cast<std::time_t>(e);
+  }
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace
 
 void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
   Accumulator acc(options);
@@ -258,7 +297,10 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
                               std::to_string(stats::Accumulator::kMaxTrackedIds) + " distinct ids");
     }
   };
-  const stats::ReportModel report = stats::build_report(options, acc, learning, stats::find_outliers(options, acc, context));
+  stats::ReportModel report = stats::build_report(options, acc, learning, stats::find_outliers(options, acc, context));
+  report.inputs = context.options().inputs;
+  report.version = libstream::version();
+  report.generated = report_time();
   if (!options.state_out.empty()) {
     libstream::AtomicFileSink sink(options.state_out);
     const std::string state = acc.state(learning.state()) + "\n";
@@ -283,7 +325,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
     const std::string& out = context.options().output.path;
     format = out.size() > 3 && out.compare(out.size() - 3, 3, ".md") == 0 ? "markdown" : "text";
   }
-  const std::string text = stats::render(report, format);
+  const std::string text = stats::render(report, format, report_width(options, context));
   if (options.tee) {
     if (!options.state_out.empty() && options.format == "auto") {  // a map step in a pipeline: the state is the output
       warn_about_repeats();

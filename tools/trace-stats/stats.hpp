@@ -13,6 +13,8 @@
 //   prompt_learning             experiment-queue and prompt-learning summaries
 //   outliers                    --outliers
 //   report_model                every number a report shows, computed once
+//   binning                     histogram bins, one choice for every picture
+//   table                       tables laid out as text (fitted to a width), Markdown or CSV
 //   render_text/csv/json/html   one layout per format; histograms draws the terminal pictures
 #include "distributions.hpp"
 #include "histograms.hpp"
@@ -50,9 +52,13 @@ struct StatsOptions {
   std::string outlier_metric = "reward";
   std::string outliers_out;               ///< --outliers-out FILE: the outlying records themselves
   unsigned threads = 2;                   ///< workers parsing sessions (0: the reading thread)
+  std::string command_line;               ///< as typed (for the HTML report's provenance)
+  size_t width = 0;                       ///< text report width (0: $COLUMNS, the terminal's, or 80)
 };
 
 void add_stats_options(CLI::App& app, StatsOptions& options);
+/// `word` as a POSIX shell reads it back: bare when plain, else single-quoted.
+[[nodiscard]] std::string shell_word(const std::string& word);
 void run_stats(const StatsOptions& options, libstream::ToolContext& context);
 
 }  // namespace tracemill
