@@ -69,7 +69,7 @@ std::string synth_histogram(const std::vector<double>& data, const std::string& 
   std::string axis = "       \u2514";
   for (int i = 0; i < 20; ++i) axis += "\u2500";
   lines.push_back(axis);
-  // The x labels, with the old layout's quirks (spec/seed-tools.md 2.5).
+  // The x labels, with the old layout's quirks (docs/legacy-reports.md, "Histogram").
   const auto edge = [&](int i) { return lo + (hi - lo) * i / 20; };
   std::string line(8, ' ');
   const std::string first = python_float(edge(0));

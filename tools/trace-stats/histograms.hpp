@@ -11,10 +11,10 @@
 
 namespace tracemill {
 
-/// The synth-ai histogram, byte for byte (spec/seed-tools.md 2.5).
+/// The synth-ai histogram, byte for byte (docs/legacy-reports.md, "Histogram").
 [[nodiscard]] std::string synth_histogram(const std::vector<double>& data, const std::string& title,
                                           const std::string& x_label, const std::string& y_label);
-/// The synth-ai bar chart, byte for byte (spec/seed-tools.md 2.6).
+/// The synth-ai bar chart, byte for byte (docs/legacy-reports.md, "Bar chart").
 [[nodiscard]] std::string synth_bar_chart(const std::vector<std::pair<std::string, double>>& bars, const std::string& title);
 
 namespace stats {

@@ -33,7 +33,7 @@ bool PromptLearning::add(const Value& r, uint64_t ordinal) {
     const Value* overrides = embedded(find_present(r, "config_overrides"));
     const Value* status = embedded(find_present(r, "status_json"));
     const Value* result = embedded(find_present(r, "result"));
-    // Effective model (spec/inputs.md 8.2): override > config file > status_json (W25).
+    // Effective model (docs/synth-ai-sources.md, "Model precedence"): override > config file > status_json (W25).
     const Value* over = overrides != nullptr ? find_present(*overrides, "prompt_learning.policy.model") : nullptr;
     if (over != nullptr && over->IsString()) {
       j.model = std::string(string_of(*over));

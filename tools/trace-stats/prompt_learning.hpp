@@ -23,7 +23,7 @@ struct PromptLearningSummary {
 
 /// Experiment-queue and prompt-learning records (trace-read of the queue SQLite: record_type
 /// experiment, job, trial; backend snapshots with payload.messages and score). Every count
-/// they lack stays unknown (null, "-"), never 0 (spec/inputs.md 8.3, W21-W26).
+/// they lack stays unknown (null, "-"), never 0 (docs/synth-ai-sources.md, "Unknown, not 0"; W21-W26 in "Writer defects").
 class PromptLearning {
  public:
   /// True when `r` is a queue or prompt-learning record, judged by record_type, payload

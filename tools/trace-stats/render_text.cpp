@@ -20,7 +20,7 @@ std::string pictures(const ReportModel& model, const std::string& format, size_t
   std::string out;
   const std::string fence = format == "markdown" ? "```\n" : "";
   if (model.options.histogram == "synth") {
-    // synth-ai's layouts, for comparison with old output (spec/seed-tools.md 2.5, 2.6).
+    // synth-ai's layouts, for comparison with old output (docs/legacy-reports.md, "Histogram" and "Bar chart").
     const NumericStats& reward = all.numeric[model.acc.metric_index("reward")];
     const NumericStats& tokens = all.numeric[model.acc.metric_index("total_tokens")];
     out += fence;
