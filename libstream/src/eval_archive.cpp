@@ -76,9 +76,7 @@ class EvalArchive final : public RecordSource {
       }
     }
     if (reductions) reductions_text = read_json(*reductions);
-    if (!reductions_text.empty() && !parse_embedded_json(reductions_text, reductions_)) {
-      throw Error(ErrorKind::data, name_ + ":reductions.json", "not JSON");
-    }
+    if (!reductions_text.empty() && reductions_text.front() == '[') reductions_ = std::move(reductions_text);
   }
   ~EvalArchive() override { zip_discard(archive_); }  // opened read-only: nothing to write back
   EvalArchive(const EvalArchive&) = delete;
@@ -105,7 +103,7 @@ class EvalArchive final : public RecordSource {
       return true;
     }
     record_ = "{" + header_;
-    const std::string reductions = found && reductions_.IsArray() ? reductions_scoring(reductions_, id) : std::string();
+    const std::string reductions = found && !reductions_.empty() ? reductions_scoring(reductions_, id) : std::string();
     if (!reductions.empty()) record_ += (header_.empty() ? "\"reductions\":" : ",\"reductions\":") + reductions;
     record_ += record_.size() > 1 ? ",\"samples\":[" : "\"samples\":[";
     record_ += entry_;
@@ -171,7 +169,7 @@ class EvalArchive final : public RecordSource {
   zip_t* archive_;
   FramingOptions options_;
   std::string header_;
-  rapidjson::Document reductions_;
+  std::string reductions_;  // compact text of the reductions array, if any
   std::vector<zip_uint64_t> samples_;
   size_t next_ = 0;
   std::string entry_;

@@ -13,36 +13,84 @@
 
 namespace libstream {
 
-std::string reductions_scoring(const rapidjson::Value& reductions, const std::string& id) {
+namespace {
+
+/// The elements of a JSON array's compact text (as append_compact_json writes it).
+void array_elements(std::string_view json, std::vector<std::string_view>& out) {
+  out.clear();
+  if (json.size() <= 2 || json.front() != '[') return;
+  size_t start = 1;
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 1; i + 1 < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      out.push_back(json.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(json.substr(start, json.size() - 1 - start));
+}
+
+/// A sample id as text: a string decoded, a number as written.
+std::string id_text(std::string_view json) {
+  if (json.empty() || json.front() != '"') return std::string(json);
+  if (json.find('\\') == std::string_view::npos) return std::string(json.substr(1, json.size() - 2));
+  rapidjson::Document decoded;
+  return parse_embedded_json(json, decoded) && decoded.IsString() ? std::string(string_of(decoded)) : std::string(json);
+}
+
+}  // namespace
+
+std::string reductions_scoring(std::string_view reductions, const std::string& id) {
+  // Text spans all the way, never a DOM: numbers stay as written.
   std::string kept;
-  for (const rapidjson::Value& reduction : reductions.GetArray()) {
-    const rapidjson::Value* samples = find_member(reduction, "samples");
-    if (samples == nullptr || !samples->IsArray()) continue;
+  std::vector<std::string_view> items;
+  std::vector<std::string_view> scores;
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  std::vector<std::pair<std::string_view, std::string_view>> score_members;
+  array_elements(reductions, items);
+  for (const std::string_view item : items) {
+    if (!top_level_members(item, members)) continue;
     std::string mine;
-    for (const rapidjson::Value& score : samples->GetArray()) {
-      const rapidjson::Value* named = find_member(score, "sample_id");
-      if (named == nullptr) continue;
-      // Ids are compared as text: 7 and "7" name the same sample, as in .eval entry names.
-      std::string named_text;
-      if (named->IsString()) named_text.assign(string_of(*named));
-      else if (named->IsNumber() && !append_json_value(named_text, *named)) continue;
-      if (named_text != id) continue;
-      if (!mine.empty()) mine += ',';
-      if (!append_json_value(mine, score)) mine.pop_back();
+    for (const auto& [key, value] : members) {
+      if (key != "samples") continue;
+      array_elements(value, scores);
+      for (const std::string_view score : scores) {
+        if (!top_level_members(score, score_members)) continue;
+        for (const auto& [score_key, named] : score_members) {
+          // Ids are compared as text: 7 and "7" name the same sample, as in .eval entry names.
+          if (score_key != "sample_id" || named.empty() || named.front() == '{' || named.front() == '[') continue;
+          if (id_text(named) != id) continue;
+          if (!mine.empty()) mine += ',';
+          mine.append(score);
+          break;
+        }
+      }
+      break;
     }
     if (mine.empty()) continue;
     kept += kept.empty() ? "[{" : ",{";
-    bool first = true;
-    for (const auto& member : reduction.GetObject()) {
-      if (string_of(member.name) == "samples") continue;
-      if (!first) kept += ',';
-      first = false;
-      append_json_string(kept, string_of(member.name));
-      kept += ':';
-      if (!append_json_value(kept, member.value)) kept += "null";
+    for (const auto& [key, value] : members) {
+      if (key == "samples") continue;
+      kept += '"';
+      kept.append(key);
+      kept += "\":";
+      kept.append(value);
+      kept += ',';
     }
-    kept += first ? "\"samples\":[" : ",\"samples\":[";
-    kept += mine + "]}";
+    kept += "\"samples\":[" + mine + "]}";
   }
   return kept.empty() ? kept : kept + "]";
 }
@@ -69,13 +117,7 @@ class InspectJsonLog final : public RecordSource {
         samples_(samples),
         options_(options),
         scanner_(source_->name(), false, true, options.max_record_size, options.kept_prefix),
-        chunk_(kChunk) {
-    for (const Member& member : members_) {
-      if (member.reductions && !parse_embedded_json(member.value, reductions_)) {
-        throw Error(ErrorKind::data, source_->name(), "\"reductions\": not JSON");
-      }
-    }
-  }
+        chunk_(kChunk) {}
 
   bool next(RawRecord& record) override {
     if (samples_ == 0) {
@@ -143,7 +185,7 @@ class InspectJsonLog final : public RecordSource {
         if (member.samples) {
           append_member(member, "[" + sample + "]");
         } else if (member.reductions) {
-          const std::string mine = found ? reductions_scoring(reductions_, id) : std::string();
+          const std::string mine = found ? reductions_scoring(member.value, id) : std::string();
           if (!mine.empty()) append_member(member, mine);
         } else {
           append_member(member, member.value);
@@ -163,7 +205,6 @@ class InspectJsonLog final : public RecordSource {
   std::vector<char> chunk_;
   size_t pos_ = 0;
   size_t size_ = 0;
-  rapidjson::Document reductions_;
   JsonChecker checker_;
   std::string record_;
   bool whole_done_ = false;

@@ -252,12 +252,10 @@ void InspectLogScanner::finish() const {
   switch (state_) {
     case State::after_document: return;
     case State::before_document: fail("empty: no JSON object");
-    case State::in_sample:
+    case State::in_sample: inside = "inside sample " + std::to_string(sample_count_ + 1) + " of \"samples\""; break;
+    case State::first_sample: inside = "inside \"samples\""; break;
     case State::after_sample:
-    case State::first_sample:
-    case State::sample:
-      inside = "inside sample " + std::to_string(sample_count_ + (state_ == State::in_sample ? 1 : 0)) + " of \"samples\"";
-      break;
+    case State::sample: inside = "after sample " + std::to_string(sample_count_) + " of \"samples\""; break;
     case State::in_value:
     case State::colon:
     case State::value:
