@@ -10,6 +10,8 @@
 #include <libstream/json.hpp>
 #include <libstream/stores.hpp>
 
+#include "inspect_reductions.hpp"
+
 #include <zip.h>
 
 #include <cstring>
@@ -74,9 +76,7 @@ class EvalArchive final : public RecordSource {
       }
     }
     if (reductions) reductions_text = read_json(*reductions);
-    if (!reductions_text.empty() && !parse_embedded_json(reductions_text, reductions_)) {
-      throw Error(ErrorKind::data, name_ + ":reductions.json", "not JSON");
-    }
+    if (!reductions_text.empty() && reductions_text.front() == '[') reductions_ = std::move(reductions_text);
   }
   ~EvalArchive() override { zip_discard(archive_); }  // opened read-only: nothing to write back
   EvalArchive(const EvalArchive&) = delete;
@@ -103,7 +103,7 @@ class EvalArchive final : public RecordSource {
       return true;
     }
     record_ = "{" + header_;
-    const std::string reductions = found && reductions_.IsArray() ? reductions_of(id) : std::string();
+    const std::string reductions = found && !reductions_.empty() ? reductions_scoring(reductions_, id) : std::string();
     if (!reductions.empty()) record_ += (header_.empty() ? "\"reductions\":" : ",\"reductions\":") + reductions;
     record_ += record_.size() > 1 ? ",\"samples\":[" : "\"samples\":[";
     record_ += entry_;
@@ -165,46 +165,11 @@ class EvalArchive final : public RecordSource {
     return compact;
   }
 
-  /// The reductions.json items naming sample `id`, each with only its scores; empty if none.
-  std::string reductions_of(const std::string& id) const {
-    std::string kept;
-    for (const rapidjson::Value& reduction : reductions_.GetArray()) {
-      const rapidjson::Value* samples = find_member(reduction, "samples");
-      if (samples == nullptr || !samples->IsArray()) continue;
-      std::string mine;
-      for (const rapidjson::Value& score : samples->GetArray()) {
-        const rapidjson::Value* named = find_member(score, "sample_id");
-        if (named == nullptr) continue;
-        // Ids are compared as text: 7 and "7" name the same sample, as in the entry names.
-        std::string named_text;
-        if (named->IsString()) named_text.assign(string_of(*named));
-        else if (named->IsNumber() && !append_json_value(named_text, *named)) continue;
-        if (named_text != id) continue;
-        if (!mine.empty()) mine += ',';
-        if (!append_json_value(mine, score)) mine.pop_back();
-      }
-      if (mine.empty()) continue;
-      kept += kept.empty() ? "[{" : ",{";
-      bool first = true;
-      for (const auto& member : reduction.GetObject()) {
-        if (string_of(member.name) == "samples") continue;
-        if (!first) kept += ',';
-        first = false;
-        append_json_string(kept, string_of(member.name));
-        kept += ':';
-        if (!append_json_value(kept, member.value)) kept += "null";
-      }
-      kept += first ? "\"samples\":[" : ",\"samples\":[";
-      kept += mine + "]}";
-    }
-    return kept.empty() ? kept : kept + "]";
-  }
-
   std::string name_;
   zip_t* archive_;
   FramingOptions options_;
   std::string header_;
-  rapidjson::Document reductions_;
+  std::string reductions_;  // compact text of the reductions array, if any
   std::vector<zip_uint64_t> samples_;
   size_t next_ = 0;
   std::string entry_;

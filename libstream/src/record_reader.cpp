@@ -1,7 +1,10 @@
 #include <libstream/error.hpp>
+#include <libstream/inspect_log.hpp>
 #include <libstream/json.hpp>
 #include <libstream/record_reader.hpp>
 #include <libstream/stores.hpp>
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -369,6 +372,15 @@ std::unique_ptr<RecordSource> open_record_source(const std::string& path, InputF
       case StoreKind::table_export: return open_table_export(path, options);
       case StoreKind::zip_archive: return open_eval_archive(path, options);
       case StoreKind::none: break;
+    }
+    // An Inspect AI .json log is split into its samples when it can be read twice (a regular
+    // file); from a pipe it stays one document.
+    struct stat info {};
+    if (path != "-" && ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+      const auto open = [&path] { return open_input(path); };
+      if (starts_like_inspect_log(open)) {
+        if (auto log = open_inspect_log(open, options)) return log;
+      }
     }
   }
   return std::make_unique<RecordReader>(open_input(path), format, options);
