@@ -1,12 +1,12 @@
 // trace-normalize on any lines: every dialect either maps a record (or a session of lines) to
-// trace/v1 lines (JSON objects with schema, session_id and a messages array), or rejects it
-// with a MappingError; nothing crashes, nothing else is thrown. Lines are grouped into sessions
-// the way the driver groups them: consecutive lines of one line-per-event dialect.
-// (Not yet checked: the whole trace profile of trace-validate; see README.md.)
+// trace/v1 lines that pass trace-validate's trace profile (check_trace: no error), or rejects
+// it with a MappingError; nothing crashes, nothing else is thrown. Lines are grouped into
+// sessions the way the driver groups them: consecutive lines of one line-per-event dialect.
 #include "fuzz_check.hpp"
 
 #include "dialects/dialect.hpp"
 #include "normalize.hpp"
+#include "validate.hpp"
 
 #include <libstream/document.hpp>
 
@@ -19,7 +19,8 @@
 
 namespace {
 
-// Every line of `out` is a trace/v1 record: an object with its schema, a session id and messages.
+// Every line of `out` is a trace/v1 record: an object with its schema, a session id and
+// messages, valid by the trace profile.
 void check_output(const std::string& out) {
   size_t start = 0;
   while (start < out.size()) {
@@ -37,6 +38,13 @@ void check_output(const std::string& out) {
     FUZZ_CHECK(session_id != nullptr && session_id->IsString() && session_id->GetStringLength() > 0);
     const rapidjson::Value* messages = libstream::find_member(written, "messages");
     FUZZ_CHECK(messages != nullptr && messages->IsArray());
+    tracemill::RecordCheck check;
+    tracemill::check_trace(written, check);
+    if (!check.errors.empty()) {
+      std::fprintf(stderr, "not valid trace/v1: %s\n%.*s\n", tracemill::describe(check.errors).c_str(),
+                   static_cast<int>(line.size()), line.data());
+    }
+    FUZZ_CHECK(check.errors.empty());
   }
 }
 

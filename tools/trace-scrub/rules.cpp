@@ -73,7 +73,7 @@ const std::vector<RuleSpec> kBuiltinRules = {
      "token after \"Bearer\" (an Authorization header), when its entropy is high",
      R"re((?i)bearer\s)re"},
     {"generic_secret", "SECRET",
-     R"re((?i)(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token)[\w.-]{0,20}?["']?\s{0,3}(?:=|:|=>|:=)\s{0,3}["']?([^\s"'`,;<>(){}\[\]]{8,200}))re",
+     R"re((?i)(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token)[\w.-]{0,20}?["']?\s{0,3}(?:=|:|=>|:=)\s{0,3}["']?([^\s"'`,;<>(){}\[\]\\]{8,200}))re",
      RuleCheck::entropy, "value assigned to password=, api_key:, secret=, token= ... when its entropy is high",
      R"re((?i)password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token)re"},
     {"email", "PII", R"re(\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b)re", RuleCheck::none,
@@ -106,8 +106,11 @@ re2::RE2::Options rule_options() {
   return options;
 }
 
+// A backslash too: a key inside JSON text that is itself a string (a tool's output holding a
+// JSON document) has its line breaks as the two characters \n, which must not end the block.
 bool is_base64_or_space(char c) {
-  return (is_word(c) && c != '_') || c == '+' || c == '/' || c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+  return (is_word(c) && c != '_') || c == '+' || c == '/' || c == '=' || c == ' ' || c == '\n' || c == '\r' ||
+         c == '\t' || c == '\\';
 }
 
 // Where the PEM block whose BEGIN line ends at `from` ends. In code rather than in the
@@ -131,6 +134,9 @@ size_t pem_block_end(std::string_view text, size_t from) {
   while (end < text.size() && is_base64_or_space(text[end])) ++end;
   return end;
 }
+
+// The rule of a placeholder found in the text (RuleSet::find).
+constexpr size_t kNoRule = static_cast<size_t>(-1);
 
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
@@ -236,6 +242,18 @@ void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std:
   findings.clear();
   const re2::StringPiece input(text.data(), text.size());
   re2::StringPiece groups[2];
+  // Placeholders already in the text are left alone, so that scrubbing scrubbed text changes
+  // nothing (generic_secret would otherwise read "SECRET:github_token:1a2b3c4d" as a value
+  // assigned to "secret"): they enter as findings of no rule, which overlapping matches yield to.
+  if (text.find("<SECRET:") != std::string_view::npos || text.find("<PII:") != std::string_view::npos) {
+    static const re2::RE2 kPlaceholder(R"re(<(?:SECRET|PII):\w+:[0-9a-f]{8}>)re", rule_options());
+    size_t pos = 0;
+    while (pos < text.size() && kPlaceholder.Match(input, pos, text.size(), re2::RE2::UNANCHORED, groups, 1)) {
+      const size_t begin = static_cast<size_t>(groups[0].data() - text.data());
+      pos = begin + groups[0].size();
+      findings.push_back({kNoRule, begin, pos});
+    }
+  }
   for (const size_t index : rules) {
     const re2::RE2& re = *compiled_[index];
     const int wanted = std::min(2, re.NumberOfCapturingGroups() + 1);
@@ -260,6 +278,8 @@ void RuleSet::find(std::string_view text, const std::vector<size_t>& rules, std:
       if (!overlaps) findings.push_back({index, begin, end});
     }
   }
+  findings.erase(std::remove_if(findings.begin(), findings.end(), [](const RuleMatch& f) { return f.rule == kNoRule; }),
+                 findings.end());
   std::sort(findings.begin(), findings.end(), [](const RuleMatch& a, const RuleMatch& b) { return a.begin < b.begin; });
 }
 

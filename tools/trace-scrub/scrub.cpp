@@ -90,6 +90,35 @@ size_t closing_quote(std::string_view json, size_t begin) {
   return at;
 }
 
+// Appends `text` as a JSON string, as rapidjson's Writer writes it (bytes from 0x80 kept as
+// they are), except for a UTF-16 surrogate, the three bytes ED A0..BF xx that rapidjson decodes
+// a lone \udc00 escape to: written back as its escape, since raw it is not UTF-8.
+void append_scrubbed_string(std::string& out, std::string_view text) {
+  std::string piece;
+  const auto append_piece = [&](std::string_view bytes) {
+    piece.clear();
+    if (!libstream::append_json_value(piece, rapidjson::Value(rapidjson::StringRef(bytes.data(), bytes.size())))) {
+      throw std::logic_error("a string could not be re-encoded");
+    }
+    out.append(piece, 1, piece.size() - 2);  // without its quotes
+  };
+  out += '"';
+  size_t at = 0;
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    if (byte(i) != 0xED || (byte(i + 1) & 0xE0) != 0xA0 || (byte(i + 2) & 0xC0) != 0x80) continue;
+    append_piece(text.substr(at, i - at));
+    const unsigned code = 0xD000U | ((byte(i + 1) & 0x3FU) << 6) | (byte(i + 2) & 0x3FU);
+    static const char kHex[] = "0123456789abcdef";
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(code >> shift) & 15];
+    at = i + 3;
+    i += 2;
+  }
+  append_piece(text.substr(at));
+  out += '"';
+}
+
 // The flags of libstream's checks: iterative (bounded stack), numbers kept as text.
 constexpr unsigned kParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
@@ -113,6 +142,18 @@ std::string Scrubber::placeholder(size_t rule, std::string_view value) const {
   }
   out += '>';
   return out;
+}
+
+void Scrubber::replace_findings(std::string_view text) {
+  text_.clear();
+  size_t at = 0;
+  for (const RuleMatch& finding : findings_) {
+    text_.append(text, at, finding.begin - at);
+    text_ += placeholder(finding.rule, text.substr(finding.begin, finding.end - finding.begin));
+    at = finding.end;
+    ++counts_[finding.rule];
+  }
+  text_.append(text, at, std::string_view::npos);
 }
 
 Scrubber::Outcome Scrubber::scrub(std::string_view json, std::string& out, libstream::JsonError& error) {
@@ -149,20 +190,22 @@ Scrubber::Outcome Scrubber::scrub(std::string_view json, std::string& out, libst
     rules_.find(decoded, candidates_, findings_);
     if (findings_.empty()) continue;
     found = true;
-    text_.clear();
-    size_t at = 0;
-    for (const RuleMatch& finding : findings_) {
-      text_.append(decoded, at, finding.begin - at);
-      text_ += placeholder(finding.rule, decoded.substr(finding.begin, finding.end - finding.begin));
-      at = finding.end;
-      ++counts_[finding.rule];
+    replace_findings(decoded);
+    // A match that yielded to an overlapping earlier one, or text brought together by a
+    // replacement, can match once the first findings are placeholders: scan again until
+    // nothing is found, so that a scrubbed string holds nothing the rules find (and a second
+    // scrub changes nothing). Placeholders are never matched, so each pass shrinks the text
+    // left to scan and this ends.
+    for (;;) {
+      rules_.candidates(text_, rescan_candidates_);
+      if (rescan_candidates_.empty()) break;
+      rules_.find(text_, rescan_candidates_, findings_);
+      if (findings_.empty()) break;
+      rescanned_.swap(text_);
+      replace_findings(rescanned_);
     }
-    text_.append(decoded, at, std::string_view::npos);
     out.append(json, copied, span.begin - 1 - copied);  // up to the opening quote
-    // Re-encoded as rapidjson's Writer would: bytes from 0x80 kept as they are.
-    if (!libstream::append_json_value(out, rapidjson::Value(rapidjson::StringRef(text_.data(), text_.size())))) {
-      throw std::logic_error("a string could not be re-encoded");
-    }
+    append_scrubbed_string(out, text_);
     copied = closing_quote(json, span.begin) + 1;
   }
   if (!found) return Outcome::unchanged;

@@ -58,13 +58,18 @@ class Scrubber {
   };
 
  private:
+  /// text_ = `text` with each of findings_ replaced by its placeholder (counted).
+  void replace_findings(std::string_view text);
+
   const RuleSet& rules_;
   std::string hash_key_;
   std::string scratch_;  // the record decoded in situ, strings set apart by newlines
   std::vector<Span> spans_;
   std::vector<size_t> candidates_;
   std::vector<RuleMatch> findings_;
-  std::string text_;
+  std::vector<size_t> rescan_candidates_;
+  std::string text_;       // the string being scrubbed, findings replaced
+  std::string rescanned_;  // the text of the previous pass
   std::vector<uint64_t> counts_;
   uint64_t records_with_findings_ = 0;
 };

@@ -110,6 +110,7 @@ void Conversation::add_result(Message message, std::string_view source_tag, std:
     // A result no open call asked for: what the model was shown, as a user turn.
     message.role = "user";
     message.original_role = std::string(source_tag);
+    ++results_without_call_;
     if (!call_id.empty()) message.extra.emplace_back("tool_call_id", quote(call_id));
     add(message);
     return;
@@ -261,6 +262,13 @@ const char* set_kto_label(const Value& record, Record& out) {
 
 void finish_conversation(const Conversation& conversation, const MapContext& context, Record& out) {
   out.set("messages", conversation.json());
+  if (conversation.results_without_call() > 0) {
+    out.extra("tool_results_without_call", std::to_string(conversation.results_without_call()));
+    if (context.tallies != nullptr) {
+      (*context.tallies)["tool results answering no open call, kept as user messages (original_role; counted per session in extra.tool_results_without_call)"] +=
+          conversation.results_without_call();
+    }
+  }
   if (conversation.made_up_ids() == 0) return;
   out.extra("made_up_tool_call_ids", std::to_string(conversation.made_up_ids()));
   if (context.tallies != nullptr) {

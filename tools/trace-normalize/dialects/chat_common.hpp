@@ -49,11 +49,14 @@ class Conversation {
   [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
   /// Tool call ids made up because the source had none.
   [[nodiscard]] size_t made_up_ids() const { return made_up_; }
+  /// Tool results that answered no open call, kept as user messages.
+  [[nodiscard]] size_t results_without_call() const { return results_without_call_; }
 
  private:
   std::vector<std::string> messages_;
   std::deque<std::pair<std::string, std::string>> open_;  // call id, tool name; oldest first
   size_t made_up_ = 0;
+  size_t results_without_call_ = 0;
   size_t made_up_message_ = SIZE_MAX;  // the message whose calls are numbered now
   size_t made_up_in_message_ = 0;
 };

@@ -306,6 +306,7 @@ class MessageBuilder {
   void add_tool_result(const Value& line, const Value& block) {
     Message m = base(line, "tool");
     m.tool_call_id = string_or_empty(find_member(block, "tool_use_id"));
+    if (m.tool_call_id.empty()) answers_no_call(line, m, "a tool_result block without tool_use_id");
     m.content = content_of(find_member(block, "content"));
     if (const Value* error = find_member(block, "is_error"); error != nullptr && error->IsBool()) {
       m.is_error = error->IsTrue();
@@ -316,6 +317,17 @@ class MessageBuilder {
     }
     answered_.insert(m.tool_call_id);
     push(std::move(m));
+  }
+
+  /// A result of no call (a log cut short or edited) is kept: trace/v1 needs a tool message's
+  /// tool_call_id, so it is named by its line's uuid (else its place), marked and warned.
+  void answers_no_call(const Value& line, Message& m, const std::string& why) {
+    m.tool_call_id = string_or_empty(find_member(line, "uuid"));
+    if (m.tool_call_id.empty() || call_ids_.count(m.tool_call_id) != 0 || answered_.count(m.tool_call_id) != 0) {
+      m.tool_call_id += "result_" + std::to_string(messages_.size());  // unique in the session
+    }
+    m.extra.emplace_back("answers_no_call", "true");
+    warn_(why + ": kept as a tool message answering " + quote(m.tool_call_id));
   }
 
   /// CLI versions before the Messages API shape wrote calls and results as lines of their own.
@@ -348,7 +360,7 @@ class MessageBuilder {
         if (call_name == name) break;
       }
     }
-    if (m.tool_call_id.empty()) warn_("a tool_result line answers no earlier tool_use line");
+    if (m.tool_call_id.empty()) answers_no_call(line, m, "a tool_result line answers no earlier tool_use line");
     const Value* output = find_member(line, "output");
     if (output == nullptr) output = find_member(line, "content");
     m.content = content_of(output);

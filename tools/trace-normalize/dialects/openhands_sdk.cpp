@@ -9,32 +9,38 @@ namespace tracemill::normalize {
 namespace {
 
 /// SDK content parts: text parts as {type: text, text}; images ({type: image, image_urls})
-/// as image_url parts; anything else kept as written. Appends to `parts`.
+/// as image_url parts; anything else (another part type, a value that is no part) as a text
+/// part holding its JSON, since trace/v1 knows no other part. Appends to `parts`.
 void add_parts(const Value* content, std::vector<std::string>& parts, int depth = 0) {
   if (content == nullptr) return;
-  if (depth > 4) {  // parts are a flat list; anything nested deeper is kept as written
-    parts.push_back(json_of(*content));
+  const auto as_json_text = [&](const Value& value) {
+    parts.push_back("{\"type\":\"text\",\"text\":" + quote(json_of(value)) + "}");
+  };
+  if (depth > 4) {  // parts are a flat list; anything nested deeper is kept as its JSON
+    as_json_text(*content);
     return;
   }
   if (content->IsString()) {
     parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*content) + "}");
     return;
   }
-  if (content->IsObject()) {
-    const std::string_view type = text(find_member(*content, "type")).value_or("");
-    if (type == "text" && text(find_member(*content, "text"))) {
-      parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*find_member(*content, "text")) + "}");
-    } else if (type == "image" && find_present(*content, "image_urls") != nullptr && find_present(*content, "image_urls")->IsArray()) {
-      for (const Value& url : find_present(*content, "image_urls")->GetArray()) {
-        if (auto u = text(&url)) parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*u) + "}}");
-      }
-    } else {
-      parts.push_back(json_of(*content));
-    }
-    return;
-  }
   if (content->IsArray()) {
     for (const Value& part : content->GetArray()) add_parts(&part, parts, depth + 1);
+    return;
+  }
+  const std::string_view type = content->IsObject() ? text(find_member(*content, "type")).value_or("") : "";
+  if (type == "text" && text(find_member(*content, "text"))) {
+    parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*find_member(*content, "text")) + "}");
+  } else if (type == "image" && find_present(*content, "image_urls") != nullptr && find_present(*content, "image_urls")->IsArray()) {
+    for (const Value& url : find_present(*content, "image_urls")->GetArray()) {
+      if (auto u = text(&url)) {
+        parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*u) + "}}");
+      } else {
+        as_json_text(url);
+      }
+    }
+  } else if (!content->IsNull()) {
+    as_json_text(*content);
   }
 }
 
