@@ -77,7 +77,9 @@ inline std::string arguments_text(const Value* arguments, const std::string& cal
   }
   const std::string original = arguments != nullptr ? json_of(*arguments) : "null";
   originals += (originals.empty() ? "" : ",") + quote(call_id) + ":" + original;
-  return quote(arguments == nullptr || arguments->IsNull() ? "{}" : "{\"input\":" + original + "}");
+  if (arguments == nullptr || arguments->IsNull()) return quote("{}");
+  ++tool_call_guesses().wrapped_arguments;
+  return quote("{\"input\":" + original + "}");
 }
 
 /// One OpenAI tool call.

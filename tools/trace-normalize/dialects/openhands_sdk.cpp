@@ -1,6 +1,7 @@
 // OpenHands V1 (software-agent-sdk): events tagged by `kind` (one per line, or one per file in a
 // conversation's events/ folder) collected into one session (`openhands-sdk`), and the LLM
 // completion logs written by log_completions, one call per file (`openhands-llm-log`).
+#include "agent_common.hpp"
 #include "harness_common.hpp"
 
 #include <set>
@@ -170,12 +171,14 @@ class SdkMapper {
   void flush() {
     if (pending_calls_.empty()) return;
     pending_.tool_calls = array_json(pending_calls_);
+    if (!pending_originals_.empty()) pending_.original_arguments = "{" + pending_originals_ + "}";
     pending_.extra.emplace_back("events", array_json(pending_events_));
     messages_.push_back(harness::with_members(pending_.json(), pending_members_));
     pending_ = Message();
     pending_calls_.clear();
     pending_events_.clear();
     pending_members_.clear();
+    pending_originals_.clear();
     pending_response_.clear();
   }
 
@@ -203,8 +206,8 @@ class SdkMapper {
     if (name.empty()) name = std::string(text(find_member(event, "tool_name")).value_or(""));
     if (name.empty()) ++tool_call_guesses().unnamed_calls;
     std::string arguments;
-    if (auto a = text(call != nullptr ? find_member(*call, "arguments") : nullptr)) {
-      arguments = quote(*a);
+    if (const Value* given = call != nullptr ? find_member(*call, "arguments") : nullptr; given != nullptr && given->IsString()) {
+      arguments = agent::arguments_text(given, id, pending_originals_);  // text that is not JSON: wrapped, kept beside
     } else {
       const Value* action = find_present(event, "action");
       arguments = quote(action != nullptr ? json_of(*action) : "{}");
@@ -218,6 +221,7 @@ class SdkMapper {
   std::vector<std::string> messages_, env_messages_;
   Message pending_;
   std::vector<std::string> pending_calls_, pending_events_;
+  std::string pending_originals_;  // original_arguments of the pending calls, by call id
   std::vector<std::pair<std::string, std::string>> pending_members_;
   std::string pending_response_;
   std::set<std::string> calls_;
