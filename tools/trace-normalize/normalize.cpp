@@ -104,7 +104,7 @@ void Normalizer::count_tool_call_guesses() {
     if (count > 0) tallies_[what] += count;
   };
   tally(guesses.made_call_ids, "tool call ids made up where the source has none (from the message's id or position)");
-  tally(guesses.unnamed_calls, "tool calls without a name in the source, written with an empty name");
+  tally(guesses.unnamed_calls, "tool calls without a name in the source, written with an empty or placeholder name (see the dialect's section)");
   tally(guesses.wrapped_arguments,
         "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
 }

@@ -21,12 +21,12 @@ namespace {
 
 using agent::keep_members;
 
-/// A functionCall's name; one without a name is written with an empty name, and counted.
+/// A functionCall's name; one without a name is written as "unnamed" (trace/v1 needs a name), and counted.
 std::string call_name(const Value& call) {
   auto name = text(find_member(call, "name"));
   if (!name || name->empty()) {
     ++tool_call_guesses().unnamed_calls;
-    return {};
+    return "unnamed";
   }
   return std::string(*name);
 }

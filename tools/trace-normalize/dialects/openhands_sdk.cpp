@@ -204,7 +204,10 @@ class SdkMapper {
     if (id.empty()) throw MappingError{"an ActionEvent without tool_call_id"};
     std::string name(text(call != nullptr ? find_member(*call, "name") : nullptr).value_or(""));
     if (name.empty()) name = std::string(text(find_member(event, "tool_name")).value_or(""));
-    if (name.empty()) ++tool_call_guesses().unnamed_calls;
+    if (name.empty()) {
+      name = "tool";  // a placeholder, counted: trace/v1 needs a name
+      ++tool_call_guesses().unnamed_calls;
+    }
     std::string arguments;
     if (const Value* given = call != nullptr ? find_member(*call, "arguments") : nullptr; given != nullptr && given->IsString()) {
       arguments = agent::arguments_text(given, id, pending_originals_);  // text that is not JSON: wrapped, kept beside
