@@ -294,7 +294,12 @@ class MessageBuilder {
     pending_server_results_.clear();
   }
 
-  void add_call(Pending& open, const std::string& id, const std::string& name, const Value* input) {
+  void add_call(Pending& open, const std::string& id, const std::string& source_name, const Value* input) {
+    std::string name = source_name;
+    if (name.empty()) {
+      name = "unnamed";  // a placeholder, counted: trace/v1 needs a name
+      ++tool_call_guesses().unnamed_calls;
+    }
     const std::string arguments = input != nullptr ? json_of(*input) : "{}";
     open.calls.push_back("{\"id\":" + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" + quote(name) +
                          ",\"arguments\":" + quote(arguments) + "}}");
