@@ -14,8 +14,12 @@ read -r -a targets <<<"$(sed -n 's/^set(TRACE_FUZZ_TARGETS \(.*\))$/\1/p' "$root
 [[ $# -ge 1 ]] || { echo "usage: scripts/fuzz.sh TARGET|all [SECONDS]   (targets: ${targets[*]})" >&2; exit 2; }
 target=$1
 seconds=${2:-60}
+# Targets with an open finding (tests/fuzz/README.md, "Open"): left out of `all` (CI's short
+# runs) until it is fixed; run them by name. Their corpora are still replayed by ctest.
+open_findings=(scrub)
 if [[ $target == all ]]; then
-  selected=("${targets[@]}")
+  selected=()
+  for t in "${targets[@]}"; do [[ " ${open_findings[*]} " == *" $t "* ]] || selected+=("$t"); done
 else
   [[ " ${targets[*]} " == *" $target "* ]] || { echo "scripts/fuzz.sh: unknown target $target (targets: ${targets[*]})" >&2; exit 2; }
   selected=("$target")
