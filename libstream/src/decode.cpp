@@ -20,6 +20,20 @@ namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
 
+/// Reads until `buffer` is full or the input ends. The decoders take their input in whole
+/// buffers, never as a pipe happens to deliver it: zstd names a corruption differently by where
+/// its input chunks end (a bad block or a bad checksum), and the same input must give the same
+/// error on every run.
+size_t read_full(ByteSource& source, char* buffer, size_t capacity) {
+  size_t filled = 0;
+  while (filled < capacity) {
+    const size_t n = source.read(buffer + filled, capacity - filled);
+    if (n == 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
 /// Serves bytes already peeked from `inner` before reading on.
 class PeekedSource final : public ByteSource {
  public:
@@ -68,7 +82,7 @@ class ZstdSource final : public ByteSource {
           }
           return 0;
         }
-        const size_t n = inner_->read(input_.data(), input_.size());
+        const size_t n = read_full(*inner_, input_.data(), input_.size());
         if (n == 0) {
           inner_eof_ = true;
           continue;
@@ -129,7 +143,7 @@ class GzipSource final : public ByteSource {
           }
           break;
         }
-        const size_t n = inner_->read(input_.data(), input_.size());
+        const size_t n = read_full(*inner_, input_.data(), input_.size());
         if (n == 0) {
           inner_eof_ = true;
           continue;

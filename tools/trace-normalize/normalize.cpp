@@ -107,6 +107,7 @@ void Normalizer::count_tool_call_guesses() {
   tally(guesses.unnamed_calls, "tool calls without a name in the source, written with an empty or placeholder name (see the dialect's section)");
   tally(guesses.wrapped_arguments,
         "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
+  tally(guesses.parts_as_text, "content parts trace/v1 has no form for, written as text parts holding their JSON");
 }
 
 std::string_view Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn,

@@ -36,6 +36,61 @@ bool is_part_list(const Value& value) {
   return true;
 }
 
+std::string trace_part_json(const Value& part) {
+  const auto as_text = [&] {
+    ++tool_call_guesses().parts_as_text;
+    return "{\"type\":\"text\",\"text\":" + quote(json_of(part)) + "}";
+  };
+  const std::optional<std::string_view> type = part.IsObject() ? text(find_member(part, "type")) : std::nullopt;
+  if (!type || (*type != "text" && *type != "refusal" && *type != "image_url" && *type != "input_audio" && *type != "file")) {
+    return as_text();
+  }
+  const std::string name(*type);
+  const Value* payload = find_member(part, name.c_str());
+  if (payload == nullptr) return as_text();
+  std::string payload_json;
+  if (name == "text" || name == "refusal") {
+    if (!payload->IsString()) return as_text();
+    payload_json = json_of(*payload);
+  } else if (name == "image_url" && payload->IsString()) {
+    payload_json = "{\"url\":" + json_of(*payload) + "}";  // the early OpenAI form, a bare URL
+  } else if (name == "image_url") {
+    const Value* url = payload->IsObject() ? find_member(*payload, "url") : nullptr;
+    if (url == nullptr || !url->IsString()) return as_text();
+    payload_json = json_of(*payload);
+  } else {
+    if (!payload->IsObject()) return as_text();
+    payload_json = json_of(*payload);
+  }
+  // Members trace/v1 does not name go under the part's extra, beside what extra holds.
+  const Value* extra = find_member(part, "extra");
+  if (extra != nullptr && !extra->IsObject()) return as_text();
+  std::string moved;
+  for (const auto& m : part.GetObject()) {
+    const std::string_view key = string_of(m.name);
+    if (key == "type" || key == name || key == "extra") continue;
+    if (extra != nullptr && find_member(*extra, std::string(key).c_str()) != nullptr) return as_text();  // no key twice
+    moved += (moved.empty() ? "" : ",") + quote(key) + ":" + json_of(m.value);
+  }
+  const bool bare_url = name == "image_url" && payload->IsString();
+  if (moved.empty() && !bare_url) return json_of(part);  // already a trace/v1 part
+  std::string out = "{\"type\":" + quote(name) + "," + quote(name) + ":" + payload_json;
+  if (extra != nullptr || !moved.empty()) {
+    std::string kept = extra != nullptr ? json_of(*extra) : "{}";
+    kept.pop_back();
+    out += ",\"extra\":" + kept + (kept.size() > 1 && !moved.empty() ? "," : "") + moved + "}";
+  }
+  return out + "}";
+}
+
+std::string trace_content_json(const Value& content) {
+  if (content.IsString()) return json_of(content);
+  if (!is_part_list(content)) return quote(json_of(content));  // not chat content: kept whole, as text
+  std::string out = "[";
+  for (const Value& part : content.GetArray()) out += (out.size() > 1 ? "," : "") + trace_part_json(part);
+  return out + "]";
+}
+
 ToolCallGuesses& tool_call_guesses() {
   static thread_local ToolCallGuesses guesses;
   return guesses;
@@ -121,7 +176,7 @@ void set_content(const Value& value, Message& message, const std::string& id_pre
       set_tool_calls(v, message, id_prefix);
       message.content = "null";
     } else if (is_part_list(v)) {
-      message.content = json_of(v);
+      message.content = trace_content_json(v);
     } else {
       message.content = quote(json_of(v));  // structured payload: kept whole, as text
     }

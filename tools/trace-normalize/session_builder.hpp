@@ -138,6 +138,17 @@ bool is_tool_call_item(const Value& item);
 
 bool is_part_list(const Value& value);
 
+/// One content part as trace/v1 writes it: a part that already is one is kept as written;
+/// a text, refusal, image_url, input_audio or file part with other members has them moved
+/// under its extra (a bare image_url string becomes {url}); anything else (a provider's own
+/// part type, a part missing its payload) becomes a text part holding its JSON, counted in
+/// tool_call_guesses().parts_as_text. trace/v1 knows no other part, and nothing is dropped.
+std::string trace_part_json(const Value& part);
+
+/// Message content as trace/v1 JSON: a string as it is, a part list part by part
+/// (trace_part_json), anything else as its JSON text.
+std::string trace_content_json(const Value& content);
+
 /// Writes calls in OpenAI form; arguments given as objects are serialised and kept in
 /// original_arguments by call id. Ids missing from the source are made from `id_prefix`.
 /// A call (or its `function`) written as JSON in a string is read as the object it holds; an
@@ -153,6 +164,7 @@ struct ToolCallGuesses {
   uint64_t made_call_ids = 0;
   uint64_t unnamed_calls = 0;
   uint64_t wrapped_arguments = 0;
+  uint64_t parts_as_text = 0;  // content parts trace/v1 has no form for, kept as their JSON text
 };
 /// This thread's counts, for a caller that makes an id up before set_tool_calls sees the call.
 ToolCallGuesses& tool_call_guesses();

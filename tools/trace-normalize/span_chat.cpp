@@ -171,7 +171,7 @@ Message to_message(const Value& m, const std::string& id_prefix) {
   if (message.role != source_role) message.original_role = source_role;
   static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
   if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
-    message.content = content->IsString() || is_part_list(*content) ? json_of(*content) : quote(json_of(*content));
+    message.content = trace_content_json(*content);
   }
   if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
     set_tool_calls(*calls, message, id_prefix);

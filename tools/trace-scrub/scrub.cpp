@@ -91,8 +91,10 @@ size_t closing_quote(std::string_view json, size_t begin) {
 }
 
 // Appends `text` as a JSON string, as rapidjson's Writer writes it (bytes from 0x80 kept as
-// they are), except for a UTF-16 surrogate, the three bytes ED A0..BF xx that rapidjson decodes
-// a lone \udc00 escape to: written back as its escape, since raw it is not UTF-8.
+// they are), except for a low surrogate, the three bytes ED B0..BF xx that rapidjson decodes a
+// lone \udc00 escape to: written back as its escape, since raw it is not UTF-8. A high
+// surrogate (ED A0..AF xx) is never an escape's decoding (rapidjson refuses a lone \ud800),
+// only raw invalid bytes of the input, and stays raw: escaped, it would not parse.
 void append_scrubbed_string(std::string& out, std::string_view text) {
   std::string piece;
   const auto append_piece = [&](std::string_view bytes) {
@@ -106,7 +108,7 @@ void append_scrubbed_string(std::string& out, std::string_view text) {
   size_t at = 0;
   for (size_t i = 0; i + 2 < text.size(); ++i) {
     const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    if (byte(i) != 0xED || (byte(i + 1) & 0xE0) != 0xA0 || (byte(i + 2) & 0xC0) != 0x80) continue;
+    if (byte(i) != 0xED || (byte(i + 1) & 0xF0) != 0xB0 || (byte(i + 2) & 0xC0) != 0x80) continue;
     append_piece(text.substr(at, i - at));
     const unsigned code = 0xD000U | ((byte(i + 1) & 0x3FU) << 6) | (byte(i + 2) & 0x3FU);
     static const char kHex[] = "0123456789abcdef";

@@ -221,10 +221,8 @@ void add_message(const Value& source, std::string_view role, const Value* conten
     message.content = "null";
   } else if (is_typed_parts(*content)) {
     set_typed_parts(*content, message, index, conversation);
-  } else if (content->IsString() || is_part_list(*content)) {
-    message.content = json_of(*content);
   } else {
-    message.content = quote(json_of(*content));  // structured content: kept whole, as text
+    message.content = trace_content_json(*content);  // structured content other than parts: kept whole, as text
   }
   if (mapped_calls) {
     std::string calls = message.tool_calls.empty() ? "" : message.tool_calls.substr(1, message.tool_calls.size() - 2);

@@ -88,10 +88,8 @@ void append_openai_messages(const Value& list, const std::string& where, std::ve
     const Value* content = find_member(m, "content");
     if (content == nullptr || content->IsNull()) {
       message.content = "null";
-    } else if (content->IsString() || is_part_list(*content)) {
-      message.content = json_of(*content);
     } else {
-      message.content = quote(json_of(*content));  // not chat content: kept whole, as text
+      message.content = trace_content_json(*content);
     }
     if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr) {
       if (!calls->IsArray()) throw MappingError{path + ".tool_calls: not an array"};

@@ -36,12 +36,10 @@ std::string content_json(const Value* value) {
     if (type && *type == "image" && source != nullptr && source->IsObject()) {
       std::string url(text(find_member(*source, "path")).value_or(text(find_member(*source, "url")).value_or("")));
       std::string out = "{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(url) + "}";
-      if (auto media = text(find_member(*source, "media_type"))) out += ",\"media_type\":" + quote(*media);
+      if (auto media = text(find_member(*source, "media_type"))) out += ",\"extra\":{\"media_type\":" + quote(*media) + "}";
       parts.push_back(out + "}");
-    } else if (type && *type == "text") {
-      parts.push_back(json_of(part));
     } else {
-      parts.push_back("{\"type\":\"text\",\"text\":" + quote(json_of(part)) + "}");  // an unknown part, kept as text
+      parts.push_back(trace_part_json(part));  // text as it is; an unknown part as text holding its JSON
     }
   }
   return array_json(parts);

@@ -109,7 +109,7 @@ void map_parts(const Value& parts, Message& message, const SampleState& state, b
       if (auto summary = text(find_member(part, "summary"))) add_reasoning("{\"type\":\"summary\",\"text\":" + quote(*summary) + "}");
       add_detail(i, part, {"type", "reasoning", "signature", "redacted", "summary"});
     } else {
-      content += (content.size() > 1 ? "," : "") + json_of(part);  // audio, video, data, tool_use, document: as they are
+      content += (content.size() > 1 ? "," : "") + trace_part_json(part);  // audio, video, data, tool_use, document: as text
     }
   }
   message.content = content.size() > 1 ? content + "]" : (message.role == "assistant" ? "null" : "\"\"");
