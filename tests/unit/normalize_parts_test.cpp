@@ -1,6 +1,7 @@
 // Content parts as trace/v1 writes them (trace_part_json): a trace/v1 part is kept as written,
 // other members go under extra, and any part trace/v1 has no form for becomes a text part
 // holding its JSON, counted. Each written part list passes trace-validate's trace profile.
+#include "provider_chat.hpp"
 #include "session_builder.hpp"
 #include "validate.hpp"
 
@@ -86,6 +87,35 @@ TEST(NormalizeParts, ContentOtherThanStringsAndPartListsIsKeptAsItsJsonText) {
   EXPECT_EQ(trace_content_json(value), R"("{\"stdout\":\"ok\"}")");
   value.Parse(R"("plain")");
   EXPECT_EQ(trace_content_json(value), R"("plain")");
+}
+
+}  // namespace
+
+namespace {
+
+// The provider payloads of observability spans: parts stay in their order, a text part's other
+// members go under its extra, other parts are written in trace/v1 form.
+TEST(NormalizeParts, ProviderMessagesKeepPartOrderAndTextPartMembers) {
+  rapidjson::Document message;
+  message.Parse(R"({"role":"user","content":[{"type":"image_url","image_url":"u"},{"type":"text","text":"what is it?",
+                   "cache_control":{"type":"ephemeral"}},{"type":"document","source":{}}]})");
+  ASSERT_FALSE(message.HasParseError());
+  tracemill::normalize::provider::Converter converter;
+  tracemill::normalize::Embedded embedded;
+  converter.message(message, embedded, "user");
+  ASSERT_EQ(converter.messages.size(), 1u);
+  rapidjson::Document written;
+  written.Parse(converter.messages[0].c_str());
+  ASSERT_FALSE(written.HasParseError()) << converter.messages[0];
+  const rapidjson::Value& content = written["content"];
+  ASSERT_TRUE(content.IsArray()) << converter.messages[0];
+  ASSERT_EQ(content.Size(), 3u);
+  EXPECT_STREQ(content[0]["image_url"]["url"].GetString(), "u");
+  EXPECT_STREQ(content[1]["text"].GetString(), "what is it?");
+  EXPECT_STREQ(content[1]["extra"]["cache_control"]["type"].GetString(), "ephemeral");
+  EXPECT_STREQ(content[2]["type"].GetString(), "text");  // a document: its JSON as text
+  EXPECT_EQ(profile_errors(tracemill::normalize::json_of(content)), "");
+  tracemill::normalize::take_tool_call_guesses();
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ void Normalizer::count_tool_call_guesses() {
     if (count > 0) tallies_[what] += count;
   };
   tally(guesses.made_call_ids, "tool call ids made up where the source has none (from the message's id or position)");
-  tally(guesses.unnamed_calls, "tool calls without a name in the source, written with an empty or placeholder name (see the dialect's section)");
+  tally(guesses.unnamed_calls, "tool calls without a name in the source, written with a placeholder name (\"unnamed\", or the dialect's own: see its section)");
   tally(guesses.wrapped_arguments,
         "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
   tally(guesses.parts_as_text, "content parts trace/v1 has no form for, written as text parts holding their JSON");

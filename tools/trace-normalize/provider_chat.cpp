@@ -1,4 +1,5 @@
 #include "provider_chat.hpp"
+#include "session_builder.hpp"
 
 #include <string_view>
 
@@ -164,8 +165,8 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
   std::string content, calls, reasoning, tool_call_id = text_of(find_member(v, "tool_call_id")),
                                           name = text_of(find_member(v, "name"));
   std::vector<std::string> results;  // tool messages carried inside this message (Anthropic, Gemini, Vercel)
-  std::string parts;                 // parts that are not text, kept as they are
-  std::vector<std::string> texts;
+  std::vector<std::string> parts;    // content parts in source order (trace/v1 form)
+  std::vector<std::string> texts;    // the text of each text part among them
   const Value* source_parts = find_present(v, "parts");
   const Value* body = source_parts != nullptr ? source_parts : first_of(v, {"content", "text"});
   if (body != nullptr && body->IsObject() == false && source_parts != nullptr) body = embedded.resolve(body);
@@ -178,6 +179,7 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
     for (const Value& part : body->GetArray()) {
       if (part.IsString()) {
         texts.push_back(json_of(part));
+        parts.push_back("{\"type\":\"text\",\"text\":" + texts.back() + "}");
         continue;
       }
       const std::string type = text_of(find_member(part, "type"));
@@ -211,20 +213,22 @@ void Converter::message(const Value& value, Embedded& embedded, const char* defa
       } else if (const Value* t = first_of(part, {"text", "content"}); t != nullptr && t->IsString() &&
                  (type.empty() || type == "text" || type == "input_text" || type == "output_text")) {
         texts.push_back(json_of(*t));
+        std::string others;  // citations, cache_control, annotations: under the part's extra
+        for (const auto& m : part.GetObject()) {
+          if (&m.value == t || string_of(m.name) == "type") continue;
+          others += (others.empty() ? "" : ",") + quote(string_of(m.name)) + ":" + json_of(m.value);
+        }
+        if (!others.empty()) texts.back().clear();  // a part with more than its text is no plain string
+        parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*t) + (others.empty() ? "" : ",\"extra\":{" + others + "}") + "}");
       } else {
-        append(parts, json_of(part));
+        parts.push_back(trace_part_json(part));  // an image, audio, file: as trace/v1 has it, else as text
       }
     }
-    if (parts.empty()) {
-      if (texts.size() == 1) content = texts[0];
-      else if (!texts.empty()) {
-        for (const std::string& t : texts) append(parts, "{\"type\":\"text\",\"text\":" + t + "}");
-        content = "[" + parts + "]";
-      }
-    } else {
+    if (parts.size() == 1 && texts.size() == 1 && !texts[0].empty()) {
+      content = texts[0];
+    } else if (!parts.empty()) {
       std::string all;
-      for (const std::string& t : texts) append(all, "{\"type\":\"text\",\"text\":" + t + "}");
-      append(all, parts);
+      for (const std::string& part : parts) append(all, part);
       content = "[" + all + "]";
     }
   } else if (body != nullptr && body->IsString() && is_call_list_text(*body, embedded) && tool_call_id.empty()) {

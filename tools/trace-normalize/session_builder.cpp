@@ -120,6 +120,7 @@ void set_tool_calls(const Value& calls, Message& message, const std::string& id_
       }
     }
     if (name.empty()) {
+      name = "unnamed";  // a placeholder, counted: trace/v1 needs a name
       ++message.unnamed_calls;
       ++tool_call_guesses().unnamed_calls;
     }

@@ -42,7 +42,7 @@ struct Message {
   std::vector<std::pair<std::string, std::string>> extra;
   // What set_tool_calls had to make up or wrap, for a dialect to count and warn about.
   uint32_t made_call_ids = 0;      // calls without an id: made from the prefix
-  uint32_t unnamed_calls = 0;      // calls without a name (written with "")
+  uint32_t unnamed_calls = 0;      // calls without a name (written as "unnamed")
   uint32_t wrapped_arguments = 0;  // arguments strings that are not JSON text: {"input": text}
 
   [[nodiscard]] std::string json() const {
