@@ -3,6 +3,7 @@
 // one event per record (the `openhands-events` dialect collects them into a session), and the
 // evaluation / resolver output lines {instance_id|issue, instruction, history: [events], metrics,
 // test_result|success, error, ...} (`openhands-eval`).
+#include "agent_common.hpp"
 #include "harness_common.hpp"
 
 #include <set>
@@ -16,6 +17,7 @@ struct PendingCall {
   Message message;
   std::vector<std::string> calls, events;
   std::vector<std::pair<std::string, std::string>> members;
+  std::string original_arguments;  // members "<call id>": what the model wrote, when it is no JSON text
 };
 
 class EventMapper {
@@ -102,6 +104,7 @@ class EventMapper {
   void flush() {
     if (pending_.calls.empty()) return;
     pending_.message.tool_calls = array_json(pending_.calls);
+    if (!pending_.original_arguments.empty()) pending_.message.original_arguments = "{" + pending_.original_arguments + "}";
     pending_.message.extra.emplace_back("events", array_json(pending_.events));
     messages_.push_back(harness::with_members(pending_.message.json(), pending_.members));
     pending_ = PendingCall();
@@ -162,7 +165,8 @@ class EventMapper {
         for (const Value& call : calls->GetArray()) {
           if (text(find_member(call, "id")).value_or("") != call_id) continue;
           const Value* function = find_present(call, "function");
-          if (auto a = text(function != nullptr ? find_member(*function, "arguments") : nullptr)) arguments = quote(*a);
+          const Value* written = function != nullptr ? find_member(*function, "arguments") : nullptr;
+          if (text(written)) arguments = agent::arguments_text(written, call_id, pending_.original_arguments);
         }
       }
     }
