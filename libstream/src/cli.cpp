@@ -166,12 +166,19 @@ void ToolContext::write_diagnostic(const std::string& line) {
       // the write error surfaces again at the next write or at commit
     }
   }
-  write_fd(2, line + "\n");
+  // A progress line on screen is cleared first, so the message starts a line of its own.
+  write_fd(2, (progress_on_screen_ ? "\r\033[K" : "") + line + "\n");
+  progress_on_screen_ = false;
 }
 
 void ToolContext::warning(const std::string& where, const std::string& message) {
   if (options_.quiet) return;
   write_diagnostic(tool_ + ": " + (where.empty() ? "" : where + ": ") + "warning: " + message);
+}
+
+void ToolContext::clear_progress() {
+  if (progress_on_screen_) write_fd(2, "\r\033[K");
+  progress_on_screen_ = false;
 }
 
 void ToolContext::info(const std::string& message) {
@@ -355,6 +362,7 @@ void ToolContext::show_progress(const RecordSource& reader) {
     line += ", " + std::to_string(reader.position() * 100 / reader.size_hint()) + "% of " + reader.name();
   }
   write_fd(2, line);
+  progress_on_screen_ = true;
 }
 
 int ToolContext::finish() {

@@ -280,6 +280,42 @@ uint64_t RecordReader::blank_lines() const { return lines_ ? lines_->blank_lines
 
 bool RecordReader::next(RawRecord& record) { return lines_ ? lines_->next(record) : values_->next(record); }
 
+// An executable, an image or UTF-16 text given by mistake would be a hundred rejected "lines"
+// and exit 0. JSON text never holds a NUL byte and is UTF-8, so an input whose first 4 KiB hold
+// either and not one line that is a JSON value is refused whole, with one message.
+void RecordReader::refuse_binary_data() {
+  constexpr size_t kWindow = 4096;
+  while (buffer_.size() < kWindow && buffer_.fill_or_defer()) {
+  }
+  const std::string_view window(buffer_.data(), std::min(buffer_.size(), kWindow));
+  if (window.empty()) return;
+  size_t bad = window.find('\0');
+  const char* what = "a NUL byte";
+  if (bad == std::string_view::npos) {
+    // Invalid UTF-8 near the start; a character cut by the window's end is no evidence.
+    const std::string_view start = window.substr(0, std::min<size_t>(window.size(), 256));
+    for (size_t cut = 0; cut < 4 && cut < start.size(); ++cut) {
+      if (is_valid_utf8(start.substr(0, start.size() - cut))) return;
+    }
+    for (bad = 0; bad < start.size() && is_valid_utf8(start.substr(0, bad + 1)); ++bad) {
+    }
+    what = "invalid UTF-8";
+  }
+  JsonChecker checker;
+  for (size_t line = 0; line < window.size();) {
+    const size_t end = window.find('\n', line);
+    if (end == std::string_view::npos) break;  // a line the window cuts proves nothing
+    if (end > line && checker.check(window.data() + line, end - line, nullptr)) return;  // a record in it
+    line = end + 1;
+  }
+  const bool utf16 = window.size() >= 2 && ((window[0] == '\xFF' && window[1] == '\xFE') || (window[0] == '\xFE' && window[1] == '\xFF') ||
+                                            (window[0] != '\0' && window[1] == '\0') || (window[0] == '\0' && window[1] != '\0'));
+  throw Error(ErrorKind::data, source_->name(),
+              std::string("binary data, not JSON text (") + what + " at byte " + std::to_string(bad) + ", and no line in its first " +
+                  std::to_string(window.size()) + " bytes is a JSON value): " +
+                  (utf16 ? "UTF-16 text? convert it with iconv -f UTF-16 -t UTF-8" : "is it the file you meant?"));
+}
+
 // Detection looks ahead with fill_or_defer(): an input error met while looking is raised
 // later, by the framer, after the complete records before it. Every decision depends on the
 // bytes only, never on how much one read returned.
@@ -309,6 +345,7 @@ InputFormat RecordReader::detect() {
                      : store[2] == 'Z' ? "name the .eval file itself (an archive cannot be read from a pipe or with --format)"
                                        : "export its tables as NDJSON first (scripts/export-duckdb)"));
   }
+  refuse_binary_data();
   if (format_ != InputFormat::auto_detect) return format_;
 
   // Finds the next non-space byte at or after `from`, reading more as needed (bounded by

@@ -16,6 +16,22 @@ case $check in
     [[ $rc -eq 0 ]] || fail "--help exits $rc"
     grep -q "^Usage: $name" "$work/out" || fail "--help prints no 'Usage: $name' on stdout"
     [[ ! -s "$work/err" ]] || fail "--help writes to stderr: $(cat "$work/err")"
+    # CLI11 shows a negated flag's default as "--flag{false}": no such artefacts.
+    ! grep -nE -- '--[a-z-]+\{[a-z0-9]*\}' "$work/out" || fail "--help shows a {default} artefact"
+    ;;
+  binary-input)
+    # An executable or image given by mistake: one message and exit 1, not a reject per "line".
+    { printf '\177ELF\002\001\001\000\000\000'; head -c 6000 /dev/zero | tr '\0' '\001'; printf '\n\000\000\n'; } >"$work/binary"
+    "$tool" "$work/binary" >"$work/out" 2>"$work/err"; rc=$?
+    [[ $rc -eq 1 ]] || fail "binary input exits $rc, not 1: $(head -3 "$work/err")"
+    [[ $(wc -l <"$work/err") -eq 1 ]] || fail "binary input gives $(wc -l <"$work/err") lines on stderr, not one: $(head -3 "$work/err")"
+    grep -q "^$name: $work/binary: binary data, not JSON text" "$work/err" || fail "no binary-data message: $(cat "$work/err")"
+    [[ ! -s "$work/out" ]] || fail "binary input writes to stdout: $(head -c 300 "$work/out")"
+    # Control: a NUL byte among JSON lines is that line's reject, and the rest is read.
+    { echo "$record"; printf '\000\n'; } >"$work/mixed"
+    "$tool" "$work/mixed" >/dev/null 2>"$work/err"
+    grep -q "binary data" "$work/err" && fail "JSON lines with one NUL byte refused as binary: $(cat "$work/err")"
+    grep -q "$work/mixed:2: " "$work/err" || fail "the NUL line is not rejected: $(cat "$work/err")"
     ;;
   version)
     out=$("$tool" --version) || fail "--version exits $?"
@@ -66,6 +82,11 @@ case $check in
     timeout 20 script -qec "$tool --progress -o /dev/null $work/in" /dev/null </dev/null >"$work/out" 2>&1; rc=$?
     [[ $rc -eq 0 ]] || fail "--progress run exits $rc: $(cat "$work/out")"
     grep -q "$name: .* read, 3,000 records" "$work/out" || fail "no progress line: $(cat -v "$work/out")"
+    # A message while the progress line is on screen starts a line of its own (the line is
+    # cleared first), never glued to the figures. The pause lets a progress line be drawn.
+    timeout 20 script -qec "{ head -2048 $work/in; sleep 0.6; head -1100 $work/in; echo 'not json'; } | $tool --progress -o /dev/null" /dev/null </dev/null >"$work/out" 2>&1
+    grep -aq "/s$name: <stdin>" "$work/out" && fail "a message glued to the progress line: $(cat -v "$work/out")"
+    grep -aq "$name: <stdin>:3149: " "$work/out" || fail "the rejected line is not reported: $(cat -v "$work/out")"
     "$tool" <"$work/in" >/dev/null 2>"$work/plain"
     "$tool" --progress <"$work/in" >/dev/null 2>"$work/err"
     cmp -s "$work/plain" "$work/err" || fail "--progress adds output to a stderr that is not a terminal"

@@ -380,7 +380,8 @@ void add_dedup_options(CLI::App& app, DedupOptions& options) {
                  "Near duplicates: estimated Jaccard similarity of the shingle sets at least this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_flag("!--exact-only", options.near, "Only exact duplicates (normalised text), no MinHash");
+  // A callback, not a "!" flag, which --help would show as "--exact-only{false}".
+  app.add_flag_callback("--exact-only", [&options] { options.near = false; }, "Only exact duplicates (normalised text), no MinHash");
   const std::vector<std::pair<std::string, KeepRule>> rules{{"first", KeepRule::first},
                                                             {"best-reward", KeepRule::best_reward}};
   app.add_option("--keep", options.keep,

@@ -108,6 +108,7 @@ void Normalizer::count_tool_call_guesses() {
   tally(guesses.wrapped_arguments,
         "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
   tally(guesses.parts_as_text, "content parts trace/v1 has no form for, written as text parts holding their JSON");
+  tally(guesses.results_without_call, "sessions holding tool results that name no call, written as user messages (original_role tool)");
 }
 
 std::string_view Normalizer::normalize(const Value& record, const std::string& file, std::string& out, const Warn& warn,

@@ -23,6 +23,22 @@ using Warn = std::function<void(const std::string&)>;
 
 using tracemill::MappingError;
 
+/// What set_tool_calls made up on this thread since the last call, whichever dialect called
+/// it: the driver takes these after each record and reports them at the end of the run, so
+/// no dialect can make up an id, a name or an arguments object without it being reported.
+struct ToolCallGuesses {
+  uint64_t made_call_ids = 0;
+  uint64_t unnamed_calls = 0;
+  uint64_t wrapped_arguments = 0;
+  uint64_t parts_as_text = 0;  // content parts trace/v1 has no form for, kept as their JSON text
+  // 1 when the record holds tool messages naming no call, written as user messages (a flag:
+  // a message's json() may run more than once, for a repeated prompt's comparison key).
+  uint64_t results_without_call = 0;
+};
+/// This thread's counts, for a caller that makes an id up before set_tool_calls sees the call.
+ToolCallGuesses& tool_call_guesses();
+ToolCallGuesses take_tool_call_guesses();
+
 struct Message {
   std::string role;
   std::string id;                // the source's own id of the message, or empty
@@ -46,7 +62,11 @@ struct Message {
   uint32_t wrapped_arguments = 0;  // arguments strings that are not JSON text: {"input": text}
 
   [[nodiscard]] std::string json() const {
-    std::string out = "{\"role\":" + quote(role);
+    // A tool message names the call it answers; one that names none is the source's text all
+    // the same, kept as a user message (original_role tool), and the record counted.
+    const bool answers_nothing = role == "tool" && tool_call_id.empty();
+    if (answers_nothing) tool_call_guesses().results_without_call = 1;
+    std::string out = "{\"role\":" + quote(answers_nothing ? "user" : role);
     if (!id.empty()) out += ",\"id\":" + quote(id);
     out += ",\"content\":" + content;
     if (!reasoning.empty()) out += ",\"reasoning\":" + reasoning;
@@ -54,7 +74,7 @@ struct Message {
     if (!tool_call_id.empty()) out += ",\"tool_call_id\":" + quote(tool_call_id);
     if (is_error) out += *is_error ? ",\"is_error\":true" : ",\"is_error\":false";
     if (!name.empty()) out += ",\"name\":" + quote(name);
-    if (!original_role.empty()) out += ",\"original_role\":" + quote(original_role);
+    if (!original_role.empty() || answers_nothing) out += ",\"original_role\":" + quote(original_role.empty() ? role : original_role);
     if (!original_arguments.empty()) out += ",\"original_arguments\":" + original_arguments;
     if (turn) out += ",\"turn\":" + std::to_string(*turn);
     if (context_messages >= 0) out += ",\"context_messages\":" + std::to_string(context_messages);
@@ -157,18 +177,6 @@ std::string trace_content_json(const Value& content);
 /// up is counted in the message (made_call_ids, unnamed_calls, wrapped_arguments).
 void set_tool_calls(const Value& calls, Message& message, const std::string& id_prefix);
 
-/// What set_tool_calls made up on this thread since the last call, whichever dialect called
-/// it: the driver takes these after each record and reports them at the end of the run, so
-/// no dialect can make up an id, a name or an arguments object without it being reported.
-struct ToolCallGuesses {
-  uint64_t made_call_ids = 0;
-  uint64_t unnamed_calls = 0;
-  uint64_t wrapped_arguments = 0;
-  uint64_t parts_as_text = 0;  // content parts trace/v1 has no form for, kept as their JSON text
-};
-/// This thread's counts, for a caller that makes an id up before set_tool_calls sees the call.
-ToolCallGuesses& tool_call_guesses();
-ToolCallGuesses take_tool_call_guesses();
 
 /// Fills content (and tool calls, tool_call_id, name) from a chat-shaped value: a string,
 /// a part list, a tool-call list, {role, content, ...}, or a {payload} wrapper. Members it

@@ -491,7 +491,8 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
                  "\"weight\":0). Default: last in turn mode, all otherwise")
       ->transform(libstream::enum_choice(weights))
       ->type_name("all|last");
-  app.add_flag("!--no-metadata", options.metadata, "Leave out the metadata object (strict uploads)");
+  // A callback, not a "!" flag, which --help would show as "--no-metadata{false}".
+  app.add_flag_callback("--no-metadata", [&options] { options.metadata = false; }, "Leave out the metadata object (strict uploads)");
   app.add_option("--system-prompt", options.system_prompt,
                  "Replace the content of every system message with TEXT; 'none' drops system messages");
   app.add_option("--max-tokens", options.max_tokens,

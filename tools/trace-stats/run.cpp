@@ -297,6 +297,9 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
                               std::to_string(stats::Accumulator::kMaxTrackedIds) + " distinct ids");
     }
   };
+  // A report without one of its inputs would be read as the report of them all: none is
+  // written (the input's error is reported, and the exit status is 1).
+  if (context.some_input_failed()) return;
   stats::ReportModel report = stats::build_report(options, acc, learning, stats::find_outliers(options, acc, context));
   report.inputs = context.options().inputs;
   report.version = libstream::version();
@@ -331,6 +334,7 @@ void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
       warn_about_repeats();
       return;
     }
+    context.clear_progress();
     libstream::FdSink err(2, "<stderr>");
     err.write(text.data(), text.size());
   } else if (!options.state_out.empty() && context.options().output.path == "-" && options.format == "auto") {

@@ -151,6 +151,10 @@ class ToolContext {
   /// True when every input can be read a second time: files and store folders, not
   /// standard input, pipes or devices.
   [[nodiscard]] bool inputs_can_be_reread() const;
+  /// Clears a progress line on screen, for a tool writing to stderr by itself.
+  void clear_progress();
+  /// Whether an input could not be opened or read to its end (its error already reported).
+  [[nodiscard]] bool some_input_failed() const { return !failed_inputs_.empty(); }
   /// A second pass over the inputs, after for_each_record(): the same records in the same
   /// order, without counting, rejecting or warning again (records it rejected are skipped).
   /// An input that fails now throws its Error.
@@ -180,6 +184,7 @@ class ToolContext {
   bool failed_ = false;
   // progress
   bool show_progress_ = false;
+  bool progress_on_screen_ = false;  // a progress line without its newline is on stderr
   std::vector<std::string> failed_inputs_;  // reported by for_each_record(); a second pass skips them
   uint64_t progress_bytes_ = 0;  // bytes of all inputs read so far, as last shown
   uint64_t progress_done_bytes_ = 0;  // bytes of inputs already finished

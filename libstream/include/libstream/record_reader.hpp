@@ -142,6 +142,7 @@ class RecordReader final : public RecordSource {
 
  private:
   InputFormat detect();
+  void refuse_binary_data();
 
   std::unique_ptr<ByteSource> source_;
   StreamBuffer buffer_;
