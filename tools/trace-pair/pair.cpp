@@ -221,7 +221,7 @@ void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::stri
     check_openai_chat(parsed, rules, check);
     if (!check.errors.empty()) {
       ++result.invalid;
-      if (options_.metadata) {
+      if (options_.metadata) {  // kept whole in --rejects, sidecar or not
         example_.pop_back();
         example_ += metadata_prefix_ + extra_metadata + "}}";
       }
@@ -238,13 +238,21 @@ void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::stri
     out.write(bytes.data(), bytes.size());
   }
   out.put(']');
-  if (options_.metadata) {
+  if (options_.metadata && options_.metadata_sink == nullptr) {
     out.write(metadata_prefix_.data(), metadata_prefix_.size());
     out.write(extra_metadata.data(), extra_metadata.size());
     out.put('}');
   }
   out.put('}');
   out.put('\n');
+  if (options_.metadata_sink != nullptr) {  // the same object, as a line of its own
+    static constexpr std::string_view kMember = ",\"metadata\":";
+    libstream::BufferedSink& sidecar = *options_.metadata_sink;
+    sidecar.write(metadata_prefix_.data() + kMember.size(), metadata_prefix_.size() - kMember.size());
+    sidecar.write(extra_metadata.data(), extra_metadata.size());
+    sidecar.put('}');
+    sidecar.put('\n');
+  }
   ++result.examples;
 }
 
@@ -493,6 +501,11 @@ void add_pair_options(CLI::App& app, PairOptions& options) {
       ->type_name("all|last");
   // A callback, not a "!" flag, which --help would show as "--no-metadata{false}".
   app.add_flag_callback("--no-metadata", [&options] { options.metadata = false; }, "Leave out the metadata object (strict uploads)");
+  app.add_option("--metadata-out", options.metadata_out,
+                 "Write each example's metadata to FILE, one line per example in the output's order, instead of "
+                 "into the examples (which then pass strict upload checks)")
+      ->type_name("FILE")
+      ->excludes("--no-metadata");
   app.add_option("--system-prompt", options.system_prompt,
                  "Replace the content of every system message with TEXT; 'none' drops system messages");
   app.add_option("--max-tokens", options.max_tokens,
@@ -527,6 +540,11 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
     return;
   }
   PairOptions options = given;
+  std::unique_ptr<libstream::BufferedSink> metadata_sink;
+  if (!options.metadata_out.empty()) {
+    metadata_sink = libstream::open_output(libstream::OutputOptions{options.metadata_out});
+    options.metadata_sink = metadata_sink.get();
+  }
   std::shared_ptr<const libstream::Tokenizer> tokenizer;
   if (options.max_tokens > 0 && !options.token_estimate) {
     tokenizer = libstream::load_tokenizer(options.tokenizer);
@@ -576,6 +594,7 @@ void run_pair(const PairOptions& given, libstream::ToolContext& context) {
     }
     return true;
   });
+  if (metadata_sink) metadata_sink->commit();
   const auto count = [](uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };

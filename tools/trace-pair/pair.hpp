@@ -28,6 +28,10 @@ struct PairOptions {
   ToolFormat tool_format = ToolFormat::openai;
   std::optional<WeightPolicy> weights;    ///< default: last for turn, all otherwise
   bool metadata = true;
+  /// --metadata-out: each example's metadata goes to this file, one line per example in the
+  /// output's order, and the examples carry none (they then pass strict upload checks).
+  std::string metadata_out;
+  libstream::BufferedSink* metadata_sink = nullptr;  ///< set by run_pair when metadata_out is given
   std::optional<std::string> system_prompt;  ///< replace every system message; "none" drops them
   bool dedup = false;
   uint64_t max_tokens = 0;  ///< 0 = no budget; else drop the oldest whole turns above this many tokens

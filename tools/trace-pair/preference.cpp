@@ -123,8 +123,9 @@ bool Pairer::messages_of(const Value& session, std::vector<OutMessage>& out, std
   return true;
 }
 
-PreferenceWriter::PreferenceWriter(const PreferenceOptions& options, bool metadata, std::string score_name)
-    : options_(options), metadata_(metadata), score_name_(std::move(score_name)) {}
+PreferenceWriter::PreferenceWriter(const PreferenceOptions& options, bool metadata, std::string score_name,
+                                   libstream::BufferedSink* sidecar)
+    : options_(options), metadata_(metadata), sidecar_(sidecar), score_name_(std::move(score_name)) {}
 
 void PreferenceWriter::write_messages(const std::vector<OutMessage>& messages, size_t begin, size_t end,
                                       libstream::BufferedSink& out) {
@@ -146,24 +147,27 @@ void PreferenceWriter::write_pair(std::string_view key_text, const GroupSession&
   write_messages(chosen.messages, split, split + 1, out);
   text(openai ? ",\"non_preferred_output\":" : ",\"rejected\":");
   write_messages(rejected.messages, split, split + 1, out);
+  if (metadata_ && sidecar_ == nullptr) text(",\"metadata\":");
   if (metadata_) {
-    text(",\"metadata\":{\"group\":");
-    text(key_text);
-    text(",\"chosen_session_id\":");
-    text(chosen.session_id);
-    text(",\"rejected_session_id\":");
-    text(rejected.session_id);
-    text(",\"score\":");
-    text(score_name_);
-    text(",\"chosen_score\":");
-    text(chosen.score_text);
-    text(",\"rejected_score\":");
-    text(rejected.score_text);
-    text(",\"margin\":");
-    text(double_text(chosen.score - rejected.score));
-    text(",\"split_index\":");
-    text(std::to_string(split));
-    out.put('}');
+    libstream::BufferedSink& meta = sidecar_ != nullptr ? *sidecar_ : out;
+    const auto meta_text = [&](std::string_view bytes) { meta.write(bytes.data(), bytes.size()); };
+    meta_text("{\"group\":");
+    meta_text(key_text);
+    meta_text(",\"chosen_session_id\":");
+    meta_text(chosen.session_id);
+    meta_text(",\"rejected_session_id\":");
+    meta_text(rejected.session_id);
+    meta_text(",\"score\":");
+    meta_text(score_name_);
+    meta_text(",\"chosen_score\":");
+    meta_text(chosen.score_text);
+    meta_text(",\"rejected_score\":");
+    meta_text(rejected.score_text);
+    meta_text(",\"margin\":");
+    meta_text(double_text(chosen.score - rejected.score));
+    meta_text(",\"split_index\":");
+    meta_text(std::to_string(split));
+    meta_text(sidecar_ != nullptr ? "}\n" : "}");
   }
   text("}\n");
   ++counts_.examples;
@@ -260,18 +264,21 @@ void PreferenceWriter::write_kto(std::string_view key_text, const std::vector<Gr
     text(",\"completion\":");
     write_messages(session.messages, *split, *split + 1, out);
     text(label ? ",\"label\":true" : ",\"label\":false");
+    if (metadata_ && sidecar_ == nullptr) text(",\"metadata\":");
     if (metadata_) {
-      text(",\"metadata\":{\"group\":");
-      text(key_text.empty() ? "null" : key_text);
-      text(",\"session_id\":");
-      text(session.session_id);
-      text(",\"score\":");
-      text(score_name_);
-      text(",\"session_score\":");
-      text(session.score_text);
-      text(",\"split_index\":");
-      text(std::to_string(*split));
-      out.put('}');
+      libstream::BufferedSink& meta = sidecar_ != nullptr ? *sidecar_ : out;
+      const auto meta_text = [&](std::string_view bytes) { meta.write(bytes.data(), bytes.size()); };
+      meta_text("{\"group\":");
+      meta_text(key_text.empty() ? "null" : key_text);
+      meta_text(",\"session_id\":");
+      meta_text(session.session_id);
+      meta_text(",\"score\":");
+      meta_text(score_name_);
+      meta_text(",\"session_score\":");
+      meta_text(session.score_text);
+      meta_text(",\"split_index\":");
+      meta_text(std::to_string(*split));
+      meta_text(sidecar_ != nullptr ? "}\n" : "}");
     }
     text("}\n");
     ++counts_.examples;
@@ -371,7 +378,9 @@ void run_preference(const PairOptions& options, libstream::ToolContext& context)
   libstream::BufferedSink& out = context.out();
   std::string score_name;
   libstream::append_json_string(score_name, p.score);
-  PreferenceWriter writer(p, options.metadata, score_name);
+  std::unique_ptr<libstream::BufferedSink> metadata_sink;
+  if (!options.metadata_out.empty()) metadata_sink = libstream::open_output(libstream::OutputOptions{options.metadata_out});
+  PreferenceWriter writer(p, options.metadata, score_name, metadata_sink.get());
   libstream::ExternalSorter sorter(libstream::parse_size(p.sort_memory));
 
   std::vector<GroupSession> group;
@@ -441,6 +450,7 @@ void run_preference(const PairOptions& options, libstream::ToolContext& context)
   });
   if (!group.empty()) write_group(current_key);
 
+  if (metadata_sink) metadata_sink->commit();
   const PreferenceCounts& c = writer.counts();
   if (counters.read == 0) return;
   std::string report = kto ? count(c.examples, "example", "examples") + " (" + std::to_string(c.desirable) + " desirable, " +

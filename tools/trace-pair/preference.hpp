@@ -78,7 +78,9 @@ struct PreferenceCounts {
 /// part of an example written.
 class PreferenceWriter {
  public:
-  PreferenceWriter(const PreferenceOptions& options, bool metadata, std::string score_name);
+  /// With `sidecar`, each example's metadata is a line there instead of a member of the example.
+  PreferenceWriter(const PreferenceOptions& options, bool metadata, std::string score_name,
+                   libstream::BufferedSink* sidecar = nullptr);
   void write_preference(std::string_view key_text, const std::vector<GroupSession>& group, libstream::BufferedSink& out,
                         std::vector<bool>& used);
   void write_kto(std::string_view key_text, const std::vector<GroupSession>& group, libstream::BufferedSink& out,
@@ -92,6 +94,7 @@ class PreferenceWriter {
 
   const PreferenceOptions& options_;
   bool metadata_;
+  libstream::BufferedSink* sidecar_;
   std::string score_name_;  // the --score path as JSON text, for the metadata
   PreferenceCounts counts_;
 };
