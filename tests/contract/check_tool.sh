@@ -48,6 +48,12 @@ case $check in
     [[ $rc -eq 0 ]] || fail "empty input exits $rc: $(cat "$work/err")"
     [[ ! -s "$work/err" ]] || fail "empty input writes to stderr: $(cat "$work/err")"
     ;;
+  one-record)
+    # Summaries agree in number: "1 record", never "1 records" (nor examples, sessions, ...).
+    echo "$record" | "$tool" --summary >/dev/null 2>"$work/err"
+    ! grep -nE '(^|[^0-9.,])1 (records|examples|sessions|pairs|findings|lines|messages|groups|rows|calls)\b' "$work/err" ||
+      fail "a plural after 1: $(cat "$work/err")"
+    ;;
   dev-full)
     [[ -w /dev/full ]] || { echo "no /dev/full"; exit 77; }
     echo "$record" | "$tool" >/dev/full 2>"$work/err"; rc=$?

@@ -535,7 +535,7 @@ void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
   if (options.dry_run || context.options().summary) {
     const uint64_t considered = counters.read - counters.rejected;
     const uint64_t percent_tenths = considered == 0 ? 0 : (kept * 1000 + considered / 2) / considered;
-    context.info("kept " + std::to_string(kept) + " of " + std::to_string(considered) + " sessions (" +
+    context.info("kept " + std::to_string(kept) + " of " + std::to_string(considered) + (considered == 1 ? " session (" : " sessions (") +
                  std::to_string(percent_tenths / 10) + "." + std::to_string(percent_tenths % 10) + "%)" +
                  (options.dry_run ? ", dry run: nothing written" : ""));
     for (const auto& [criterion, count] : dropped) context.info("dropped by " + criterion + ": " + std::to_string(count));

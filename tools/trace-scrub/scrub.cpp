@@ -266,7 +266,7 @@ void run_scrub(const ScrubOptions& options, libstream::ToolContext& context) {
   if (options.report || options.check || context.options().summary) {
     context.info(std::to_string(total) + " finding" + (total == 1 ? "" : "s") + " in " +
                  std::to_string(scrubber.records_with_findings()) + " of " +
-                 std::to_string(counters.read - counters.rejected) + " records");
+                 std::to_string(counters.read - counters.rejected) + (counters.read - counters.rejected == 1 ? " record" : " records"));
     for (size_t i = 0; i < rules->size(); ++i) {
       if (scrubber.counts()[i] > 0) context.info(rules->rule(i).name + ": " + std::to_string(scrubber.counts()[i]));
     }
