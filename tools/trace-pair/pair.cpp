@@ -70,7 +70,7 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
   const Value* calls = libstream::find_member(message, "tool_calls");
   const bool has_calls = calls != nullptr && calls->IsArray() && !calls->Empty();
   if (has_calls && out.role != Role::assistant) {
-    problem = "tool_calls on a " + std::string(role_name) + " message";
+    problem = "tool_calls on a message of role " + std::string(role_name);
     return false;
   }
   if (out.role == Role::system && options_.system_prompt) {

@@ -77,7 +77,7 @@ void check_parts(const Value& parts, const std::string& path, std::string_view r
                          (role == "assistant" && name == "refusal");
     if (!allowed) {
       out.error("invalid_content_part", at(where, "type"),
-                "a " + std::string(role) + " message may not hold a \"" + std::string(name) + "\" part");
+                "a message of role " + std::string(role) + " may not hold a \"" + std::string(name) + "\" part");
       continue;
     }
     const char* field = name == "image_url" ? "image_url" : name == "refusal" ? "refusal" : "text";
@@ -231,7 +231,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       if (key == "name" && m.value.IsString()) tokens += libstream::estimate_tokens(libstream::string_of(m.value));
     }
     if (!unknown.empty()) {
-      out.error("message_unrecognized_key", path, "keys not allowed on a " + std::string(role) + " message: " + unknown);
+      out.error("message_unrecognized_key", path, "keys not allowed on a message of role " + std::string(role) + ": " + unknown);
     }
 
     const Value* content = libstream::find_member(message, "content");
@@ -390,7 +390,7 @@ void check_trace_parts(const Value& parts, const std::string& path, Collector& o
     for (const auto& m : part.GetObject()) {
       const std::string_view key = libstream::string_of(m.name);
       if (key != "type" && key != name && key != "extra") {
-        out.error("unknown_part", at(where, std::string(key).c_str()), "not a member of a " + name + " part (keep it under extra)");
+        out.error("unknown_part", at(where, std::string(key).c_str()), "not a member of a part of type " + name + " (keep it under extra)");
       }
     }
   }

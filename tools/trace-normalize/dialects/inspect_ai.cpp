@@ -181,7 +181,7 @@ void map_message(const Value& m, const std::string& path, SampleState& state, co
   const Value* calls = find_present(m, "tool_calls");
   if (calls != nullptr && !calls->IsArray()) throw MappingError{path + ".tool_calls: not an array"};
   if (calls != nullptr && !calls->Empty()) {
-    if (message.role != "assistant") throw MappingError{path + ": tool calls on a " + message.role + " message"};
+    if (message.role != "assistant") throw MappingError{path + ": tool calls on a message of role " + message.role};
     map_tool_calls(*calls, message, path, state, warn);
     if (message.content == "\"\"") message.content = "null";
   }

@@ -45,7 +45,7 @@ std::string trace_parts(const Value& parts, const std::string& where) {
     const std::string at = where + ".content[" + std::to_string(k) + "]";
     if (type == "text" || type == "input_text" || type == "output_text") {
       const Value* t = first_string(part, {"text", "value", "content"});
-      if (t == nullptr) throw MappingError{at + ": a " + type + " part without a text string"};
+      if (t == nullptr) throw MappingError{at + ": a part of type " + type + " without a text string"};
       const char* member = t == find_member(part, "text") ? "text" : t == find_member(part, "value") ? "value" : "content";
       out.push_back(part_with_extra("\"type\":\"text\",\"text\":" + json_of(*t), part, {"type", member}));
     } else if (type == "image_url" || type == "image" || type == "input_image") {
