@@ -1,5 +1,6 @@
 #include "filter.hpp"
 
+#include <libstream/chat_tokens.hpp>
 #include <libstream/document.hpp>
 #include <libstream/time.hpp>
 #include <libstream/error.hpp>
@@ -48,6 +49,7 @@ Selection::Selection(const FilterOptions& options) : options_(options) {
     if (!parsed) throw std::invalid_argument(std::string(option) + ": cannot read '" + value + "' as a time");
     return parsed;
   };
+  if (options.min_chat_tokens || options.max_chat_tokens) tokenizer_ = libstream::load_tokenizer(options.tokenizer);
   since_ = instant(options.since, "--since");
   until_ = instant(options.until, "--until");
   for (const auto& [list, group, is_min, option] :
@@ -95,6 +97,10 @@ libstream::Projection Selection::projection() const {
     for (const std::string& member : expression.top_level_members()) p.keep_member(member);
   }
   for (const std::string& path : options_.sample_by) p.keep(path);
+  if (tokenizer_) {
+    p.keep_member("messages");
+    p.keep_member("tools");
+  }
   return p;
 }
 
@@ -180,6 +186,17 @@ std::string Selection::decide(const Value& record, bool& missing) const {
     why = bound(usage != nullptr ? libstream::find_present(*usage, "total_tokens") : nullptr, std::nullopt,
                 static_cast<double>(*options_.max_tokens), "", "--max-tokens");
     if (!why.empty()) return why;
+  }
+  if (tokenizer_) {
+    const Value* messages = libstream::find_present(record, "messages");
+    if (messages == nullptr || !messages->IsArray()) {
+      missing = true;
+      if (!pass_missing) return options_.min_chat_tokens ? "--min-chat-tokens" : "--max-chat-tokens";
+    } else {
+      const uint64_t tokens = libstream::count_chat_tokens(*tokenizer_, *messages, libstream::find_present(record, "tools")).chat;
+      if (options_.min_chat_tokens && tokens < *options_.min_chat_tokens) return "--min-chat-tokens";
+      if (options_.max_chat_tokens && tokens > *options_.max_chat_tokens) return "--max-chat-tokens";
+    }
   }
   for (const ScoreBound& score : scores_) {
     const Value* scores = libstream::find_present(record, "scores");
@@ -321,6 +338,21 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
   app.add_option("--min-achievements", o.min_achievements, "Keep sessions with at least N achievements")->group(bounds);
   app.add_option("--max-cost", o.max_cost, "Keep sessions with cost_usd <= X")->group(bounds);
   app.add_option("--max-tokens", o.max_tokens, "Keep sessions with usage.total_tokens <= N")->group(bounds);
+  app.add_option("--min-chat-tokens", o.min_chat_tokens,
+                 "Keep sessions whose messages, counted exactly as one chat example (trace-tokens' chat_total), "
+                 "hold at least N tokens")
+      ->group(bounds);
+  app.add_option("--max-chat-tokens", o.max_chat_tokens,
+                 "Keep sessions whose messages, counted exactly as one chat example, hold at most N tokens (a "
+                 "model's context)")
+      ->group(bounds);
+  app.add_option("--encoding", o.tokenizer.encoding,
+                 "--min/--max-chat-tokens: o200k_base (gpt-4o, gpt-4.1, o-series; the default) or cl100k_base")
+      ->group(bounds);
+  app.add_option("--vocab-dir", o.tokenizer.vocab_dir,
+                 "--min/--max-chat-tokens: folder of the tiktoken rank files; default $TRACE_VOCAB_DIR, else the one "
+                 "scripts/install-deps.sh fills")
+      ->group(bounds);
   app.add_option("--since", o.since, "Keep sessions created at or after TIME (RFC 3339, 'YYYY-MM-DD HH:MM:SS', a date, or Unix seconds)")
       ->group(bounds);
   app.add_option("--until", o.until, "Keep sessions created at or before TIME")->group(bounds);

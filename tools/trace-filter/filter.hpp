@@ -5,6 +5,7 @@
 #include <libstream/cli.hpp>
 #include <libstream/expression.hpp>
 #include <libstream/projection.hpp>
+#include <libstream/tokenizer_options.hpp>
 
 #include <rapidjson/document.h>
 
@@ -21,6 +22,11 @@ enum class MissingPolicy { fail, pass };
 struct FilterOptions {
   std::optional<double> min_reward, max_reward, max_cost;
   std::optional<uint64_t> min_achievements, max_tokens;
+  /// Exact tokens of the session's messages counted as one chat example (trace-tokens'
+  /// chat_total), with the encoding and vocabulary named by `tokenizer` (its model unused:
+  /// --model selects sessions here).
+  std::optional<uint64_t> min_chat_tokens, max_chat_tokens;
+  libstream::TokenizerOptions tokenizer;
   std::vector<std::string> achievements;  ///< --achievement NAME (all of them, or any with any_achievement)
   bool any_achievement = false;
   std::vector<std::string> models, splits, task_ids, experiments, statuses, phases;
@@ -79,6 +85,7 @@ class Selection {
   std::optional<int64_t> since_, until_;
   std::vector<ScoreBound> scores_;
   std::vector<libstream::Expression> where_;
+  std::shared_ptr<const libstream::Tokenizer> tokenizer_;  ///< loaded when a chat-token bound is given
   uint64_t sample_threshold_ = 0;
 };
 
