@@ -2,6 +2,7 @@
 
 #include "format.hpp"
 
+#include <libstream/chat_tokens.hpp>
 #include <libstream/document.hpp>
 #include <libstream/time.hpp>
 
@@ -57,11 +58,13 @@ void Group::merge(const Group& other) {
 
 Accumulator::Accumulator(const StatsOptions& options) : options_(options) {
   for (const auto& [name, path] : kMetrics) metrics_.push_back({name, path});
+  if (options.chat_tokens) metrics_.push_back({"chat_tokens", ""});
   for (const std::string& f : options.fields) metrics_.push_back({f, f});
   for (const auto& [name, path] : metrics_) {
     kinds_.push_back(!path.empty()             ? MetricKind::path
                      : name == "messages"      ? MetricKind::messages
                      : name == "turns"         ? MetricKind::turns
+                     : name == "chat_tokens"   ? MetricKind::chat_tokens
                                                : MetricKind::achievements);
   }
   categories_ = kCategories;
@@ -80,6 +83,10 @@ libstream::Projection Accumulator::projection() const {
   }
   for (const std::string& path : categories_) p.keep(path);
   for (const std::string& path : options_.group_by) p.keep(path);
+  if (options_.chat_tokens) {  // counted from the whole messages, not their roles alone
+    p.keep_member("messages");
+    p.keep_member("tools");
+  }
   return p;
 }
 
@@ -111,6 +118,11 @@ double Accumulator::metric_value(const Value& r, size_t i, const SessionCounts& 
     case MetricKind::messages: return counts.messages;
     case MetricKind::turns: return counts.turns;
     case MetricKind::achievements: return counts.achievements;
+    case MetricKind::chat_tokens: {
+      const Value* messages = find_present(r, "messages");
+      if (messages == nullptr || !messages->IsArray() || options_.counter == nullptr) return kNaN;
+      return static_cast<double>(libstream::count_chat_tokens(*options_.counter, *messages, find_present(r, "tools")).chat);
+    }
     case MetricKind::path: break;
   }
   return number_of(libstream::find_path(r, metrics_[i].second));

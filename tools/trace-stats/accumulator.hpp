@@ -105,7 +105,7 @@ class Accumulator {
   Group& group(const std::string& key);
   [[nodiscard]] std::string config() const;
 
-  enum class MetricKind { path, messages, turns, achievements };
+  enum class MetricKind { path, messages, turns, achievements, chat_tokens };
   const StatsOptions& options_;
   std::vector<std::pair<std::string, std::string>> metrics_;  // name, path ("" = computed)
   std::vector<MetricKind> kinds_;                             // one per metric

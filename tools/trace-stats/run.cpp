@@ -67,7 +67,13 @@ std::string report_time() {
 
 }  // namespace
 
-void run_stats(const StatsOptions& options, libstream::ToolContext& context) {
+void run_stats(const StatsOptions& given, libstream::ToolContext& context) {
+  StatsOptions options = given;
+  std::shared_ptr<const libstream::Tokenizer> tokenizer;
+  if (options.chat_tokens) {
+    tokenizer = libstream::load_tokenizer(options.tokenizer);
+    options.counter = tokenizer.get();
+  }
   Accumulator acc(options);
   if (!options.compare.empty() && acc.metric_index(options.compare) == SIZE_MAX) {
     throw libstream::Error(libstream::ErrorKind::usage, "", "--compare " + options.compare + ": not a metric (add it with --field)");

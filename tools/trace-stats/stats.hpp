@@ -2,6 +2,8 @@
 // from trace/v1 sessions, with partial states that merge into the same report.
 #pragma once
 
+#include <libstream/tokenizer_options.hpp>
+
 // Its parts, one job per file:
 //   stats.hpp, options.cpp      the options; run.cpp reads the input (worker threads) and writes
 //   format                      how numbers are written
@@ -33,6 +35,11 @@ namespace tracemill {
 
 struct StatsOptions {
   std::vector<std::string> fields;        ///< extra numeric paths (--field)
+  /// --chat-tokens: the metric chat_tokens, each session's messages (and tools) counted exactly
+  /// as one chat example (trace-tokens' chat_total) with this tokenizer.
+  bool chat_tokens = false;
+  libstream::TokenizerOptions tokenizer;
+  const libstream::Tokenizer* counter = nullptr;  ///< loaded by run_stats under --chat-tokens
   std::vector<std::string> categories;    ///< extra categorical paths (--category)
   std::vector<std::string> group_by;      ///< --group-by paths
   std::string compare;                    ///< metric compared between groups (--compare)
