@@ -163,3 +163,18 @@ TEST(ValidateTraceSilentLoss, ToolWithoutCallIdUnknownPartsEmptySession) {
   const auto env = trace(R"({"schema":"trace/v1","session_id":"s","messages":[],"env_messages":[{"x":1}]})");
   EXPECT_TRUE(env.warnings.empty());
 }
+
+namespace {
+
+// Per-example limits by model name: a snapshot's own entry wins over its family's; unknown
+// models have none (0), and then only --max-tokens is checked.
+TEST(ValidateModelLimit, SnapshotsAndFamilies) {
+  EXPECT_EQ(tracemill::training_example_limit("gpt-4o-mini-2024-07-18"), 65536u);
+  EXPECT_EQ(tracemill::training_example_limit("gpt-4o-2024-08-06"), 65536u);
+  EXPECT_EQ(tracemill::training_example_limit("gpt-3.5-turbo-0125"), 16385u);
+  EXPECT_EQ(tracemill::training_example_limit("gpt-3.5-turbo-0613"), 4096u);
+  EXPECT_EQ(tracemill::training_example_limit("gpt-4.1-mini"), 0u);
+  EXPECT_EQ(tracemill::training_example_limit("claude-sonnet-4"), 0u);
+}
+
+}  // namespace

@@ -83,6 +83,13 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
     tokenizer = libstream::load_tokenizer(options.tokenizer);
     options.counter = tokenizer.get();
   }
+  if (options.profile == Profile::openai_chat && !options.tokenizer.model.empty()) {
+    options.model_limit = training_example_limit(options.tokenizer.model);
+    if (options.model_limit == 0) {
+      context.warning("", "--model " + options.tokenizer.model +
+                              ": its tokens per training example are not in trace-validate's table; only --max-tokens is checked");
+    }
+  }
   const std::string measure = options.counter != nullptr ? "(" + tokenizer->encoding() + ")" : "(estimate)";
   libstream::DocumentParser parser;
   libstream::JsonError parse_error;

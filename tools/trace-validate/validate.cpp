@@ -300,11 +300,28 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
     check.assistant_tokens = exact.assistant;
   }
   check.tokens = tokens;
+  if (options.model_limit > 0 && tokens > options.model_limit) {
+    out.error("too_many_tokens", "messages",
+              std::to_string(tokens) + " tokens, over the " + std::to_string(options.model_limit) + " that one training example of " +
+                  options.tokenizer.model + " may hold");
+  }
   if (tokens > options.max_tokens) {
     out.warning("over_token_limit", "messages",
                 (options.counter != nullptr ? "" : "about ") + std::to_string(tokens) + " tokens, over --max-tokens " +
                     std::to_string(options.max_tokens));
   }
+}
+
+uint64_t training_example_limit(std::string_view model) {
+  // OpenAI's fine-tuning limits per training example (its fine-tuning guide; Azure OpenAI's
+  // model table gives the same): the gpt-4o snapshots 65,536, gpt-3.5-turbo 16,385 (0613:
+  // 4,096). Longest name first: a snapshot's own entry wins over its family's.
+  static const std::pair<std::string_view, uint64_t> kLimits[] = {
+      {"gpt-3.5-turbo-0613", 4096}, {"gpt-4o-mini", 65536}, {"gpt-3.5-turbo", 16385}, {"gpt-4o", 65536}};
+  for (const auto& [name, limit] : kLimits) {
+    if (model.substr(0, name.size()) == name) return limit;
+  }
+  return 0;
 }
 
 // The first kDescribedFindings findings, then their count: a record with a million unknown

@@ -26,7 +26,14 @@ struct ValidateOptions {
   libstream::TokenizerOptions tokenizer{"", "", "", "cl100k_base"};
   bool token_estimate = false;
   const libstream::Tokenizer* counter = nullptr;  ///< set by run_validate; null: the estimate
+  /// openai-chat: the tokens one training example may hold for --model (0: no known limit);
+  /// an example over it is an error. Set by run_validate from training_example_limit().
+  uint64_t model_limit = 0;
 };
+
+/// The most tokens one fine-tuning example may hold for an OpenAI model, by its name (a
+/// snapshot or its alias); 0 for a model whose limit is not in the table.
+[[nodiscard]] uint64_t training_example_limit(std::string_view model);
 
 void add_validate_options(CLI::App& app, ValidateOptions& options);
 
