@@ -1,0 +1,118 @@
+// The main line and branches of a Claude Code session (claude_code_layout.hpp).
+#include "claude_code_layout.hpp"
+
+#include <optional>
+#include <string_view>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace tracemill::normalize::claude_code {
+
+bool is_conversation(const Value& line) {
+  const auto type = text(find_member(line, "type"));
+  if (type == std::optional<std::string_view>("tool_use") || type == std::optional<std::string_view>("tool_result")) return true;
+  return (type == std::optional<std::string_view>("user") || type == std::optional<std::string_view>("assistant")) &&
+         find_present(line, "message") != nullptr && find_present(line, "message")->IsObject();
+}
+
+Layout lay_out(const std::vector<SessionLine>& lines, const std::vector<bool>& conversation) {
+  const size_t n = lines.size();
+  Layout layout{std::vector<bool>(n, true), std::vector<size_t>(n, 0)};
+  std::unordered_map<std::string_view, size_t> by_uuid;
+  for (size_t i = 0; i < n; ++i) {
+    if (auto uuid = text(find_member(*lines[i].value, "uuid"))) by_uuid.emplace(*uuid, i);
+  }
+  const auto parent_of = [&](size_t i) -> std::optional<size_t> {
+    const Value& line = *lines[i].value;
+    auto parent = text(find_member(line, "parentUuid"));
+    if (!parent) parent = text(find_member(line, "logicalParentUuid"));  // across a compaction
+    if (!parent) return std::nullopt;
+    const auto it = by_uuid.find(*parent);
+    if (it == by_uuid.end() || it->second == i) return std::nullopt;
+    return it->second;
+  };
+  size_t leaf = n;
+  for (size_t i = n; i-- > 0;) {
+    if (conversation[i] && find_member(*lines[i].value, "uuid") != nullptr) {
+      leaf = i;
+      break;
+    }
+  }
+  if (leaf == n) return layout;
+  std::vector<bool> on_path(n, false);
+  for (std::optional<size_t> at = leaf; at && !on_path[*at]; at = parent_of(*at)) on_path[*at] = true;
+  // The nearest path line above each line (memoised walk; cycles end at the first repeat).
+  std::vector<int64_t> path_ancestor(n, -2);  // -2 unknown, -1 none
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> walk;
+    std::optional<size_t> at = i;
+    int64_t found = -1;
+    std::unordered_set<size_t> seen;
+    while (at && seen.insert(*at).second) {
+      if (on_path[*at]) {
+        found = static_cast<int64_t>(*at);
+        break;
+      }
+      if (path_ancestor[*at] != -2) {
+        found = path_ancestor[*at];
+        break;
+      }
+      walk.push_back(*at);
+      at = parent_of(*at);
+    }
+    for (size_t w : walk) path_ancestor[w] = found;
+    if (on_path[i]) path_ancestor[i] = static_cast<int64_t>(i);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!conversation[i] || on_path[i] || path_ancestor[i] < 0) continue;
+    layout.main[i] = false;
+    layout.anchor[i] = static_cast<size_t>(path_ancestor[i]);
+  }
+  // Lines of a main-line response, and calls and results answering each other, are main line.
+  std::unordered_set<std::string> responses;
+  std::unordered_set<std::string> calls;
+  std::unordered_set<std::string> results;
+  const auto ids_of = [&](size_t i, const char* block_type, const char* key, std::unordered_set<std::string>& into) {
+    const Value* message = find_present(*lines[i].value, "message");
+    const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+    if (content == nullptr || !content->IsArray()) return false;
+    bool any = false;
+    for (const Value& block : content->GetArray()) {
+      if (text(find_member(block, "type")) == std::optional<std::string_view>(block_type)) {
+        if (auto id = text(find_member(block, key))) any = into.count(std::string(*id)) != 0 || any;
+      }
+    }
+    return any;
+  };
+  const auto response_of = [&](size_t i) {
+    const Value* message = find_present(*lines[i].value, "message");
+    return message != nullptr ? std::string(text(find_member(*message, "id")).value_or("")) : std::string();
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!conversation[i] || !layout.main[i]) continue;
+      if (const std::string r = response_of(i); !r.empty()) changed = responses.insert(r).second || changed;
+      const Value* message = find_present(*lines[i].value, "message");
+      const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+      if (content == nullptr || !content->IsArray()) continue;
+      for (const Value& block : content->GetArray()) {
+        if (auto id = text(find_member(block, "id"))) changed = calls.insert(std::string(*id)).second || changed;
+        if (auto id = text(find_member(block, "tool_use_id"))) changed = results.insert(std::string(*id)).second || changed;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!conversation[i] || layout.main[i]) continue;
+      const std::string r = response_of(i);
+      if ((!r.empty() && responses.count(r) != 0) || ids_of(i, "tool_result", "tool_use_id", calls) ||
+          ids_of(i, "tool_use", "id", results)) {
+        layout.main[i] = true;
+        changed = true;
+      }
+    }
+  }
+  return layout;
+}
+
+}  // namespace tracemill::normalize::claude_code
