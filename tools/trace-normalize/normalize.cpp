@@ -107,6 +107,7 @@ void Normalizer::count_tool_call_guesses() {
   tally(guesses.unnamed_calls, "tool calls without a name in the source, written with a placeholder name (\"unnamed\", or the dialect's own: see its section)");
   tally(guesses.wrapped_arguments,
         "tool call arguments that are not JSON text, written as {\"input\": text} (the text kept in original_arguments)");
+  tally(std::exchange(normalize::negative_costs(), 0), "sessions whose cost summed below 0, kept as extra.negative_cost_usd");
   tally(guesses.parts_as_text, "content parts trace/v1 has no form for, written as text parts holding their JSON");
   tally(guesses.results_without_call, "sessions holding tool results that name no call, written as user messages (original_role tool)");
 }

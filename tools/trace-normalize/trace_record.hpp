@@ -7,6 +7,8 @@
 #include <libstream/json.hpp>
 #include <libstream/time.hpp>
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -27,6 +29,13 @@ inline const char* const kOrder[] = {
     "cost_usd", "cost_usd_cents_truncated", "scores", "turns", "outcome", "event_rewards", "events", "env_messages",
     "branches", "timesteps", "experiment", "config", "source"};
 
+
+/// Records on this thread whose cost summed below 0 (a source's refund or error): the cost is
+/// kept under extra.negative_cost_usd instead, and the driver counts and warns.
+inline uint64_t& negative_costs() {
+  static thread_local uint64_t count = 0;
+  return count;
+}
 
 /// The trace/v1 record being built. Members are JSON text in fixed slots, written in the
 /// documented order; one Record serves a whole run (reset() keeps the slots' capacity), so
@@ -103,6 +112,12 @@ class Record {
 
   void finish(std::string& out) {
     set("schema", "\"trace/v1\"");
+    // trace/v1's cost_usd is a cost, >= 0; a negative sum is the source's, kept beside.
+    if (const size_t cost = index("cost_usd"); present_[cost] && std::strtod(slots_[cost].c_str(), nullptr) < 0) {
+      present_[cost] = false;
+      extra("negative_cost_usd", slots_[cost]);
+      ++negative_costs();
+    }
     if (!has("messages")) set("messages", "[]");
     size_t size = 16;
     for (size_t i = 0; i < kSlots; ++i) size += present_[i] ? slots_[i].size() + 32 : 0;
