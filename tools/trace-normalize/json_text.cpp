@@ -89,14 +89,25 @@ std::string hex_id(std::string_view prefix, uint64_t hash) {
 
 std::string names_json(const std::vector<std::string>& names) {
   std::string out = "[";
-  for (size_t i = 0; i < names.size(); ++i) out += (i > 0 ? "," : "") + quote(names[i]);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ',';
+    libstream::append_json_string(out, names[i]);
+  }
   return out + "]";
 }
 
 std::string array_json(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? "," : "") + items[i];
-  return out + "]";
+  size_t size = 2 + items.size();
+  for (const std::string& item : items) size += item.size();
+  std::string out;
+  out.reserve(size);  // items are whole messages: one copy each, no regrowth
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += items[i];
+  }
+  out += ']';
+  return out;
 }
 
 const Value* Embedded::resolve(const Value* value) {

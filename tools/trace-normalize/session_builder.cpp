@@ -91,6 +91,54 @@ std::string trace_content_json(const Value& content) {
   return out + "]";
 }
 
+std::string Message::json() const {
+  const bool answers_nothing = role == "tool" && tool_call_id.empty();
+  if (answers_nothing) tool_call_guesses().results_without_call = 1;
+  // Built by appending into one buffer sized up front: a transcript's messages are most of
+  // its bytes, and each temporary `"..." + content` would copy them once more.
+  size_t size = 64 + id.size() + content.size() + reasoning.size() + tool_calls.size() + tool_call_id.size() +
+                name.size() + original_role.size() + original_arguments.size() + model.size() + usage.size() +
+                created_at.size();
+  for (const auto& [key, json] : extra) size += key.size() + json.size() + 4;
+  std::string out;
+  out.reserve(size);
+  const auto member = [&out](const char* key, std::string_view json) {
+    out += key;
+    out += json;
+  };
+  const auto quoted = [&out](const char* key, std::string_view text) {
+    out += key;
+    libstream::append_json_string(out, text);
+  };
+  quoted("{\"role\":", answers_nothing ? "user" : role);
+  if (!id.empty()) quoted(",\"id\":", id);
+  member(",\"content\":", content);
+  if (!reasoning.empty()) member(",\"reasoning\":", reasoning);
+  if (!tool_calls.empty()) member(",\"tool_calls\":", tool_calls);
+  if (!tool_call_id.empty()) quoted(",\"tool_call_id\":", tool_call_id);
+  if (is_error) out += *is_error ? ",\"is_error\":true" : ",\"is_error\":false";
+  if (!name.empty()) quoted(",\"name\":", name);
+  if (!original_role.empty() || answers_nothing) quoted(",\"original_role\":", original_role.empty() ? role : original_role);
+  if (!original_arguments.empty()) member(",\"original_arguments\":", original_arguments);
+  if (turn) member(",\"turn\":", std::to_string(*turn));
+  if (context_messages >= 0) member(",\"context_messages\":", std::to_string(context_messages));
+  if (!model.empty()) quoted(",\"model\":", model);
+  if (!usage.empty()) member(",\"usage\":", usage);
+  if (!created_at.empty()) quoted(",\"created_at\":", created_at);
+  if (!extra.empty()) {
+    out += ",\"extra\":{";
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (i > 0) out += ',';
+      libstream::append_json_string(out, extra[i].first);
+      out += ':';
+      out += extra[i].second;
+    }
+    out += '}';
+  }
+  out += '}';
+  return out;
+}
+
 ToolCallGuesses& tool_call_guesses() {
   static thread_local ToolCallGuesses guesses;
   return guesses;

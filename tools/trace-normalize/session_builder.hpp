@@ -61,33 +61,9 @@ struct Message {
   uint32_t unnamed_calls = 0;      // calls without a name (written as "unnamed")
   uint32_t wrapped_arguments = 0;  // arguments strings that are not JSON text: {"input": text}
 
-  [[nodiscard]] std::string json() const {
-    // A tool message names the call it answers; one that names none is the source's text all
-    // the same, kept as a user message (original_role tool), and the record counted.
-    const bool answers_nothing = role == "tool" && tool_call_id.empty();
-    if (answers_nothing) tool_call_guesses().results_without_call = 1;
-    std::string out = "{\"role\":" + quote(answers_nothing ? "user" : role);
-    if (!id.empty()) out += ",\"id\":" + quote(id);
-    out += ",\"content\":" + content;
-    if (!reasoning.empty()) out += ",\"reasoning\":" + reasoning;
-    if (!tool_calls.empty()) out += ",\"tool_calls\":" + tool_calls;
-    if (!tool_call_id.empty()) out += ",\"tool_call_id\":" + quote(tool_call_id);
-    if (is_error) out += *is_error ? ",\"is_error\":true" : ",\"is_error\":false";
-    if (!name.empty()) out += ",\"name\":" + quote(name);
-    if (!original_role.empty() || answers_nothing) out += ",\"original_role\":" + quote(original_role.empty() ? role : original_role);
-    if (!original_arguments.empty()) out += ",\"original_arguments\":" + original_arguments;
-    if (turn) out += ",\"turn\":" + std::to_string(*turn);
-    if (context_messages >= 0) out += ",\"context_messages\":" + std::to_string(context_messages);
-    if (!model.empty()) out += ",\"model\":" + quote(model);
-    if (!usage.empty()) out += ",\"usage\":" + usage;
-    if (!created_at.empty()) out += ",\"created_at\":" + quote(created_at);
-    if (!extra.empty()) {
-      out += ",\"extra\":{";
-      for (size_t i = 0; i < extra.size(); ++i) out += (i > 0 ? "," : "") + quote(extra[i].first) + ":" + extra[i].second;
-      out += '}';
-    }
-    return out + "}";
-  }
+  /// The message as trace/v1 JSON. A tool message that names no call is the source's text
+  /// all the same, kept as a user message (original_role tool), and the record counted.
+  [[nodiscard]] std::string json() const;
 };
 
 /// Sums that stay "unknown" until a source has a value (never 0 for missing).

@@ -66,6 +66,7 @@ class Record {
     return std::nullopt;
   }
   void set(const std::string& key, const std::string& json) { slot(key).assign(json); }
+  void set(const std::string& key, std::string&& json) { slot(key) = std::move(json); }  // a session's messages: not copied again
   /// The JSON of `value` as member `key`, serialised straight into the slot.
   void set_value(const std::string& key, const Value& value, const char* source_key = nullptr) {
     if (source_key != nullptr) {
