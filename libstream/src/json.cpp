@@ -278,7 +278,8 @@ namespace {
 
 // Numbers, true, false, null: rapidjson's own printing.
 bool append_scalar(std::string& out, const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
+  thread_local rapidjson::StringBuffer buffer;  // one for every call: a number costs no allocation
+  buffer.Clear();
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   if (!value.Accept(writer)) return false;
   out.append(buffer.GetString(), buffer.GetSize());
@@ -353,22 +354,49 @@ bool append_json_value(std::string& out, const rapidjson::Value& root) {
   }
 }
 
+namespace {
+
+// The first byte at or after `p` that append_json_string cannot copy as it is: '"', '\\', a
+// control byte, DEL or any byte >= 0x80 (checked as UTF-8). Most text is plain ASCII runs.
+const char* find_plain_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed: bytes >= 0x80 are negative, so "x < 0x20" also catches them.
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                     _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F))));
+    if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit))) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') break;
+    ++p;
+  }
+  return p;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const size_t length = utf8_sequence_length(text, i);
-      if (length == 0) {
-        out.append("\xEF\xBF\xBD");
-        ++i;
-      } else {
-        out.append(text.data() + i, length);
-        i += length;
-      }
-      continue;
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+  while (p < end) {
+    const char* run = p;
+    p = find_plain_end(p, end);
+    // Valid UTF-8 sequences join the run: copied in bulk with the ASCII around them.
+    while (p < end && static_cast<unsigned char>(*p) >= 0x80) {
+      const size_t length = utf8_sequence_length(text, static_cast<size_t>(p - begin));
+      if (length == 0) break;
+      p = find_plain_end(p + length, end);
     }
+    out.append(run, static_cast<size_t>(p - run));
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"': out.append("\\\""); break;
       case '\\': out.append("\\\\"); break;
@@ -378,15 +406,13 @@ void append_json_string(std::string& out, std::string_view text) {
       case '\b': out.append("\\b"); break;
       case '\f': out.append("\\f"); break;
       default:
-        if (c < 0x20 || c == 0x7F) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
+        if (c >= 0x80) {
+          out.append("\xEF\xBF\xBD");  // not UTF-8: the replacement character
         } else {
-          out.push_back(static_cast<char>(c));
+          const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+          out.append(escaped, sizeof escaped);
         }
     }
-    ++i;
   }
   out.push_back('"');
 }

@@ -1,5 +1,6 @@
 #include "json_text.hpp"
 
+#include <libstream/hash.hpp>
 #include <libstream/json.hpp>
 
 #include <rapidjson/writer.h>
@@ -85,6 +86,17 @@ std::string hex_id(std::string_view prefix, uint64_t hash) {
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016" PRIx64, hash);
   return std::string(prefix) + buffer;
+}
+
+std::string content_id(std::string_view prefix, const Value& value) {
+  // The Writer's bytes (json_of), in one buffer kept across calls: a whole record is hashed.
+  thread_local std::string text;
+  text.clear();
+  if (!libstream::append_json_value(text, value)) {
+    const rapidjson::StringBuffer& buffer = serialise(value);
+    text.assign(buffer.GetString(), buffer.GetSize());
+  }
+  return hex_id(prefix, libstream::stable_hash(text));
 }
 
 std::string names_json(const std::vector<std::string>& names) {

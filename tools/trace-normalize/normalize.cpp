@@ -11,6 +11,8 @@
 #include <libstream/json.hpp>
 #include <libstream/projection.hpp>
 
+#include <cstring>
+
 #include <rapidjson/error/en.h>
 
 #include <deque>
@@ -305,7 +307,12 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     // While a session is open, a line is parsed once, where the session keeps its lines, and
     // trace/v1 is told from that DOM; otherwise by the schema-only scan first.
     const bool collecting = session.active();
-    if (!collecting && detecting) {
+    // A record whose text never spells "schema" cannot be trace/v1 (an escaped spelling is
+    // caught on the DOM below): the schema-only scan, a second pass over its bytes, is skipped.
+    static constexpr std::string_view kSchemaKey = "\"schema\"";
+    const bool may_be_trace_v1 = !collecting && detecting &&
+                                 memmem(record.data, record.size, kSchemaKey.data(), kSchemaKey.size()) != nullptr;
+    if (may_be_trace_v1) {
       const Value* head = schema_parser.parse(record.data, record.size, &error);
       if (head == nullptr) {
         context.reject(reader, record, error.describe());
@@ -319,10 +326,18 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     }
     const Value* root = collecting ? session.parse(record, error) : parser.parse(record.data, record.size, &error);
     if (root == nullptr) {
+      // Rejected with the schema-only scan's words when that scan was skipped, as when it ran.
+      libstream::JsonError scan_error;
+      if (!collecting && detecting && !may_be_trace_v1 && schema_parser.parse(record.data, record.size, &scan_error) == nullptr) {
+        error = scan_error;
+      }
       context.reject(reader, record, error.describe());  // a broken line of a session: rejected alone
       return true;
     }
-    if (collecting && detecting && is_trace_v1(*root)) {
+    if (detecting && (collecting || !may_be_trace_v1) && is_trace_v1(*root)) {
+      if (!collecting && normalizer.mapping() != nullptr) {
+        normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
+      }
       session.flush(normalizer, context, line);
       context.write_line(context.record_bytes(reader, record));
       return true;

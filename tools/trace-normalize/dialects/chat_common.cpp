@@ -331,10 +331,7 @@ std::string record_id(const Value& record, std::string_view prefix) {
   for (const char* key : {"id", "session_id"}) {
     if (auto id = text(find_member(record, key)); id && !id->empty()) return std::string(*id);
   }
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  record.Accept(writer);
-  return hex_id(prefix, libstream::stable_hash(std::string_view(buffer.GetString(), buffer.GetSize())));
+  return content_id(prefix, record);
 }
 
 }  // namespace tracemill::normalize::chat

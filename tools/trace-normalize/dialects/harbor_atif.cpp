@@ -124,11 +124,8 @@ class TrajectoryMapper {
     if (parent != nullptr && trajectory && !trajectory->empty() && (!id || *id == parent->session_id)) return std::string(*trajectory);
     if (id && !id->empty()) return std::string(*id);
     if (trajectory && !trajectory->empty()) return std::string(*trajectory);
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    t.Accept(writer);
     context_.warn("an ATIF trajectory without session_id or trajectory_id: its id hashes its text");
-    return hex_id("atif-", libstream::stable_hash(std::string_view(buffer.GetString(), buffer.GetSize())));
+    return content_id("atif-", t);
   }
 
   void note_time(const Value* timestamp, Message& message) {

@@ -146,10 +146,6 @@ std::string source_json(const char* format, std::optional<std::string_view> vers
   return out + "}";
 }
 
-std::string content_id(std::string_view prefix, const Value& value) {
-  const rapidjson::StringBuffer& buffer = serialise(value);
-  return hex_id(prefix, libstream::stable_hash(std::string_view(buffer.GetString(), buffer.GetSize())));
-}
 
 std::string instant_text(const Value* value) {
   if (value == nullptr) return {};

@@ -65,8 +65,7 @@ std::string record_file(const Value& record, const std::string& file);
 /// The session's `source` object: {"format", "version"?, and the members of `_source`}.
 std::string source_json(const char* format, std::optional<std::string_view> version, const Value* provenance);
 
-/// An id made from the compact text of `value`: `<prefix><16 hex digits>`.
-std::string content_id(std::string_view prefix, const Value& value);
+using normalize::content_id;  // json_text.hpp: `<prefix><16 hex digits>` of the compact text
 
 /// A time member from an ISO text or Unix seconds, as RFC 3339 UTC; empty when not a time.
 std::string instant_text(const Value* value);

@@ -138,10 +138,7 @@ void map_one(const Value& record, const MapContext& context, Record& r) {
   }
   if (has_usage && usage.known()) r.set("usage", usage.json());
   if (!r.has("session_id")) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    record.Accept(writer);
-    r.set_text("session_id", hex_id("record-", libstream::stable_hash(std::string_view(buffer.GetString(), buffer.GetSize()))));
+    r.set_text("session_id", content_id("record-", record));
     mapping.note("session ids made from a hash of the record (no --map session_id value)");
   }
   r.keep_rest(record, used);

@@ -5,17 +5,8 @@
 
 #include <libstream/hash.hpp>
 
-#include <rapidjson/writer.h>
-
 namespace tracemill::normalize {
 namespace {
-
-std::string compact(const Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return {buffer.GetString(), buffer.GetSize()};
-}
 
 std::string scalar_text(const Value& value) { return value.IsString() ? std::string(string_of(value)) : json_of(value); }
 
@@ -33,7 +24,7 @@ void map_episode(const Value& r, const MapContext& context, Record& out) {
   const Value* trial = find_present(r, "trial");
   std::string id = "tau-bench-task" + (task != nullptr ? scalar_text(*task) : std::string("?"));
   if (trial != nullptr) id += "-trial" + scalar_text(*trial);
-  out.set_text("session_id", hex_id(id + "-", libstream::stable_hash(compact(r))));
+  out.set_text("session_id", content_id(id + "-", r));
   std::vector<std::string> messages;
   evals::CallLedger ledger;
   evals::append_openai_messages(*traj, "traj", messages, ledger, context.warn);

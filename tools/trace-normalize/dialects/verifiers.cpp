@@ -7,9 +7,6 @@
 #include "eval_common.hpp"
 
 #include <libstream/document.hpp>
-#include <libstream/hash.hpp>
-
-#include <rapidjson/writer.h>
 
 #include <set>
 
@@ -18,12 +15,6 @@ namespace {
 
 constexpr const char* kCarried = "verifiers-metadata";
 
-std::string compact(const Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return {buffer.GetString(), buffer.GetSize()};
-}
 
 /// A prompt or completion: a chat list, or a string (one user / assistant message).
 void append_side(const Value* side, const char* name, const char* string_role, std::vector<std::string>& messages,
@@ -49,7 +40,7 @@ void map_rollout(const Value& r, const MapContext& context, Record& out) {
   if (example == nullptr) example = find_present(r, "id");
   const std::string example_text = example == nullptr ? "" : example->IsString() ? std::string(string_of(*example)) : json_of(*example);
   // Rollouts carry no id of their own: the example and a hash of the row name them.
-  out.set_text("session_id", hex_id("vf-example" + example_text + "-", libstream::stable_hash(compact(r))));
+  out.set_text("session_id", content_id("vf-example" + example_text + "-", r));
   std::vector<std::string> messages;
   evals::CallLedger ledger;
   append_side(find_member(r, "prompt"), "prompt", "user", messages, ledger, context.warn);
@@ -105,7 +96,7 @@ bool recognise_metadata(const Value& r) {
 void map_metadata(const Value& r, const MapContext& context, std::vector<std::string>& sessions) {
   (void)sessions;
   if (context.carried == nullptr) return;
-  (*context.carried)[kCarried] = compact(r);
+  (*context.carried)[kCarried] = json_of(r);
 }
 
 }  // namespace
