@@ -48,7 +48,7 @@ bench() {
     read -r seconds kib <"$data/time.txt"
     if [[ -z $best ]] || awk "BEGIN{exit !($seconds < $best)}"; then best=$seconds rss=$((kib / 1024)); fi
   done
-  rows+=("$label|$best|$rss")
+  rows+=("$label|$best|$rss|${row_bytes:-$bytes}")
 }
 # report TITLE BASE_LABEL NOTE...: appends the collected rows as a section, ratios to BASE_LABEL
 report() {
@@ -68,8 +68,8 @@ report() {
     echo "| command | seconds | MB/s | peak RSS MiB | time / $base |"
     echo "|---|---:|---:|---:|---:|"
     for r in "${rows[@]}"; do
-      IFS='|' read -r l s rss <<<"$r"
-      awk -v l="$l" -v s="$s" -v r="$rss" -v b="$bytes" -v t="$base_seconds" \
+      IFS='|' read -r l s rss b <<<"$r"
+      awk -v l="$l" -v s="$s" -v r="$rss" -v b="$b" -v t="$base_seconds" \
         'BEGIN { printf "| %s | %.2f | %.0f | %d | %.2f |\n", l, s, b / s / 1e6, r, s / t }'
     done
   } | tee -a "$root/bench/RESULTS.md"
@@ -186,18 +186,57 @@ if [[ $suite == normalize || $suite == all ]]; then
 fi
 
 if [[ $suite == dialects || $suite == all ]]; then
-  # Agent formats: the shared samples of each, replicated to 200 MB with distinct session ids.
+  # Agent and harness formats: the shared samples of each, read once and repeated to SIZE
+  # (line-per-event formats with a fresh session id per copy, bench/replicate-sessions), so
+  # every row converts real files of its format. MB/s is of each row's own input.
   shared=$root/../shared/data
   if [[ -d $shared/claude-code ]]; then
-    cc=$data/claude-code-200M.jsonl
-    [[ -s $cc ]] || "$root/bench/replicate-sessions" --size 200M --key sessionId "$shared"/claude-code/*.jsonl >"$cc"
+    # name | session-id key of a line format ("" for one record per session) | sample files
+    formats=(
+      "Claude Code JSONL|sessionId|claude-code/*.jsonl"
+      "Gemini CLI JSONL|sessionId|gemini-cli/*.jsonl"
+      "SWE-agent .traj||swe-agent/*.traj"
+      "mini-swe-agent .traj.json||mini-swe-agent/local.traj.json mini-swe-agent/deepseek_bench1/*.traj.json"
+      "OpenHands events and eval output||openhands/*.json openhands/*.jsonl"
+      "OpenHands SDK events and LLM logs||openhands-sdk/*"
+      "Harbor ATIF trajectories||harbor-atif/*.json"
+      "Inspect AI .json logs||inspect-ai/*.json"
+      "verifiers vf-eval rows||verifiers-vf-eval/*results.jsonl"
+      "tau-bench results||tau-bench/*"
+      "tau2-bench simulations||tau2-bench/*"
+    )
     bytes_saved=$bytes
-    bytes=$(stat -c %s "$cc")
-    bench "trace-normalize (Claude Code JSONL in)" "$runs" "$bin/trace-normalize" -q "$cc"
-    bench "jq -c . (parse and print, for scale)" 1 jq -c . "$cc"
-    report "trace-normalize converting Claude Code transcripts ($bytes bytes)" "trace-normalize (Claude Code JSONL in)" \
-      "Data: \`bench/replicate-sessions --size 200M --key sessionId\` over the Claude Code samples of shared/data." \
-      "Target: >= 200 MB/s on one core."
+    for entry in "${formats[@]}"; do
+      IFS='|' read -r name key files <<<"$entry"
+      input=$data/dialect-$(echo "$name" | tr -c 'A-Za-z0-9\n' '-' | tr -s '-' | sed 's/-$//')-$size.ndjson
+      if [[ ! -s $input ]]; then
+        # shellcheck disable=SC2086  # the globs expand here
+        paths=$(cd "$shared" && ls -d $files | sed "s|^|$shared/|")
+        if [[ -n $key ]]; then
+          # shellcheck disable=SC2086
+          "$root/bench/replicate-sessions" --size "$size" --key "$key" $paths >"$input"
+        else
+          # shellcheck disable=SC2086
+          "$bin/trace-read" -q $paths >"$input.one"
+          target=$(numfmt --from=iec "$size")
+          : >"$input"
+          while (($(stat -c %s "$input") < target)); do cat "$input.one" >>"$input"; done
+          rm -f "$input.one"
+        fi
+      fi
+      row_bytes=$(stat -c %s "$input")
+      bench "trace-normalize ($name in)" "$runs" "$bin/trace-normalize" -q "$input"
+    done
+    codex=$data/codex-$size.ndjson
+    [[ -s $codex ]] || "$root/bench/gen-codex-rollouts" --seed 7 --size "$size" >"$codex"
+    row_bytes=$(stat -c %s "$codex")
+    bench "trace-normalize (Codex CLI rollouts in, generated)" "$runs" "$bin/trace-normalize" -q "$codex"
+    row_bytes=$(stat -c %s "$data/dialect-Claude-Code-JSONL-$size.ndjson")
+    bench "jq -c . on the Claude Code input (parse and print, for scale)" 1 jq -c . "$data/dialect-Claude-Code-JSONL-$size.ndjson"
+    unset row_bytes
+    report "trace-normalize converting agent and harness formats ($size of each, MB/s of its own input)" "trace-normalize (Claude Code JSONL in)" \
+      "Data: the shared samples of each format, read with \`trace-read -q\` and repeated to $size (line formats through \`bench/replicate-sessions --key sessionId\`, a fresh session id per copy); Codex CLI rollouts from \`bench/gen-codex-rollouts --seed 7\`." \
+      "Target: >= 200 MB/s on one core for every format, memory flat."
     bytes=$bytes_saved
   else
     echo "dialects suite: shared/data is absent, skipped" >&2

@@ -1,6 +1,7 @@
 #include <libstream/document.hpp>
 
 #include "exact_json.hpp"
+#include "insitu_stream.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -37,7 +38,7 @@ const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, Jso
   scratch_.assign(data, size);  // std::string keeps a NUL after the last byte
   rapidjson::Document& document = document_.emplace(&pool_);
   detail::ExactHandler<rapidjson::Document> handler(document);
-  rapidjson::InsituStringStream stream(&scratch_[0]);
+  detail::ScanningInsituStream stream(&scratch_[0], scratch_.data() + size);
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document&) {
     constexpr unsigned kInsitu = kFlags | rapidjson::kParseInsituFlag;
@@ -82,7 +83,7 @@ bool parse_embedded_json(std::string_view text, rapidjson::Document& document, J
 bool parse_json_in_place(std::string& buffer, rapidjson::Document& document, JsonError* error) {
   document.SetNull();
   if (refuse_nul(buffer.data(), buffer.size(), error)) return false;
-  rapidjson::InsituStringStream stream(&buffer[0]);  // std::string keeps a NUL after the last byte
+  detail::ScanningInsituStream stream(&buffer[0], buffer.data() + buffer.size());  // a NUL follows the last byte
   return parse_into<kFlags | rapidjson::kParseInsituFlag>(stream, document, error);
 }
 

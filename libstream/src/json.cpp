@@ -1,6 +1,7 @@
 #include <libstream/json.hpp>
 
 #include "exact_json.hpp"
+#include "insitu_stream.hpp"
 #include "string_scan.hpp"
 
 #if defined(__SSE2__)
@@ -142,7 +143,7 @@ template <typename Handler>
 bool parse_copy_insitu(rapidjson::Reader& reader, std::string& scratch, const char* data, size_t size,
                        Handler& handler, JsonError* error) {
   scratch.assign(data, size);  // std::string keeps a NUL after the last byte
-  rapidjson::InsituStringStream stream(&scratch[0]);
+  detail::ScanningInsituStream stream(&scratch[0], scratch.data() + size);
   return parse_stream<kParseFlags | rapidjson::kParseInsituFlag>(reader, stream, data, size, handler, error);
 }
 

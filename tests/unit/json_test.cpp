@@ -254,3 +254,56 @@ TEST(TopLevelMembers, SpansAreTheRawTextOfEachMember) {
   EXPECT_FALSE(libstream::top_level_members("[1,2]", members));
   EXPECT_FALSE(libstream::top_level_members(R"({"a":"unterminated)", members));
 }
+
+// The in-place parsers scan strings 16 bytes at a time (insitu_stream.hpp); rapidjson's own
+// byte-by-byte reader, on a copy, is the reference: the same records accepted, the same
+// strings decoded, the same offset for an error, whatever the escapes and raw control bytes
+// (0x1A-0x1F included, which rapidjson's SSE2 build lets through) and wherever they fall.
+TEST(Json, InPlaceStringScanMatchesRapidjsonByteByByte) {
+  const std::vector<std::string> pieces = {"plain text ", "a", "\\n", "\\\"", "\\\\", "\\u00e9", "\\ud83d\\ude00",
+                                           "\xC3\xA9", "0123456789abcdef", "/", "~"};
+  const std::vector<std::string> broken = {std::string(1, '\x01'), std::string(1, '\x1A'), std::string(1, '\x1F'),
+                                           "\t", "\\x", "\\u12"};
+  libstream::DocumentParser parser;
+  uint64_t state = 7;
+  size_t rejected = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string value;
+    const int count = static_cast<int>(state % 12);
+    for (int k = 0; k < count; ++k) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const bool break_it = (state >> 20) % 24 == 0;  // about one record in three has a broken piece
+      value += break_it ? broken[(state >> 33) % broken.size()] : pieces[(state >> 33) % pieces.size()];
+    }
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::string record = "{\"n\":12.50,\"k" + value + "\":\"" + value + "\",\"m\":[-3,\"" + value + "\"]}";
+
+    rapidjson::Document expected;
+    expected.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(record.data(), record.size());
+    libstream::JsonError error;
+    const rapidjson::Value* got = parser.parse(record.data(), record.size(), &error);
+    std::string in_place = record;
+    rapidjson::Document in_place_document;
+    const bool in_place_ok = libstream::parse_json_in_place(in_place, in_place_document);
+    ASSERT_EQ(got != nullptr, !expected.HasParseError()) << "round " << round << ": " << record;
+    ASSERT_EQ(in_place_ok, !expected.HasParseError()) << "round " << round;
+    if (expected.HasParseError()) {
+      ++rejected;
+      EXPECT_EQ(error.offset, expected.GetErrorOffset()) << record;
+      continue;
+    }
+    const std::string decoded(expected["m"][1].GetString(), expected["m"][1].GetStringLength());
+    EXPECT_EQ(std::string((*got)["m"][1].GetString(), (*got)["m"][1].GetStringLength()), decoded) << record;
+    EXPECT_EQ(std::string(in_place_document["m"][1].GetString(), in_place_document["m"][1].GetStringLength()), decoded);
+    EXPECT_EQ((*got)["m"][0].GetInt(), -3);
+    EXPECT_EQ(compact(record), compact(compact(record)));
+  }
+  // Control: the pieces make both kinds of record (a test that only ever parses valid JSON
+  // could not see a raw control byte let through).
+  EXPECT_GT(rejected, 500U);
+  EXPECT_LT(rejected, 3500U);
+  libstream::JsonError error;
+  const std::string raw_control = "{\"a\":\"0123456789abcdef0123456789abcdef\x1A\"}";
+  EXPECT_EQ(parser.parse(raw_control.data(), raw_control.size(), &error), nullptr);
+  EXPECT_EQ(error.offset, raw_control.find('\x1A'));
+}
