@@ -89,6 +89,56 @@ TEST(NormalizeOpenHands, AnErrorIsTheStatus) {
   EXPECT_EQ(str(r.doc["error"]), "Agent got stuck");
 }
 
+// CodeAct before function calling: actions carry no tool_call_metadata. Early output lines
+// flatten args beside the action and name no source, id or cause; event streams of that time
+// have ids and causes.
+TEST(NormalizeOpenHands, LegacyActionsBecomeCallsAnsweredByTheirObservations) {
+  const auto r = normalize(R"({"issue":{"owner":"o","repo":"r","number":1},"instruction":"Add a licence.","metrics":{},"success":true,"history":[)"
+                           R"({"content":"Add a licence.","action":"message"},)"
+                           R"({"command":"touch LICENSE","thought":"Create it.","keep_prompt":true,"action":"run","is_confirmed":"confirmed"},)"
+                           R"({"content":"\r\n$ ","command_id":-1,"command":"touch LICENSE","exit_code":0,"observation":"run"},)"
+                           R"j({"code":"print(1)","thought":"","action":"run_ipython"},)j"
+                           R"({"content":"boom","observation":"error"},)"
+                           R"({"outputs":{},"thought":"Done.","action":"finish"}]})");
+  ASSERT_EQ(r.dialect, "openhands-eval");
+  const auto& m = r.doc["messages"];
+  ASSERT_EQ(m.Size(), 6u);  // task, call, result, call, result, finish call
+  EXPECT_EQ(str(m[0]["role"]), "user");
+  EXPECT_EQ(str(m[1]["role"]), "assistant");
+  EXPECT_EQ(str(m[1]["content"]), "Create it.");
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["function"]["name"]), "run");
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["function"]["arguments"]), R"({"command":"touch LICENSE"})");  // flags stay in the event
+  EXPECT_EQ(str(m[2]["role"]), "tool");
+  EXPECT_EQ(str(m[2]["tool_call_id"]), str(m[1]["tool_calls"][0]["id"]));
+  EXPECT_EQ(str(m[2]["content"]), "\r\n$ ");
+  EXPECT_TRUE(m[3]["content"].IsNull());  // an empty thought: no text
+  EXPECT_EQ(str(m[4]["tool_call_id"]), str(m[3]["tool_calls"][0]["id"]));
+  EXPECT_TRUE(m[4]["is_error"].GetBool());
+  EXPECT_EQ(str(m[5]["tool_calls"][0]["function"]["name"]), "finish");
+  EXPECT_FALSE(r.doc.HasMember("env_messages"));
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || w.find("3 actions without tool_call_metadata") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
+TEST(NormalizeOpenHands, LegacyObservationsAnswerTheActionTheirCauseNames) {
+  const auto r = session({
+      R"({"id":0,"source":"user","action":"message","args":{"content":"List files."}})",
+      R"({"id":1,"source":"agent","action":"run","args":{"command":"ls","thought":"Look."}})",
+      R"({"id":2,"source":"agent","action":"browse","args":{"url":"http://x"}})",
+      R"({"id":3,"source":"environment","observation":"agent_state_changed","content":"","extras":{"agent_state":"running"}})",
+      R"({"id":4,"source":"agent","observation":"browse","content":"<html>","cause":2})",
+      R"({"id":5,"source":"agent","observation":"run","content":"a.py","cause":1})",
+      R"({"id":6,"source":"user","observation":"run","content":"x","cause":99})"});
+  const auto& m = r.doc["messages"];
+  ASSERT_EQ(m.Size(), 5u);
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["id"]), "openhands-action-1");
+  EXPECT_EQ(str(m[3]["tool_call_id"]), "openhands-action-2");  // by cause, not by order
+  EXPECT_EQ(str(m[4]["tool_call_id"]), "openhands-action-1");
+  ASSERT_EQ(r.doc["env_messages"].Size(), 2u);  // the state change, and a result of no call here
+  EXPECT_EQ(str(r.doc["env_messages"][1]["content"]), "x");
+}
+
 const std::vector<std::string> kSdk = {
     R"({"id":"e0","timestamp":"2026-06-16T05:39:18","source":"agent","kind":"SystemPromptEvent","system_prompt":{"type":"text","text":"You are OpenHands."},"tools":[{"name":"terminal"}]})",
     R"({"id":"e1","timestamp":"2026-06-16T05:39:19","source":"user","kind":"MessageEvent","llm_message":{"role":"user","content":[{"type":"text","text":"Review the PR."}]},"activated_skills":[]})",

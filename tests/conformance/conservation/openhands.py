@@ -2,7 +2,10 @@
 resolver output lines ({history: [events], metrics, ...}). Every event is a message or an
 env_messages entry, except that the actions of one model response (tool_call_metadata with
 one model_response.id) make one assistant message; every tool call by id; every observation
-answering a call of the session; every text; and the run's token counts (metrics, else the last
+answering a call of the session; the actions of CodeAct before function calling (no
+tool_call_metadata: an agent's action, or any but bookkeeping where no source is named) as calls,
+answered by the observation whose cause names them, or with no cause by the oldest open one;
+every text; and the run's token counts (metrics, else the last
 event's llm_metrics, else each model response's usage once)."""
 import json
 import os
@@ -18,6 +21,8 @@ def add_session(events, metrics, counted):
     for event in events:
         flat.extend(event if isinstance(event, list) else [event])
     responses, ids, response_usage, last_metrics = [], set(), {}, None
+    open_actions = []  # ids of legacy actions not answered yet, oldest first
+    not_agent = {"change_agent_state", "null", "start", "initialize", "recall", "message", "system"}
     for event in flat:
         counted.messages += 1
         if not isinstance(event, dict):
@@ -30,6 +35,20 @@ def add_session(events, metrics, counted):
         if isinstance((event.get("args") or {}).get("content"), str):
             counted.texts.append(event["args"]["content"])
         meta = event.get("tool_call_metadata")
+        if not isinstance(meta, dict):
+            action, observation = event.get("action"), event.get("observation")
+            if isinstance(action, str) and action not in not_agent and event.get("source", "agent") == "agent":
+                counted.tool_calls += 1
+                open_actions.append(str(event.get("id")))
+            elif isinstance(observation, str) and observation != "agent_state_changed" and open_actions:
+                cause = event.get("cause")
+                if cause is None:
+                    open_actions.pop(0)
+                    counted.tool_results += 1
+                elif str(cause) in open_actions:
+                    open_actions.remove(str(cause))
+                    counted.tool_results += 1
+            continue
         if not isinstance(meta, dict) or "tool_call_id" not in meta:
             continue
         response = meta.get("model_response") or {}

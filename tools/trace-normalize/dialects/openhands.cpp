@@ -6,6 +6,8 @@
 #include "agent_common.hpp"
 #include "harness_common.hpp"
 
+#include <algorithm>
+#include <list>
 #include <set>
 
 namespace tracemill::normalize {
@@ -42,6 +44,10 @@ class EventMapper {
       add_result(event, *metadata, observation);
     } else if (action == "message" || action == "system") {
       add_message(event, action);
+    } else if (!action.empty() && metadata == nullptr && is_agent_action(event, action)) {
+      add_legacy_call(event, action);
+    } else if (!observation.empty() && metadata == nullptr && answers_legacy_call(event, observation)) {
+      add_legacy_result(event, observation);
     } else {
       env_messages_.push_back(json_of(event));
     }
@@ -49,6 +55,10 @@ class EventMapper {
 
   void finish(Record& out, const Value* session_metrics) {
     flush();
+    if (legacy_calls_ > 0) {
+      warn_(std::to_string(legacy_calls_) + " actions without tool_call_metadata (CodeAct before function calling) written as "
+            "tool calls with made ids (openhands-action-<event id>)");
+    }
     if (orphan_results_ > 0) warn_(std::to_string(orphan_results_) + " tool results answer calls not in the session: kept in env_messages");
     out.set("messages", array_json(messages_));
     if (!env_messages_.empty()) out.set("env_messages", array_json(env_messages_));
@@ -246,8 +256,89 @@ class EventMapper {
     push(harness::with_members(message.json(), members));
   }
 
+  // ---- CodeAct before function calling: actions carry no call id ----
+
+  /// An action the agent took: source agent, or (histories that name no source) any action
+  /// but the environment's own bookkeeping.
+  static bool is_agent_action(const Value& event, std::string_view action) {
+    static const std::set<std::string_view> kNotAgent = {"change_agent_state", "null", "start", "initialize", "recall"};
+    const std::optional<std::string_view> source = text(find_member(event, "source"));
+    if (source) return *source == "agent" && kNotAgent.count(action) == 0;
+    return find_member(event, "source") == nullptr && kNotAgent.count(action) == 0;
+  }
+
+  /// The model's thought becomes the assistant text, the action a call named after it with
+  /// the action's arguments (bookkeeping flags stay in the event, kept in extra).
+  void add_legacy_call(const Value& event, std::string_view action) {
+    static const std::set<std::string_view> kNotArguments = {"thought", "is_confirmed", "keep_prompt", "action_risk",
+                                                             "security_risk", "confirmation_state", "hidden"};
+    static const std::set<std::string_view> kEnvelope = {"action", "id", "timestamp", "source", "message", "cause",
+                                                         "timeout", "llm_metrics", "args"};
+    const Value* args = find_present(event, "args");
+    const bool flattened = args == nullptr || !args->IsObject();  // early histories: args beside action
+    const Value& holder = flattened ? event : *args;
+    std::string arguments = "{";
+    for (const auto& m : holder.GetObject()) {
+      const std::string_view key = string_of(m.name);
+      if (kNotArguments.count(key) != 0 || (flattened && kEnvelope.count(key) != 0)) continue;
+      if (arguments.size() > 1) arguments += ',';
+      arguments += quote(key) + ":" + json_of(m.value);
+    }
+    arguments += '}';
+    const std::string id = id_text(event);
+    const std::string call_id = id.empty() ? "openhands-action-" + std::to_string(legacy_calls_ + 1) : "openhands-action-" + id;
+    ++legacy_calls_;
+    ++tool_call_guesses().made_call_ids;
+    Message message;
+    message.role = "assistant";
+    if (auto thought = text(find_member(holder, "thought")); thought && !thought->empty()) message.content = quote(*thought);
+    message.tool_calls = "[" + agent::tool_call_json(call_id, action, quote(arguments)) + "]";
+    message.created_at = harness::instant_text(find_present(event, "timestamp"));
+    message.extra.emplace_back("event", json_of(event));
+    std::vector<std::pair<std::string, std::string>> members;
+    if (!id.empty()) members.emplace_back("id", quote(id));
+    push(harness::with_members(message.json(), members));
+    assistant_seen_ = true;
+    calls_.insert(call_id);
+    open_legacy_.emplace_back(id, call_id);
+  }
+
+  /// An observation answers the open legacy call its `cause` names; one that names no cause
+  /// (early histories) answers the oldest open call. Agent-state changes answer nothing.
+  bool answers_legacy_call(const Value& event, std::string_view observation) {
+    if (open_legacy_.empty() || observation == "agent_state_changed") return false;
+    const Value* cause = find_present(event, "cause");
+    if (cause == nullptr) {
+      legacy_answer_ = open_legacy_.begin();
+      return true;
+    }
+    const std::string named = cause->IsString() ? std::string(string_of(*cause)) : json_of(*cause);
+    legacy_answer_ = std::find_if(open_legacy_.begin(), open_legacy_.end(), [&](const auto& open) { return open.first == named; });
+    return legacy_answer_ != open_legacy_.end();
+  }
+
+  void add_legacy_result(const Value& event, std::string_view observation) {
+    Message message;
+    message.role = "tool";
+    message.tool_call_id = legacy_answer_->second;
+    open_legacy_.erase(legacy_answer_);
+    message.name = std::string(observation);
+    const Value* content = find_present(event, "content");
+    if (content == nullptr) content = find_present(event, "message");
+    message.content = content != nullptr && content->IsString() ? json_of(*content) : quote(content != nullptr ? json_of(*content) : "");
+    message.created_at = harness::instant_text(find_present(event, "timestamp"));
+    if (observation == "error") message.is_error = true;
+    message.extra.emplace_back("event", json_of(event));
+    std::vector<std::pair<std::string, std::string>> members;
+    if (std::string id = id_text(event); !id.empty()) members.emplace_back("id", quote(id));
+    push(harness::with_members(message.json(), members));
+  }
+
   const Warn& warn_;
   std::vector<std::string> messages_, env_messages_;
+  size_t legacy_calls_ = 0;
+  std::list<std::pair<std::string, std::string>> open_legacy_;  // (source event id, call id), oldest first
+  std::list<std::pair<std::string, std::string>>::iterator legacy_answer_;
   PendingCall pending_;
   std::set<std::string> responses_, calls_;
   size_t orphan_results_ = 0;
