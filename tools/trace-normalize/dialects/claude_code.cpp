@@ -404,17 +404,20 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     if (session_id.empty()) session_id = string_or_empty(find_member(line, "sessionId"));
     if (agent_id.empty()) agent_id = string_or_empty(find_member(line, "agentId"));
     if (parent_call.empty()) parent_call = string_or_empty(find_member(line, "sourceToolUseID"));
-    if ((find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) && envelope.size() < std::size(kEnvelope)) {
+    // Envelope members from the first line that has each; a line is scanned for their raw
+    // text only when it holds one not seen yet (older versions lack some on every line).
+    const auto missing = [&](const char* key) { return envelope.count(key) == 0 && find_member(line, key) != nullptr; };
+    if ((find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) &&
+        std::any_of(std::begin(kEnvelope), std::end(kEnvelope), missing)) {
       const auto raw = raw_members(l);
       size_t position = 0;
       for (const auto& member : line.GetObject()) {
         const size_t index = position++;
-        const std::string key(string_of(member.name));
-        if (std::find_if(std::begin(kEnvelope), std::end(kEnvelope), [&](const char* k) { return key == k; }) == std::end(kEnvelope) ||
-            envelope.count(key) != 0) {
+        const std::string_view key = string_of(member.name);
+        if (std::find(std::begin(kEnvelope), std::end(kEnvelope), key) == std::end(kEnvelope) || envelope.count(std::string(key)) != 0) {
           continue;
         }
-        envelope[key] = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
+        envelope[std::string(key)] = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
       }
     }
     if (auto v = text(find_member(line, "version"))) {
