@@ -119,6 +119,34 @@ std::string format_instant(int64_t micros) {
   }
   int64_t y = 0, m = 0, d = 0;
   civil_from_days(days, y, m, d);
+  if (y >= 0 && y <= 9999) {
+    // The common case by hand: snprintf was a tenth of converting a session whose every
+    // event carries a time.
+    char text[32];
+    char* p = text;
+    const auto two = [&p](int64_t v) {
+      *p++ = static_cast<char>('0' + v / 10);
+      *p++ = static_cast<char>('0' + v % 10);
+    };
+    two(y / 100);
+    two(y % 100);
+    *p++ = '-';
+    two(m);
+    *p++ = '-';
+    two(d);
+    *p++ = 'T';
+    two(rest / 3600);
+    *p++ = ':';
+    two(rest % 3600 / 60);
+    *p++ = ':';
+    two(rest % 60);
+    if (fraction != 0) {
+      *p++ = '.';
+      for (int64_t unit = 100000; unit > 0; unit /= 10) *p++ = static_cast<char>('0' + fraction / unit % 10);
+    }
+    *p++ = 'Z';
+    return std::string(text, static_cast<size_t>(p - text));
+  }
   char text[48];
   int n = std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", static_cast<long long>(y),
                         static_cast<long long>(m), static_cast<long long>(d), static_cast<long long>(rest / 3600),

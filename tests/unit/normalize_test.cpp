@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -195,6 +197,33 @@ TEST(Normalize, UnknownDialectIsRejectedWithTheKeys) {
     EXPECT_NE(e.reason.find("foo, bar"), std::string::npos) << e.reason;
     EXPECT_NE(e.reason.find("--map"), std::string::npos) << e.reason;
   }
+}
+
+// format_instant writes digits by hand for years 0-9999; the C library's gmtime and printf
+// are the reference, on instants spread over that range and its edges.
+TEST(Time, HandWrittenDigitsMatchTheCLibrary) {
+  const auto reference = [](int64_t micros) {
+    int64_t seconds = micros / 1000000, fraction = micros % 1000000;
+    if (fraction < 0) fraction += 1000000, --seconds;
+    const time_t t = static_cast<time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[64];
+    int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (fraction != 0) n += std::snprintf(text + n, sizeof text - static_cast<size_t>(n), ".%06lld", static_cast<long long>(fraction));
+    return std::string(text, static_cast<size_t>(n)) + "Z";
+  };
+  const int64_t year_0 = -62167219200LL * 1000000, year_10000 = 253402300800LL * 1000000;
+  std::vector<int64_t> instants = {0, 1, -1, 999999, 1000000, year_0, year_0 + 1, year_10000 - 1, -1000000};
+  uint64_t state = 42;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    instants.push_back(year_0 + static_cast<int64_t>((state >> 1) % static_cast<uint64_t>(year_10000 - year_0)));
+  }
+  for (int64_t micros : instants) ASSERT_EQ(libstream::format_instant(micros), reference(micros)) << micros;
+  // Past the hand-written range, the printf path: a five-digit year.
+  EXPECT_EQ(libstream::format_instant(year_10000), "10000-01-01T00:00:00Z");
 }
 
 TEST(Time, FormatsInstantsAsRfc3339Utc) {
