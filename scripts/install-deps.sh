@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1g-dev libsqlite3-dev
           libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev libboost-math-dev libzip-dev zstd gzip python3
           bsdutils parallel ccache
+          # the speed regression guard (bench/guard.sh): instruction counts under callgrind
+          valgrind
           # the install test: man -l on the pages, cpack's .deb (dpkg-shlibdeps reads what the tools link)
           man-db groff-base dpkg-dev file
           # the html test: trace-stats' HTML report laid out in headless Chromium
