@@ -191,7 +191,7 @@ if [[ $suite == dialects || $suite == all ]]; then
   # every row converts real files of its format. MB/s is of each row's own input.
   shared=$root/../shared/data
   if [[ -d $shared/claude-code ]]; then
-    # name | session-id key of a line format ("" for one record per session) | sample files
+    # name | session-id keys of a line format ("" for one record per session) | sample files
     formats=(
       "Claude Code JSONL|sessionId|claude-code/*.jsonl"
       "Gemini CLI JSONL|sessionId|gemini-cli/*.jsonl"
@@ -213,8 +213,10 @@ if [[ $suite == dialects || $suite == all ]]; then
         # shellcheck disable=SC2086  # the globs expand here
         paths=$(cd "$shared" && ls -d $files | sed "s|^|$shared/|")
         if [[ -n $key ]]; then
+          keys=()
+          for k in $key; do keys+=(--key "$k"); done
           # shellcheck disable=SC2086
-          "$root/bench/replicate-sessions" --size "$size" --key "$key" $paths >"$input"
+          "$root/bench/replicate-sessions" --size "$size" "${keys[@]}" $paths >"$input"
         else
           # shellcheck disable=SC2086
           "$bin/trace-read" -q $paths >"$input.one"
