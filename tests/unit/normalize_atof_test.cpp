@@ -166,6 +166,25 @@ TEST(NormalizeAtof, DraftEventKindsAreRead) {
   EXPECT_NE(str(s.doc["error"]).find("late failure"), std::string::npos);
 }
 
+TEST(NormalizeAtof, TrimmedLaterPromptsDoNotRepeatTheSystemMessage) {
+  // NeMo Relay keeps, in later prompts, the system message, the latest user message and what follows.
+  const Session s = map_lines({
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","category":"agent","uuid":"r","parent_uuid":null,"data":null,"timestamp":"2026-01-01T00:00:00Z","name":"a","attributes":[]})",
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","category":"llm","uuid":"l1","parent_uuid":"r","data":{"messages":[{"role":"system","content":"S"},{"role":"user","content":"u1"}]},"timestamp":"2026-01-01T00:00:01Z","name":"m","attributes":[]})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","category":"llm","uuid":"l1","parent_uuid":"r","data":{"choices":[{"message":{"role":"assistant","content":"a1"}}]},"timestamp":"2026-01-01T00:00:02Z","name":"m","attributes":[]})",
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","category":"llm","uuid":"l2","parent_uuid":"r","data":{"messages":[{"role":"system","content":"S"},{"role":"user","content":"u2"}]},"timestamp":"2026-01-01T00:00:03Z","name":"m","attributes":[]})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","category":"llm","uuid":"l2","parent_uuid":"r","data":{"choices":[{"message":{"role":"assistant","content":"a2"}}]},"timestamp":"2026-01-01T00:00:04Z","name":"m","attributes":[]})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","category":"agent","uuid":"r","parent_uuid":null,"data":null,"timestamp":"2026-01-01T00:00:05Z","name":"a","attributes":[]})",
+  });
+  ASSERT_TRUE(s.doc.IsObject()) << s.line;
+  const auto& m = s.doc["messages"];
+  ASSERT_EQ(m.Size(), 5u) << s.line;
+  EXPECT_EQ(str(m[0]["content"]), "S");
+  EXPECT_EQ(str(m[3]["content"]), "u2");
+  EXPECT_EQ(str(m[4]["content"]), "a2");
+  EXPECT_EQ(s.doc["extra"]["atof_trimmed_prompts"].GetInt(), 1);
+}
+
 TEST(NormalizeAtof, NotAtof) {
   const Session s = map_lines({R"({"kind":"scope","uuid":"x","name":"no version"})"});
   EXPECT_NE(s.dialect, "atof");

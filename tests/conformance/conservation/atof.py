@@ -161,7 +161,7 @@ def count_session(events, counts):
             for call_id, _ in [p for p in pending if p[0] not in shown]:
                 keys.append(json.dumps(["tool-result", call_id]))
                 calls.result(call_id)
-            pending = [p for p in pending if p[0] in shown]
+            pending = []  # shown by the prompt, or appended just now
             overlap = min(len(prompt), len(keys))
             while overlap and [p[0] for p in prompt[:overlap]] != keys[len(keys) - overlap:]:
                 overlap -= 1
@@ -182,13 +182,15 @@ def count_session(events, counts):
     given = said(root_in, ("input",))
     if given is not None:
         counts.texts.append(given)
-        if not any(json.dumps(["user", given]) == p[0] for p in first_prompt or []):
+        if not any(json.dumps(["user", given, None]) == p[0] for p in first_prompt or []):
             counts.messages += 1
     answer = said(root_out, ("response", "output"))
     if answer is not None:
         counts.texts.append(answer)
         reply_text = None
         if isinstance(last_reply, dict):
+            if "choices" in last_reply:
+                last_reply = last_reply["choices"][0]["message"]
             texts = []
             blocks_text(last_reply.get("content"), texts)
             reply_text = "".join(texts)

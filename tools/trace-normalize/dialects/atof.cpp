@@ -260,12 +260,17 @@ class SessionMapper {
     const Scope& s = scopes_.at(e.uuid);
     if (e.phase == Phase::end && s.start == nullptr) ++ends_without_start_;
     if (e.uuid == root_) return root(e, s);
+    // A scope that never ended is taken where it started: an LLM call's prompt without a
+    // reply; a tool's start kept as an event.
+    const bool unended = e.phase == Phase::start && s.end == nullptr;
+    if (unended) ++unended_;
     if (e.category == "llm") {
-      if (e.phase == Phase::end) llm(s);
+      if (e.phase == Phase::end || unended) llm(s);
       return;
     }
     if (e.category == "tool") {
       if (e.phase == Phase::end) tool(s);
+      if (unended) keep_event(e);
       return;
     }
     keep_event(e);  // agent below the root, function, retriever, guardrail, custom, unknown...
@@ -293,7 +298,7 @@ class SessionMapper {
     }
     if (rest.size() > 1) m.extra.emplace_back("atof_mark_data", rest + "}");
     ++lifted_marks_;
-    chat_.append(m);
+    append(m);
   }
 
   void root(const Event& e, const Scope& s) {
@@ -329,7 +334,7 @@ class SessionMapper {
     m.id = root_start_->uuid;
     m.created_at = instant(root_start_->micros);
     m.extra.emplace_back("atof_source", "\"agent_input\"");
-    chat_.append(m);
+    append(m);
   }
 
   void llm(const Scope& s) {
@@ -368,7 +373,7 @@ class SessionMapper {
         ++it;
         continue;
       }
-      chat_.append(*it);
+      append(*it);
       answered_.insert(it->tool_call_id);
       it = pending_.erase(it);
     }
@@ -422,6 +427,19 @@ class SessionMapper {
     facts.extra.emplace_back("atof_scope", scope + "}");
     std::optional<Message> first;
     if (!replies.empty()) first = replies.front();
+    std::vector<std::string> prompt_keys;
+    for (const Message& m : prompt) prompt_keys.push_back(ChatBuilder::key_of(m));
+    size_t overlap = overlap_with(prompt_keys);
+    if (overlap == 0 && !prompt.empty() && !keys_.empty() && prompt.front().role == "system" && prompt_keys.front() == keys_.front()) {
+      // NeMo Relay trims later prompts to the system message, the latest user message and what
+      // followed it: the system message is the session's first, not a new one.
+      prompt.erase(prompt.begin());
+      prompt_keys.erase(prompt_keys.begin());
+      overlap = overlap_with(prompt_keys);
+      ++trimmed_prompts_;
+    }
+    keys_.insert(keys_.end(), prompt_keys.begin() + static_cast<std::ptrdiff_t>(overlap), prompt_keys.end());
+    if (first) keys_.push_back(ChatBuilder::key_of(*first));
     chat_.add_call(std::move(prompt), first, facts, [&](Message& m) {
       for (auto it = pending_.begin(); it != pending_.end(); ++it) {
         if (m.role == "tool" && m.tool_call_id == it->tool_call_id) {
@@ -438,7 +456,7 @@ class SessionMapper {
       }
       if (m.role == "tool") answered_.insert(m.tool_call_id);
     });
-    for (size_t i = 1; i < replies.size(); ++i) chat_.append(replies[i]);
+    for (size_t i = 1; i < replies.size(); ++i) append(replies[i]);
     for (auto it = pending_.begin(); it != pending_.end();) {  // shown in an earlier prompt: outside the chat
       if (in_prompt.count(it->tool_call_id) != 0) {
         ++orphans_;
@@ -448,6 +466,20 @@ class SessionMapper {
         ++it;
       }
     }
+  }
+
+  /// How many first messages of a prompt (by key) the conversation already ends with, as ChatBuilder counts.
+  size_t overlap_with(const std::vector<std::string>& prompt) const {
+    size_t overlap = std::min(prompt.size(), keys_.size());
+    for (; overlap > 0; --overlap) {
+      if (std::equal(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(overlap), keys_.end() - static_cast<std::ptrdiff_t>(overlap))) break;
+    }
+    return overlap;
+  }
+
+  void append(const Message& m) {
+    keys_.push_back(ChatBuilder::key_of(m));
+    chat_.append(m);
   }
 
   static std::string agent_rest(const std::vector<std::pair<std::string, std::string>>& rest) {
@@ -504,20 +536,8 @@ class SessionMapper {
   }
 
   void finish(const std::vector<Event>& events, Record& out) {
-    // Scopes that never ended: an LLM call's prompt without reply; a tool's arguments kept as events.
-    for (const Event& e : events) {
-      if (!paired(e) || e.phase != Phase::start || e.uuid == root_) continue;
-      const Scope& s = scopes_.at(e.uuid);
-      if (s.end != nullptr) continue;
-      ++unended_;
-      if (e.category == "llm") {
-        llm(s);
-      } else if (e.category == "tool") {
-        keep_event(e);
-      }
-    }
     give_input(nullptr);
-    for (const Message& m : pending_) chat_.append(m);
+    for (const Message& m : pending_) append(m);
     pending_.clear();
     std::vector<std::string> messages = chat_.messages();
     if (root_end_ != nullptr && !output_.empty()) {
@@ -583,6 +603,7 @@ class SessionMapper {
     out.extra("atof_events", std::to_string(events.size()));
     if (llm_calls_ > 0) out.extra("atof_llm_calls", std::to_string(llm_calls_));
     if (lifted_marks_ > 0) out.extra("atof_marks_as_messages", std::to_string(lifted_marks_));
+    if (trimmed_prompts_ > 0) out.extra("atof_trimmed_prompts", std::to_string(trimmed_prompts_));
     // Every guess and gap, counted and said.
     const auto note = [&](size_t count, const char* key, const std::string& what) {
       if (count == 0) return;
@@ -609,6 +630,7 @@ class SessionMapper {
   const Event* root_end_ = nullptr;
   std::vector<std::pair<std::string, std::string>> root_rest_;
   ChatBuilder chat_;
+  std::vector<std::string> keys_;  // the conversation as ChatBuilder compares it
   Embedded embedded_;
   agent::UsageCounts usage_;
   std::vector<std::pair<std::string, std::string>> issued_;  // (call id, tool name), in order
@@ -616,7 +638,7 @@ class SessionMapper {
   std::vector<Message> pending_;
   std::vector<std::string> events_, env_messages_;
   size_t llm_calls_ = 0, unended_ = 0, ends_without_start_ = 0, unreadable_scopes_ = 0, orphans_ = 0,
-         matched_by_name_ = 0, lifted_marks_ = 0;
+         matched_by_name_ = 0, lifted_marks_ = 0, trimmed_prompts_ = 0;
 };
 
 void map_session(const std::vector<SessionLine>& lines, const MapContext& context, Record& out) {
