@@ -116,13 +116,22 @@ std::string profile_text(const Event* e, const char* key) {
 }
 
 /// The event's members but `skip` (its payload, when the chat holds it), as a JSON object.
+/// Members are copied as written when the line's text is known (numbers never re-serialised).
 std::string event_rest(const Event& e, std::initializer_list<std::string_view> skip) {
+  const auto raw = raw_members(*e.line);
   std::string out = "{";
+  size_t i = 0;
   for (const auto& m : e.line->value->GetObject()) {
+    const size_t index = i++;
     if (std::find(skip.begin(), skip.end(), string_of(m.name)) != skip.end()) continue;
-    out += (out.size() > 1 ? "," : "") + quote(string_of(m.name)) + ":" + json_of(m.value);
+    if (out.size() > 1) out += ',';
+    out += quote(string_of(m.name));
+    out += ':';
+    if (index < raw.size() && raw[index]) out.append(raw[index]->data(), raw[index]->size());
+    else out += json_of(m.value);
   }
-  return out + "}";
+  out += '}';
+  return out;
 }
 
 std::string raw_json(const Event& e) { return e.line->raw.empty() ? json_of(*e.line->value) : std::string(e.line->raw); }
