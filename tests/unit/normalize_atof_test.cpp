@@ -155,13 +155,14 @@ TEST(NormalizeAtof, DraftEventKindsAreRead) {
   const Session s = map_lines({
       R"({"kind":"ScopeStart","schema_version":"0.1","uuid":"r","parent_uuid":null,"timestamp":"2026-01-01T00:00:00Z","name":"agent","scope_type":"agent","attributes":[],"data":{"input":"2+2?"}})",
       R"({"kind":"LLMStart","schema_version":"0.1","uuid":"l","parent_uuid":"r","timestamp":"2026-01-01T00:00:01Z","name":"nemotron","model_name":"nemotron","input":{"messages":[{"role":"user","content":"2+2?"}]}})",
-      R"({"kind":"LLMEnd","schema_version":"0.1","uuid":"l","parent_uuid":"r","timestamp":"2026-01-01T00:00:02Z","name":"nemotron","model_name":"nemotron","output":{"content":"4"}})",
+      R"({"kind":"LLMEnd","schema_version":"0.1","uuid":"l","parent_uuid":"r","timestamp":"2026-01-01T00:00:02Z","name":"nemotron","model_name":"nemotron-3","output":{"content":"4"}})",
       R"({"kind":"ScopeEnd","schema_version":"0.1","uuid":"r","parent_uuid":null,"timestamp":"2026-01-01T00:00:03Z","name":"agent","scope_type":"agent","attributes":[],"data":{"response":"4"},"status":"error","error":{"type":"X","message":"late failure"}})",
   });
   ASSERT_EQ(s.dialect, "atof");
   ASSERT_TRUE(s.doc.IsObject()) << s.line;
   ASSERT_EQ(s.doc["messages"].Size(), 2u) << s.line;
   EXPECT_EQ(str(s.doc["messages"][1]["content"]), "4");
+  EXPECT_EQ(str(s.doc["messages"][1]["model"]), "nemotron-3");  // the drafts' top-level model_name
   EXPECT_EQ(str(s.doc["status"]), "error");
   EXPECT_NE(str(s.doc["error"]).find("late failure"), std::string::npos);
 }

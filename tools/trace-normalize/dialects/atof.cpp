@@ -309,7 +309,6 @@ class SessionMapper {
     result.name = end.name;
     std::string id = profile_text(&end, "tool_call_id");
     if (id.empty()) id = profile_text(start, "tool_call_id");
-    if (id.empty()) id = std::string(str(find_member(*end.line->value, "tool_call_id")));
     const std::string source_id = id;
     const bool known = !id.empty() && std::any_of(issued_.begin(), issued_.end(), [&](const auto& c) { return c.first == id; });
     if (!known) {

@@ -84,7 +84,10 @@ std::string session_key(const Value& v) {
 }
 
 std::string profile_text(const Event* e, const char* key) {
-  return e == nullptr || e->profile == nullptr ? std::string() : std::string(str(find_member(*e->profile, key)));
+  if (e == nullptr) return {};
+  std::string_view value = e->profile != nullptr ? str(find_member(*e->profile, key)) : std::string_view();
+  if (value.empty()) value = str(find_member(*e->line->value, key));  // the drafts' top-level model_name, tool_call_id
+  return std::string(value);
 }
 
 /// The event's members but `skip` (its payload, when the chat holds it), as a JSON object.

@@ -37,7 +37,7 @@ bool recognise(const Value& v);
 std::string session_key(const Value& v);
 Event read_event(const SessionLine& line, size_t position);
 std::string_view str(const Value* v);
-/// `key` of the event's category_profile, or empty.
+/// `key` of the event's category_profile (else of the event itself, as the drafts wrote it), or empty.
 std::string profile_text(const Event* e, const char* key);
 /// The event's members but `skip`, as a JSON object, copied as written when the line's text is known.
 std::string event_rest(const Event& e, std::initializer_list<std::string_view> skip);
