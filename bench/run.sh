@@ -199,6 +199,16 @@ if [[ $suite == dialects || $suite == all ]]; then
       "Data: \`bench/replicate-sessions --size 200M --key sessionId\` over the Claude Code samples of shared/data." \
       "Target: >= 200 MB/s on one core."
     bytes=$bytes_saved
+    # NVIDIA ATOF event streams: each copy with its own scope uuids (parent_uuid follows).
+    atof=$data/atof-200M.jsonl
+    [[ -s $atof ]] || "$root/bench/replicate-sessions" --size 200M --key uuid --key parent_uuid "$shared"/harbor-atif/*atof*.jsonl >"$atof"
+    bytes_saved=$bytes
+    bytes=$(stat -c %s "$atof")
+    bench "trace-normalize (ATOF events in)" "$runs" "$bin/trace-normalize" -q "$atof"
+    report "trace-normalize converting ATOF event streams ($bytes bytes)" "trace-normalize (ATOF events in)" \
+      "Data: \`bench/replicate-sessions --size 200M --key uuid --key parent_uuid\` over the ATOF samples of shared/data." \
+      "Target: >= 200 MB/s on one core."
+    bytes=$bytes_saved
   else
     echo "dialects suite: shared/data is absent, skipped" >&2
   fi
