@@ -153,7 +153,10 @@ TEST(NormalizeAtof, UnreadableScopeEventsAndRoleMarksAreKept) {
 
 TEST(NormalizeAtof, DraftEventKindsAreRead) {
   const Session s = map_lines({
+      R"({"schema_version":"0.1","uuid":"h","timestamp":"2026-01-01T00:00:00Z","name":"header","kind":"StreamHeader","codecs":{}})",
       R"({"kind":"ScopeStart","schema_version":"0.1","uuid":"r","parent_uuid":null,"timestamp":"2026-01-01T00:00:00Z","name":"agent","scope_type":"agent","attributes":[],"data":{"input":"2+2?"}})",
+      R"({"kind":"ToolStart","schema_version":"0.1","uuid":"t","parent_uuid":"r","timestamp":"2026-01-01T00:00:00.1Z","name":"search","tool_call_id":"c0","input":{"q":"2+2"}})",
+      R"({"kind":"ToolEnd","schema_version":"0.1","uuid":"t","parent_uuid":"r","timestamp":"2026-01-01T00:00:00.2Z","name":"search","tool_call_id":"c0","status":"error","error":{"type":"TimeoutError","message":"timed out"}})",
       R"({"kind":"LLMStart","schema_version":"0.1","uuid":"l","parent_uuid":"r","timestamp":"2026-01-01T00:00:01Z","name":"nemotron","model_name":"nemotron","input":{"messages":[{"role":"user","content":"2+2?"}]}})",
       R"({"kind":"LLMEnd","schema_version":"0.1","uuid":"l","parent_uuid":"r","timestamp":"2026-01-01T00:00:02Z","name":"nemotron","model_name":"nemotron-3","output":{"content":"4"}})",
       R"({"kind":"ScopeEnd","schema_version":"0.1","uuid":"r","parent_uuid":null,"timestamp":"2026-01-01T00:00:03Z","name":"agent","scope_type":"agent","attributes":[],"data":{"response":"4"},"status":"error","error":{"type":"X","message":"late failure"}})",
@@ -161,6 +164,10 @@ TEST(NormalizeAtof, DraftEventKindsAreRead) {
   ASSERT_EQ(s.dialect, "atof");
   ASSERT_TRUE(s.doc.IsObject()) << s.line;
   ASSERT_EQ(s.doc["messages"].Size(), 2u) << s.line;
+  EXPECT_EQ(str(s.doc["events"][0]["kind"]), "StreamHeader");  // one session: the header joins it
+  ASSERT_EQ(s.doc["env_messages"].Size(), 1u) << s.line;  // the failed search answered no call
+  EXPECT_EQ(str(s.doc["env_messages"][0]["content"]), "timed out");
+  EXPECT_TRUE(s.doc["env_messages"][0]["is_error"].GetBool());
   EXPECT_EQ(str(s.doc["messages"][1]["content"]), "4");
   EXPECT_EQ(str(s.doc["messages"][1]["model"]), "nemotron-3");  // the drafts' top-level model_name
   EXPECT_EQ(str(s.doc["status"]), "error");

@@ -328,8 +328,13 @@ class SessionMapper {
     if (!in_chat) id = source_id;  // kept as the source wrote it, outside the chat
     result.tool_call_id = id;
     result.content = quote(payload_text(end.payload, {"result", "output"}));
-    if (end.payload == nullptr) result.content = "null";
-    if (end.status == "error") result.is_error = true;
+    const Value* error = find_present(*end.line->value, "error");
+    if (end.payload == nullptr) {
+      // No output: a failed tool's error is what the model is shown.
+      const Value* message = error != nullptr && error->IsObject() ? find_present(*error, "message") : error;
+      result.content = message == nullptr ? "null" : message->IsString() ? json_of(*message) : quote(json_of(*message));
+    }
+    if (end.status == "error" || (end.status.empty() && error != nullptr)) result.is_error = true;
     result.created_at = instant(end.micros);
     result.id = end.uuid;
     if (!source_id.empty() && source_id != id) result.extra.emplace_back("source_tool_call_id", quote(source_id));

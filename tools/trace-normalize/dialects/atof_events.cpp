@@ -9,7 +9,10 @@ namespace tracemill::normalize::atof {
 namespace {
 
 const std::set<std::string_view> kDraftKinds = {"ScopeStart", "ScopeEnd", "LLMStart", "LLMEnd", "ToolStart",
-                                                "ToolEnd",    "Mark",     "StreamHeaderEvent"};
+                                                "ToolEnd",    "Mark",     "StreamHeader", "StreamHeaderEvent"};
+
+/// The codec's decoded copies of a payload (annotated_request / annotated_response).
+bool is_annotation(std::string_view name) { return name == "annotated_request" || name == "annotated_response"; }
 
 }  // namespace
 
@@ -18,9 +21,12 @@ bool recognise(const Value& v) {
   const auto kind = text(find_member(v, "kind"));
   if (!kind) return false;
   if (text(find_member(v, "atof_version"))) return true;
-  return kDraftKinds.count(*kind) != 0 && text(find_member(v, "uuid")) &&
-         (find_member(v, "schema_version") != nullptr || find_member(v, "scope_type") != nullptr ||
-          find_member(v, "timestamp") != nullptr);
+  // The drafts: a kind of theirs, or any kind with their envelope (schema_version, uuid, timestamp).
+  if (!text(find_member(v, "uuid"))) return false;
+  if (kDraftKinds.count(*kind) != 0) {
+    return find_member(v, "schema_version") != nullptr || find_member(v, "scope_type") != nullptr || find_member(v, "timestamp") != nullptr;
+  }
+  return text(find_member(v, "schema_version")) && find_member(v, "timestamp") != nullptr && find_member(v, "name") != nullptr;
 }
 
 std::string_view str(const Value* v) { return text(v).value_or(std::string_view()); }
@@ -77,7 +83,8 @@ Event read_event(const SessionLine& line, size_t position) {
 /// A root scope's lines (start or end, no parent) name the session: the root's uuid.
 std::string session_key(const Value& v) {
   const auto kind = str(find_member(v, "kind"));
-  const bool scope = kind == "scope" || (kDraftKinds.count(kind) != 0 && kind != "Mark" && kind != "StreamHeaderEvent");
+  const bool draft_scope = kDraftKinds.count(kind) != 0 && (kind.substr(kind.size() - 3) == "End" || kind.substr(kind.size() - 5) == "Start");
+  const bool scope = kind == "scope" || draft_scope;
   if (!scope || !str(find_member(v, "parent_uuid")).empty()) return {};
   const auto uuid = str(find_member(v, "uuid"));
   return uuid.empty() ? std::string() : "atof:" + std::string(uuid);
@@ -98,12 +105,27 @@ std::string event_rest(const Event& e, std::initializer_list<std::string_view> s
   size_t i = 0;
   for (const auto& m : e.line->value->GetObject()) {
     const size_t index = i++;
-    if (std::find(skip.begin(), skip.end(), string_of(m.name)) != skip.end()) continue;
+    const std::string_view name = string_of(m.name);
+    if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
+    // A payload's annotations repeat it (a whole prompt, per call): not copied again.
+    const bool payload = e.payload != nullptr && !is_annotation(e.payload_key);
+    if (payload && is_annotation(name)) continue;
     if (out.size() > 1) out += ',';
-    out += quote(string_of(m.name));
+    out += quote(name);
     out += ':';
-    if (index < raw.size() && raw[index]) out.append(raw[index]->data(), raw[index]->size());
-    else out += json_of(m.value);
+    if (payload && name == "category_profile" && m.value.IsObject() &&
+        (find_member(m.value, "annotated_request") != nullptr || find_member(m.value, "annotated_response") != nullptr)) {
+      std::string profile = "{";
+      for (const auto& f : m.value.GetObject()) {
+        if (is_annotation(string_of(f.name))) continue;
+        profile += (profile.size() > 1 ? "," : "") + quote(string_of(f.name)) + ":" + json_of(f.value);
+      }
+      out += profile + "}";
+    } else if (index < raw.size() && raw[index]) {
+      out.append(raw[index]->data(), raw[index]->size());
+    } else {
+      out += json_of(m.value);
+    }
   }
   out += '}';
   return out;
