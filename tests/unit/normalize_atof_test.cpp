@@ -193,6 +193,28 @@ TEST(NormalizeAtof, TrimmedLaterPromptsDoNotRepeatTheSystemMessage) {
   EXPECT_EQ(s.doc["extra"]["atof_trimmed_prompts"].GetInt(), 1);
 }
 
+TEST(NormalizeAtof, PromptRepeatingCallsInShortAndUnclassifiedRoot) {
+  // NVIDIA's tier-2 example: the second prompt repeats the call without its arguments.
+  const Session s = map_lines({
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","uuid":"a","parent_uuid":null,"timestamp":"2026-01-02T00:00:00Z","name":"calc","attributes":[],"category":"unknown","category_profile":null,"data":{"raw_query":"What is 3 + 4?"}})",
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","uuid":"l1","parent_uuid":"a","timestamp":"2026-01-02T00:00:01Z","name":"gpt-4.1","attributes":[],"category":"llm","category_profile":{"model_name":"gpt-4.1"},"data":{"messages":[{"role":"user","content":"What is 3 + 4?"}]}})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","uuid":"l1","parent_uuid":"a","timestamp":"2026-01-02T00:00:02Z","name":"gpt-4.1","attributes":[],"category":"llm","category_profile":{"model_name":"gpt-4.1"},"data":{"content":"","tool_calls":[{"id":"call_abc","name":"add","arguments":{"a":3,"b":4}}]}})",
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","uuid":"t","parent_uuid":"a","timestamp":"2026-01-02T00:00:03Z","name":"add","attributes":[],"category":"tool","category_profile":{"tool_call_id":"call_abc"},"data":{"a":3,"b":4}})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","uuid":"t","parent_uuid":"a","timestamp":"2026-01-02T00:00:04Z","name":"add","attributes":[],"category":"tool","category_profile":{"tool_call_id":"call_abc"},"data":{"result":7}})",
+      R"({"kind":"scope","scope_category":"start","atof_version":"0.1","uuid":"l2","parent_uuid":"a","timestamp":"2026-01-02T00:00:05Z","name":"gpt-4.1","attributes":[],"category":"llm","category_profile":{"model_name":"gpt-4.1"},"data":{"messages":[{"role":"user","content":"What is 3 + 4?"},{"role":"assistant","tool_calls":[{"id":"call_abc","name":"add"}]},{"role":"tool","tool_call_id":"call_abc","content":"7"}]}})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","uuid":"l2","parent_uuid":"a","timestamp":"2026-01-02T00:00:06Z","name":"gpt-4.1","attributes":[],"category":"llm","category_profile":{"model_name":"gpt-4.1"},"data":{"content":"3 + 4 = 7"}})",
+      R"({"kind":"scope","scope_category":"end","atof_version":"0.1","uuid":"a","parent_uuid":null,"timestamp":"2026-01-02T00:00:07Z","name":"calc","attributes":[],"category":"unknown","category_profile":null,"data":{"raw_result":"The answer: 7"}})",
+  });
+  ASSERT_TRUE(s.doc.IsObject()) << s.line;
+  const auto& m = s.doc["messages"];
+  ASSERT_EQ(m.Size(), 5u) << s.line;  // user, call, result, reply, the agent's own answer
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["function"]["arguments"]), "{\"a\":3,\"b\":4}");
+  EXPECT_EQ(str(m[2]["tool_call_id"]), "call_abc");
+  EXPECT_EQ(str(m[4]["content"]), "The answer: 7");
+  EXPECT_EQ(str(m[4]["extra"]["atof_data_key"]), "raw_result");
+  EXPECT_EQ(s.doc["extra"]["atof_prompt_calls_from_reply"].GetInt(), 1);
+}
+
 TEST(NormalizeAtof, NotAtof) {
   const Session s = map_lines({R"({"kind":"scope","uuid":"x","name":"no version"})"});
   EXPECT_NE(s.dialect, "atof");

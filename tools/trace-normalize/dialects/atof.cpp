@@ -118,11 +118,11 @@ class SessionMapper {
     root_rest_.emplace_back(e.phase == Phase::start ? "start" : "end", event_rest(e, {"data"}));
     if (e.phase == Phase::start) {
       root_start_ = &e;
-      input_ = payload_text(e.payload, {"input", "message", "query", "question", "prompt"});
+      input_ = payload_text(e.payload, {"input", "message", "query", "question", "prompt"}, &input_key_);
       if (e.payload != nullptr && !e.payload->IsString() && !(e.payload->IsObject() && e.payload->MemberCount() == 1)) input_is_json_ = true;
     } else {
       root_end_ = &e;
-      output_ = payload_text(e.payload, {"response", "output", "result", "answer", "final_answer", "content"});
+      output_ = payload_text(e.payload, {"response", "output", "result", "answer", "final_answer", "content"}, &output_key_);
       if (!e.status.empty() && e.status != "ok") {
         status_ = e.status;
         if (const Value* error = find_present(*e.line->value, "error")) error_ = error->IsString() ? std::string(string_of(*error)) : json_of(*error);
@@ -147,6 +147,7 @@ class SessionMapper {
     m.id = root_start_->uuid;
     m.created_at = instant(root_start_->micros);
     m.extra.emplace_back("atof_source", "\"agent_input\"");
+    if (!input_key_.empty()) m.extra.emplace_back("atof_data_key", quote(input_key_));
     append(m);
   }
 
@@ -179,6 +180,19 @@ class SessionMapper {
       if (!prompt.back().tool_call_id.empty()) in_prompt.insert(prompt.back().tool_call_id);
       calls_of(prompt.back(), issued_);
     }
+    // A prompt may repeat an earlier reply's calls in short (ids and names, no arguments): the
+    // reply's own calls stand for them, so the conversation is not written twice.
+    for (Message& m : prompt) {
+      if (m.role != "assistant" || m.tool_calls.empty()) continue;
+      std::vector<std::pair<std::string, std::string>> calls;
+      calls_of(m, calls);
+      const auto it = replies_by_calls_.find(call_ids(calls));
+      if (it == replies_by_calls_.end() || ChatBuilder::key_of(m) == it->second.key) continue;
+      m.tool_calls = it->second.tool_calls;
+      m.original_arguments = it->second.original_arguments;
+      if (m.content == "null" || m.content == "\"\"") m.content = it->second.content;
+      ++calls_from_reply_;
+    }
     give_input(request != nullptr ? &prompt : nullptr);
     // Tool results the prompt does not show are the conversation's before this call.
     for (auto it = pending_.begin(); it != pending_.end();) {
@@ -196,7 +210,13 @@ class SessionMapper {
       d.Parse(json.c_str());
       replies.push_back(to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
       if (replies.back().role != "assistant" && replies.back().role != "tool") replies.back().role = "assistant";
-      calls_of(replies.back(), issued_);
+      std::vector<std::pair<std::string, std::string>> calls;
+      calls_of(replies.back(), calls);
+      issued_.insert(issued_.end(), calls.begin(), calls.end());
+      if (!calls.empty()) {
+        const Message& r = replies.back();
+        replies_by_calls_[call_ids(calls)] = {r.content, r.tool_calls, r.original_arguments, ChatBuilder::key_of(r)};
+      }
     }
     // Model: the response's own, else the end profile's (the one that answered), else the one asked for.
     std::string model;
@@ -279,6 +299,12 @@ class SessionMapper {
         ++it;
       }
     }
+  }
+
+  static std::string call_ids(const std::vector<std::pair<std::string, std::string>>& calls) {
+    std::string out;
+    for (const auto& call : calls) out += call.first + '\n' + call.second + '\n';
+    return out;
   }
 
   /// How many first messages of a prompt (by key) the conversation already ends with, as ChatBuilder counts.
@@ -374,6 +400,7 @@ class SessionMapper {
         m.id = root_end_->uuid;
         m.created_at = instant(root_end_->micros);
         m.extra.emplace_back("atof_source", "\"agent_output\"");
+        if (!output_key_.empty()) m.extra.emplace_back("atof_data_key", quote(output_key_));
         messages.push_back(m.json());
       }
     }
@@ -421,6 +448,7 @@ class SessionMapper {
     if (llm_calls_ > 0) out.extra("atof_llm_calls", std::to_string(llm_calls_));
     if (lifted_marks_ > 0) out.extra("atof_marks_as_messages", std::to_string(lifted_marks_));
     if (trimmed_prompts_ > 0) out.extra("atof_trimmed_prompts", std::to_string(trimmed_prompts_));
+    if (calls_from_reply_ > 0) out.extra("atof_prompt_calls_from_reply", std::to_string(calls_from_reply_));
     // Every guess and gap, counted and said.
     const auto note = [&](size_t count, const char* key, const std::string& what) {
       if (count == 0) return;
@@ -441,13 +469,17 @@ class SessionMapper {
 
   const Warn& warn_;
   std::map<std::string, Scope> scopes_;
-  std::string root_, input_, output_, model_, status_, error_;
+  std::string root_, input_, output_, model_, status_, error_, input_key_, output_key_;
   bool input_given_ = false, input_is_json_ = false;
   const Event* root_start_ = nullptr;
   const Event* root_end_ = nullptr;
   std::vector<std::pair<std::string, std::string>> root_rest_;
   ChatBuilder chat_;
   std::vector<std::string> keys_;  // the conversation as ChatBuilder compares it
+  struct Reply {
+    std::string content, tool_calls, original_arguments, key;
+  };
+  std::map<std::string, Reply> replies_by_calls_;  // replies that made calls, by their calls' ids and names
   Embedded embedded_;
   agent::UsageCounts usage_;
   std::vector<std::pair<std::string, std::string>> issued_;  // (call id, tool name), in order
@@ -455,7 +487,7 @@ class SessionMapper {
   std::vector<Message> pending_;
   std::vector<std::string> events_, env_messages_;
   size_t llm_calls_ = 0, unended_ = 0, ends_without_start_ = 0, unreadable_scopes_ = 0, orphans_ = 0,
-         matched_by_name_ = 0, lifted_marks_ = 0, trimmed_prompts_ = 0;
+         matched_by_name_ = 0, lifted_marks_ = 0, trimmed_prompts_ = 0, calls_from_reply_ = 0;
 };
 
 void map_session(const std::vector<SessionLine>& lines, const MapContext& context, Record& out) {

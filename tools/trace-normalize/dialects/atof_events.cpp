@@ -135,7 +135,7 @@ std::string raw_json(const Event& e) { return e.line->raw.empty() ? json_of(*e.l
 
 /// A payload as message text: a string as it is; {input|response|output|result|...: string}
 /// unwrapped when that is its only member; anything else as its JSON text.
-std::string payload_text(const Value* p, std::initializer_list<const char*> keys) {
+std::string payload_text(const Value* p, std::initializer_list<const char*> keys, std::string* unwrapped) {
   if (p == nullptr) return {};
   if (p->IsString()) return std::string(string_of(*p));
   if (p->IsObject() && p->MemberCount() == 1) {
@@ -144,6 +144,12 @@ std::string payload_text(const Value* p, std::initializer_list<const char*> keys
       if (inner == nullptr) continue;
       if (inner->IsString()) return std::string(string_of(*inner));
       return json_of(*inner);
+    }
+    // Any other lone string ({raw_query: ...} of an unclassified producer): the text, its key in `unwrapped`.
+    const auto& only = *p->MemberBegin();
+    if (only.value.IsString() && unwrapped != nullptr) {
+      *unwrapped = std::string(string_of(only.name));
+      return std::string(string_of(only.value));
     }
   }
   return json_of(*p);

@@ -44,8 +44,9 @@ std::string event_rest(const Event& e, std::initializer_list<std::string_view> s
 /// The event line as read.
 std::string raw_json(const Event& e);
 /// A payload as message text: a string as it is; {key: value} unwrapped when that key (one of
-/// `keys`) is its only member; anything else as its JSON text.
-std::string payload_text(const Value* p, std::initializer_list<const char*> keys);
+/// `keys`) is its only member; with `unwrapped`, any lone string member too (its key written
+/// there); anything else as its JSON text.
+std::string payload_text(const Value* p, std::initializer_list<const char*> keys, std::string* unwrapped = nullptr);
 /// A provider response's members but the messages the chat holds, as JSON; empty when none.
 std::string response_rest(const Value& response);
 /// A Message from one OpenAI message the converter made.
