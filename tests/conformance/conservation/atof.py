@@ -97,8 +97,10 @@ def provider_messages(payload, calls, texts):
             blocks_text(content, texts)
             out.append((json.dumps(["tool", m.get("tool_call_id"), content]), "tool", m.get("tool_call_id")))
             continue
+        call_ids = []
         for call in m.get("tool_calls") or []:
-            calls.call(call.get("id"), call["function"]["name"])
+            calls.call(call.get("id"), (call.get("function") or {}).get("name") or call.get("name"))
+            call_ids.append(call.get("id"))
         if isinstance(content, list):
             rest = []
             for block in content:
@@ -112,9 +114,12 @@ def provider_messages(payload, calls, texts):
             blocks_text(rest, texts)
             if rest:
                 out.append((json.dumps([role, rest]), role, None))
+        elif call_ids:  # a turn that made calls is known by its calls' ids (a prompt may repeat it in short)
+            blocks_text(content, texts)
+            out.append((json.dumps(["calls", call_ids]), role, None))
         else:
             blocks_text(content, texts)
-            out.append((json.dumps([role, content, m.get("tool_calls")]), role, None))
+            out.append((json.dumps([role, content, None]), role, None))
     return out
 
 
@@ -142,7 +147,7 @@ def count_session(events, counts):
                 blocks_text(data.get("content", data.get("message")), counts.texts)
             continue
         if e.get("scope_category") != "end":
-            if e.get("parent_uuid") is None and e.get("category") == "agent":
+            if e.get("parent_uuid") is None:
                 root_in = e.get("data")
             continue
         category = e.get("category")
@@ -178,7 +183,12 @@ def count_session(events, counts):
         keys.append(json.dumps(["tool-result", call_id]))
         calls.result(call_id)
     counts.messages += len(keys)
-    said = lambda data, names: data if isinstance(data, str) else next((data[k] for k in names if isinstance(data, dict) and isinstance(data.get(k), str)), None)
+    def said(data, names):
+        if isinstance(data, str):
+            return data
+        if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), str):
+            return next(iter(data.values()))
+        return next((data[k] for k in names if isinstance(data, dict) and isinstance(data.get(k), str)), None)
     given = said(root_in, ("input",))
     if given is not None:
         counts.texts.append(given)
