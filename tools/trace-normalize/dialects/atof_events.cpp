@@ -156,7 +156,7 @@ std::string payload_text(const Value* p, std::initializer_list<const char*> keys
 }
 
 /// A provider response's members but the messages the chat holds (Anthropic `content`,
-/// each OpenAI choice's `message`, each Gemini candidate's `content`): id, stop reasons, usage...
+/// the first OpenAI choice's `message`, the first Gemini candidate's `content`): id, stop reasons, usage...
 std::string response_rest(const Value& response) {
   if (!response.IsObject()) return {};
   const bool message_like = find_member(response, "role") != nullptr || find_member(response, "type") != nullptr;
@@ -169,6 +169,10 @@ std::string response_rest(const Value& response) {
       const char* inner = name == "choices" ? "message" : "content";
       std::vector<std::string> items;
       for (const Value& item : m.value.GetArray()) {
+        if (!items.empty()) {  // the chat holds the first choice only: the others as written
+          items.push_back(json_of(item));
+          continue;
+        }
         std::string one = "{";
         if (item.IsObject()) {
           for (const auto& f : item.GetObject()) {

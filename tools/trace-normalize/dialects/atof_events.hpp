@@ -47,7 +47,8 @@ std::string raw_json(const Event& e);
 /// `keys`) is its only member; with `unwrapped`, any lone string member too (its key written
 /// there); anything else as its JSON text.
 std::string payload_text(const Value* p, std::initializer_list<const char*> keys, std::string* unwrapped = nullptr);
-/// A provider response's members but the messages the chat holds, as JSON; empty when none.
+/// A provider response's members but the message the chat holds (Anthropic `content`, the
+/// first choice's `message`, the first candidate's `content`), as JSON; empty when none.
 std::string response_rest(const Value& response);
 /// A Message from one OpenAI message the converter made.
 Message to_message(const Value& m, const std::string& id_prefix);
