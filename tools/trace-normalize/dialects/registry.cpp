@@ -23,6 +23,7 @@
   X(kLangSmith)      /* post/patch runs, or run_type */     \
   X(kOpenAIAgentsState) /* $schemaVersion + generated_items */ \
   X(kOpenAIAgentsSpans) /* spans of object trace.span */  \
+  X(kAtof)           /* NVIDIA ATOF: kind + atof_version, one event per line */ \
   X(kHarborAtif)     /* schema_version + steps (+ agent) */   \
   X(kInspectAi)      /* eval object + version + samples */    \
   X(kTau2Bench)      /* simulations, or one simulation */     \
