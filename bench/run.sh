@@ -200,6 +200,7 @@ if [[ $suite == dialects || $suite == all ]]; then
       "OpenHands events and eval output||openhands/*.json openhands/*.jsonl"
       "OpenHands SDK events and LLM logs||openhands-sdk/*"
       "Harbor ATIF trajectories||harbor-atif/*.json"
+      "NVIDIA ATOF event streams|uuid parent_uuid|harbor-atif/*atof*.jsonl"
       "Inspect AI .json logs||inspect-ai/*.json"
       "verifiers vf-eval rows||verifiers-vf-eval/*results.jsonl"
       "tau-bench results||tau-bench/*"
@@ -239,16 +240,6 @@ if [[ $suite == dialects || $suite == all ]]; then
     report "trace-normalize converting agent and harness formats ($size of each, MB/s of its own input)" "trace-normalize (Claude Code JSONL in)" \
       "Data: the shared samples of each format, read with \`trace-read -q\` and repeated to $size (line formats through \`bench/replicate-sessions --key sessionId\`, a fresh session id per copy); Codex CLI rollouts from \`bench/gen-codex-rollouts --seed 7\`." \
       "Target: >= 200 MB/s on one core for every format, memory flat."
-    bytes=$bytes_saved
-    # NVIDIA ATOF event streams: each copy with its own scope uuids (parent_uuid follows).
-    atof=$data/atof-200M.jsonl
-    [[ -s $atof ]] || "$root/bench/replicate-sessions" --size 200M --key uuid --key parent_uuid "$shared"/harbor-atif/*atof*.jsonl >"$atof"
-    bytes_saved=$bytes
-    bytes=$(stat -c %s "$atof")
-    bench "trace-normalize (ATOF events in)" "$runs" "$bin/trace-normalize" -q "$atof"
-    report "trace-normalize converting ATOF event streams ($bytes bytes)" "trace-normalize (ATOF events in)" \
-      "Data: \`bench/replicate-sessions --size 200M --key uuid --key parent_uuid\` over the ATOF samples of shared/data." \
-      "Target: >= 200 MB/s on one core."
     bytes=$bytes_saved
   else
     echo "dialects suite: shared/data is absent, skipped" >&2
