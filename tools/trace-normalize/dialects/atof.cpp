@@ -35,7 +35,7 @@ class SessionMapper {
   SessionMapper(const Warn& warn) : warn_(warn) {}
 
   void run(std::vector<Event>& events, Record& out) {
-    // Consumers must order by time (ATOF 0.1 §5.1): when every event has one, sort stably.
+    // Consumers must order by time (ATOF 0.1, section 5.1): when every event has one, sort stably.
     if (std::all_of(events.begin(), events.end(), [](const Event& e) { return e.micros.has_value(); })) {
       std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return *a.micros < *b.micros; });
     }
