@@ -340,8 +340,9 @@ class SessionMapper {
     if (!known) {
       // No id, or one no LLM call issued: the oldest unanswered call of the tool's name.
       std::string match;
-      for (const auto& [call, name] : issued_) {
-        if (name == end.name && answered_.count(call) == 0 &&
+      for (const auto& issued : issued_) {
+        const std::string& call = issued.first;  // a plain reference: lambdas may not capture bindings in C++17
+        if (issued.second == end.name && answered_.count(call) == 0 &&
             std::none_of(pending_.begin(), pending_.end(), [&](const Message& p) { return p.tool_call_id == call; })) {
           match = call;
           break;
