@@ -346,13 +346,7 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
                  "Keep sessions whose messages, counted exactly as one chat example, hold at most N tokens (a "
                  "model's context)")
       ->group(bounds);
-  app.add_option("--encoding", o.tokenizer.encoding,
-                 "--min/--max-chat-tokens: o200k_base (gpt-4o, gpt-4.1, o-series; the default) or cl100k_base")
-      ->group(bounds);
-  app.add_option("--vocab-dir", o.tokenizer.vocab_dir,
-                 "--min/--max-chat-tokens: folder of the tiktoken rank files; default $TRACE_VOCAB_DIR, else the one "
-                 "scripts/install-deps.sh fills")
-      ->group(bounds);
+  libstream::add_tokenizer_options(app, o.tokenizer, {false, "--min/--max-chat-tokens", bounds});
   app.add_option("--since", o.since, "Keep sessions created at or after TIME (RFC 3339, 'YYYY-MM-DD HH:MM:SS', a date, or Unix seconds)")
       ->group(bounds);
   app.add_option("--until", o.until, "Keep sessions created at or before TIME")->group(bounds);

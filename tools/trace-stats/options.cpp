@@ -18,10 +18,7 @@ void add_stats_options(CLI::App& app, StatsOptions& o) {
   app.add_flag("--chat-tokens", o.chat_tokens,
                "Also summarise chat_tokens: each session's messages counted exactly as one chat example (tiktoken's "
                "BPE, OpenAI's per-message rule; trace-tokens' chat_total), per group and comparable with --compare");
-  app.add_option("--encoding", o.tokenizer.encoding, "--chat-tokens: o200k_base (the default) or cl100k_base");
-  app.add_option("--vocab-dir", o.tokenizer.vocab_dir,
-                 "--chat-tokens: folder of the tiktoken rank files; default $TRACE_VOCAB_DIR, else the one "
-                 "scripts/install-deps.sh fills");
+  libstream::add_tokenizer_options(app, o.tokenizer, {false, "--chat-tokens", ""});
   app.add_option("--category", o.categories, "Also count the values of this path (e.g. env, task_id); repeatable")
       ->allow_extra_args(false);
   app.add_option("-g,--group-by", o.group_by, "Group by this path (repeatable: groups by the combination)")->allow_extra_args(false);

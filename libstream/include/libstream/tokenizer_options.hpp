@@ -18,8 +18,17 @@ struct TokenizerOptions {
   std::string default_encoding = "o200k_base";
 };
 
+/// How a tool shows the options: tools whose --model means something else (trace-filter keeps
+/// sessions of a model) leave it out; `used_by` names the options that count tokens
+/// ("--chat-tokens") when counting is not the tool's main job; `group` is a help section.
+struct TokenizerOptionStyle {
+  bool with_model = true;
+  std::string used_by;
+  std::string group;
+};
+
 /// Adds --encoding, --model and --vocab-dir (the two first exclude each other).
-void add_tokenizer_options(CLI::App& app, TokenizerOptions& options);
+void add_tokenizer_options(CLI::App& app, TokenizerOptions& options, const TokenizerOptionStyle& style = {});
 
 /// The encoding the options name: --encoding, else --model's, else the default. Throws
 /// Error (usage) for a model tiktoken does not know.
