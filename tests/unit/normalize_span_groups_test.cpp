@@ -120,4 +120,18 @@ TEST(SpanGroups, AgentsSdkDocumentKeepsItsOwnMembers) {
   EXPECT_EQ(g.sessions[0]["extra"]["spans"].Size(), 1u);
 }
 
+TEST(SpanGroups, AgentsSdkTraceItemWithoutSpansIsAnEmptySessionWarned) {
+  // A batch holding the trace item of one trace and a span of another: the first trace has no
+  // span to read (it once dereferenced a missing span list).
+  const Grouped g = group("openai-agents-spans",
+                          {R"({"data":[{"object":"trace","id":"trace_b","workflow_name":"w"},{"object":"trace.span","id":"s","trace_id":"trace_a","span_data":{"type":"custom","name":"x","data":{}}}]})"},
+                          8);
+  ASSERT_EQ(g.sessions.size(), 2u);
+  EXPECT_EQ(str(g.sessions[0]["session_id"]), "trace_b");
+  EXPECT_EQ(g.sessions[0]["messages"].Size(), 0u);
+  EXPECT_EQ(str(g.sessions[0]["extra"]["data"][0]["workflow_name"]), "w");
+  ASSERT_EQ(g.warnings.size(), 2u);
+  EXPECT_NE(g.warnings[0].find("no messages"), std::string::npos);
+}
+
 }  // namespace

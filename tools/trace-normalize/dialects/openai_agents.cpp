@@ -119,8 +119,9 @@ struct Span {
   size_t position;
 };
 
-void map_spans(const Value& r, const MapContext& context, Record& out) {
-  const Value* list = span_list(r);
+/// A trace export `r` whose items are `list` (which may hold no span: a trace item alone).
+void map_spans(const Value& r, const Value& items, const MapContext& context, Record& out) {
+  const Value* list = &items;
   std::vector<Span> spans;
   for (size_t i = 0; i < list->Size(); ++i) {
     const Value& s = (*list)[static_cast<rapidjson::SizeType>(i)];
@@ -268,9 +269,13 @@ void map_items(spans::SpanList& group, const std::string& session_id, size_t par
       items.PushBack(spans::parse_kept(json, allocator), allocator);
     }
   }
+  if (find_member(trace, "trace_id") == nullptr && !group.front()->trace_id.empty()) {
+    // Items alone on their lines: the trace they name is the session (even for a trace item alone).
+    trace.AddMember("trace_id", Value(group.front()->trace_id.c_str(), allocator), allocator);
+  }
   trace.AddMember(Value(list.c_str(), allocator), items, allocator);
   const MapContext context{group.front()->file, {}, warn, nullptr};
-  map_spans(trace, context, out);
+  map_spans(trace, (trace.MemberEnd() - 1)->value, context, out);  // the list just added
   if (part > 1) out.set_text("session_id", spans::part_session_id(session_id, part, warn));
 }
 
