@@ -200,7 +200,12 @@ void Normalizer::normalize_spans(std::vector<std::unique_ptr<normalize::spans::S
   normalize::take_tool_call_guesses();
   normalize::Record& r = *record_;
   r.reset(nullptr, {});
-  normalize::spans::map_span_session(spans, session_id, part, warn, r);
+  const DialectSpec* dialect = spans.empty() ? nullptr : normalize::find_dialect(spans.front()->format);
+  if (dialect != nullptr && dialect->spans != nullptr && dialect->spans->map_group != nullptr) {
+    dialect->spans->map_group(spans, session_id, part, warn, r);
+  } else {
+    normalize::spans::map_span_session(spans, session_id, part, warn, r);
+  }
   r.finish(out);
   count_tool_call_guesses();
 }
@@ -352,7 +357,12 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     const DialectSpec* dialect = root->IsObject() ? normalizer.dialect_of(*root) : nullptr;
     if (dialect != nullptr && dialect->spans != nullptr) {
       std::vector<std::unique_ptr<normalize::spans::Span>> spans;
-      dialect->spans->decode(*root, std::string_view(record.data, record.size), spans);
+      try {
+        dialect->spans->decode(*root, std::string_view(record.data, record.size), spans);
+      } catch (const MappingError& e) {
+        context.reject(reader, record, e.reason);  // none of its spans joins a trace
+        return true;
+      }
       if (spans.empty()) {
         ++context.counters().filtered;  // a document of no spans (an empty export)
         return true;

@@ -405,13 +405,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
   }
   for (const Pending& p : pending) chat.append(p.message);
 
-  std::string id = session_id.empty() ? "spans" : session_id;
-  if (part > 1) {
-    id += "~" + std::to_string(part);
-    warn("trace " + session_id + " split: spans arrived after its session was written (raise --span-window); this is part " +
-         std::to_string(part) + ", session " + id);
-  }
-  out.set_text("session_id", id);
+  out.set_text("session_id", part_session_id(session_id.empty() ? "spans" : session_id, part, warn));
   std::string messages = "[";
   for (size_t i = 0; i < chat.messages().size(); ++i) messages += (i > 0 ? "," : "") + chat.messages()[i];
   out.set("messages", messages + "]");

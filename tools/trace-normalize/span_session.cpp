@@ -1,5 +1,6 @@
 #include "span_session.hpp"
 
+#include <libstream/document.hpp>
 #include <libstream/time.hpp>
 
 #include <rapidjson/reader.h>
@@ -322,6 +323,13 @@ std::map<double, std::string> big_integers(std::string_view json) {
   return out;
 }
 
+Value parse_kept(std::string_view json, rapidjson::Document::AllocatorType& allocator) {
+  rapidjson::Document parsed(&allocator);
+  Value out;
+  if (libstream::parse_embedded_json(json, parsed)) out.Swap(parsed);
+  return out;
+}
+
 // ---- grouping ----
 
 SpanWindow::SpanWindow(size_t max_groups, Emit emit) : max_groups_(std::max<size_t>(max_groups, 1)), emit_(std::move(emit)) {}
@@ -385,6 +393,14 @@ void SpanWindow::emit(Iterator group) {
 
 void SpanWindow::flush_all() {
   while (!groups_.empty()) emit(groups_.begin());
+}
+
+std::string part_session_id(const std::string& session_id, size_t part, const std::function<void(const std::string&)>& warn) {
+  if (part <= 1) return session_id;
+  const std::string id = session_id + "~" + std::to_string(part);
+  warn("trace " + session_id + " split: spans arrived after its session was written (raise --span-window); this is part " +
+       std::to_string(part) + ", session " + id);
+  return id;
 }
 
 }  // namespace tracemill::normalize::spans

@@ -110,6 +110,10 @@ void decode_any_value(const Value& any, Value& out, rapidjson::Document::Allocat
 /// to (ids of any-agent traces are 128-bit decimals): the exact text of an id read as a double.
 std::map<double, std::string> big_integers(std::string_view json);
 
+/// A source item a decode kept whole as JSON text (Span::rest, record_extra), parsed back into
+/// a value `allocator` owns; null for text that does not parse (never: decode wrote it).
+Value parse_kept(std::string_view json, rapidjson::Document::AllocatorType& allocator);
+
 // ---- grouping ----
 
 /// Groups spans into sessions: one per trace, or per conversation when spans name one
@@ -146,5 +150,10 @@ class SpanWindow {
   uint64_t arrivals_ = 0;
   size_t splits_ = 0;
 };
+
+/// The session id of part `part` of a trace's group: `session_id`, or `<session_id>~<part>`
+/// for the later parts of a trace the window split (warned: its spans came after its first
+/// part was written, more than --span-window traces apart).
+std::string part_session_id(const std::string& session_id, size_t part, const std::function<void(const std::string&)>& warn);
 
 }  // namespace tracemill::normalize::spans

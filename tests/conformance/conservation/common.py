@@ -132,8 +132,10 @@ def check_file(bin_dir, path, counted, compare_usage=("input_tokens", "output_to
     return problems
 
 
-def main(folder_patterns, count, skip=lambda path: False, **options):
-    """Checks every file matching the patterns (relative to DATA_DIR) with `count`."""
+def main(folder_patterns, count, skip=lambda path: False, variants=lambda path, scratch: [], **options):
+    """Checks every file matching the patterns (relative to DATA_DIR) with `count`, and each
+    file `variants` derives from it in `scratch` (the same content laid out otherwise, e.g. one
+    item per line): a variant must give what its source counted."""
     if len(sys.argv) != 3:
         sys.exit("usage: check.py BIN_DIR DATA_DIR")
     bin_dir, data_dir = sys.argv[1], sys.argv[2]
@@ -142,12 +144,16 @@ def main(folder_patterns, count, skip=lambda path: False, **options):
         print(f"skip: no files for {folder_patterns} under {data_dir}")
         sys.exit(SKIP)
     problems = []
-    for index, path in enumerate(paths):
-        counted = count(path)
-        if index == 0 and os.environ.get("TRACE_CONSERVATION_NEGATIVE_CONTROL"):
-            counted.messages += 1  # one message the pipeline never saw: the check must fail
-        problems += check_file(bin_dir, path, counted, **options)
+    checked = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for index, path in enumerate(paths):
+            counted = count(path)
+            if index == 0 and os.environ.get("TRACE_CONSERVATION_NEGATIVE_CONTROL"):
+                counted.messages += 1  # one message the pipeline never saw: the check must fail
+            for checked_path in [path] + variants(path, scratch):
+                problems += check_file(bin_dir, checked_path, counted, **options)
+                checked += 1
     for problem in problems:
         print(problem)
-    print(f"{len(paths)} files, {len(problems)} problems")
+    print(f"{checked} files ({len(paths)} sources), {len(problems)} problems")
     sys.exit(1 if problems else 0)

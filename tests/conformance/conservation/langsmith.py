@@ -1,6 +1,6 @@
 """Conservation of LangSmith run batches ({post, patch}): per trace, the llm runs' prompts
 (inputs.messages) without the part already in the conversation, plus each completion (first
-choice); usage from outputs.usage_metadata; tool runs as results. Counted from the raw file."""
+choice); usage from outputs.usage_metadata; tool runs as results. Counted from the raw file, and checked again with the runs one per line."""
 import json
 import os
 import sys
@@ -45,5 +45,18 @@ def count(path):
     return counts
 
 
+def split_records(path, scratch):
+    """The batch as an export of one run per line, each patch on a later line of its own: the
+    runs of a trace are then many records apart and must still make one session."""
+    body = json.load(open(path, encoding="utf-8"))
+    out = os.path.join(scratch, os.path.basename(path) + ".lines.ndjson")
+    with open(out, "w", encoding="utf-8") as f:
+        for run in body.get("post", []):
+            f.write(json.dumps({"post": [run]}) + "\n")
+        for patch in body.get("patch", []):
+            f.write(json.dumps({"patch": [patch]}) + "\n")
+    return [out]
+
+
 if __name__ == "__main__":
-    main(["langsmith/*.json"], count)
+    main(["langsmith/*.json"], count, variants=split_records)

@@ -37,6 +37,10 @@ struct SpanRules {
   /// Appends the spans of one record. `text` is the record's own text when known (the exact
   /// digits of ids too large for 64 bits are read back from it).
   void (*decode)(const rapidjson::Value& record, std::string_view text, std::vector<std::unique_ptr<spans::Span>>& out);
+  /// Maps one group (the spans of a trace, in arrival order) to a session, for formats whose
+  /// spans are not OpenTelemetry's (LangSmith runs); null: span_chat's OpenTelemetry mapping.
+  void (*map_group)(std::vector<std::unique_ptr<spans::Span>>& group, const std::string& session_id, size_t part,
+                    const Warn& warn, Record& out) = nullptr;
 };
 
 /// What a mapping may read besides the record: where it came from and the user's options.

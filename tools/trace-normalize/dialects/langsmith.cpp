@@ -9,12 +9,14 @@
 
 #include "../call_conversation.hpp"
 #include "../provider_chat.hpp"
+#include "../span_session.hpp"
 
 #include <libstream/time.hpp>
 
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 
 namespace tracemill::normalize {
 namespace {
@@ -104,9 +106,8 @@ const Value* prompt_of(const Value* inputs) {
   return inputs;
 }
 
-std::string map_trace(const std::vector<Run*>& runs, const MapContext& context) {
-  Record out;
-  out.reset(nullptr, {});
+/// One trace's runs (tree order) as a session.
+void map_trace(const std::vector<Run*>& runs, const Warn& warn, Record& out) {
   const Run& root = *runs.front();
   out.set_text("session_id", root.trace.empty() ? root.id : root.trace);
   std::map<std::string, int> index;
@@ -184,7 +185,7 @@ std::string map_trace(const std::vector<Run*>& runs, const MapContext& context) 
     out.set_text("status", "error");
     out.set_text("error", error);
   }
-  if (messages.empty()) context.warn("a LangSmith trace without an llm run: no messages");
+  if (messages.empty()) warn("a LangSmith trace without an llm run: no messages");
   std::string events;
   for (const Run* run : runs) {
     std::string item = "{\"post\":" + (run->post != nullptr ? json_of(*run->post) : std::string("null")) + ",\"patches\":[";
@@ -198,12 +199,11 @@ std::string map_trace(const std::vector<Run*>& runs, const MapContext& context) 
     out.extra("unmatched_tool_results", "[" + list + "]");
   }
   out.extra("source_format", "\"langsmith\"");
-  std::string line;
-  out.finish(line);
-  return line;
 }
 
-void map_sessions(const Value& r, const MapContext& context, std::vector<std::string>& sessions) {
+/// The runs of a batch ({post, patch}) or of one run (with its child_runs), each patch joined
+/// to its run; ids and traces filled in.
+std::vector<Run> collect_runs(const Value& r) {
   std::vector<Run> runs;
   if (const Value* post = find_member(r, "post"); is_array(post)) {
     for (const Value& run : post->GetArray()) collect_posts(run, runs, 0);
@@ -237,24 +237,71 @@ void map_sessions(const Value& r, const MapContext& context, std::vector<std::st
     if (run.trace.empty()) run.trace = run.order.empty() ? run.id : id_of_order(run.order.substr(0, run.order.find('.')));
     if (run.trace.empty()) throw MappingError{"a LangSmith run without id, trace_id or dotted_order"};
   }
-  // Traces in order of first appearance; runs of a trace in dotted_order (start time, tree order).
-  std::vector<std::string> traces;
-  for (const Run& run : runs) {
-    if (std::find(traces.begin(), traces.end(), run.trace) == traces.end()) traces.push_back(run.trace);
+  return runs;
+}
+
+// ---- runs as spans: the runs of one trace may come in many records (an export of one run
+// per line, ingest batches posting a run and patching it later); the span window groups them.
+
+/// The trace a run (or patch) belongs to, as collect_runs names it.
+std::string trace_of(const Value& run) {
+  std::string trace(text(find_member(run, "trace_id")).value_or(""));
+  const std::string order(text(find_member(run, "dotted_order")).value_or(""));
+  std::string id(text(find_member(run, "id")).value_or(""));
+  if (id.empty()) id = id_of_order(order);
+  if (trace.empty()) trace = order.empty() ? id : id_of_order(order.substr(0, order.find('.')));
+  if (trace.empty()) throw MappingError{"a LangSmith run without id, trace_id or dotted_order"};
+  return trace;
+}
+
+/// Each posted run (with its child_runs inside) and each patch of a record: one span, its
+/// JSON kept whole under the member "post" or "patch".
+void decode(const Value& r, std::string_view /*text*/, std::vector<std::unique_ptr<spans::Span>>& out) {
+  const auto add = [&](const Value& run, const char* kind) {
+    if (!run.IsObject()) throw MappingError{std::string("a LangSmith ") + kind + " that is not an object"};
+    auto span = std::make_unique<spans::Span>();
+    span->format = "langsmith";
+    span->trace_id = trace_of(run);
+    span->span_id = std::string(text(find_member(run, "id")).value_or(""));
+    span->parent_id = std::string(text(find_member(run, "parent_run_id")).value_or(""));
+    span->name = std::string(text(find_member(run, "name")).value_or(""));
+    span->rest.emplace_back(kind, json_of(run));
+    out.push_back(std::move(span));
+  };
+  if (const Value* post = find_member(r, "post"); is_array(post)) {
+    for (const Value& run : post->GetArray()) add(run, "post");
+  } else if (!is_array(find_member(r, "patch"))) {
+    add(r, "post");  // one run, as the API returns it
   }
-  for (const std::string& trace : traces) {
-    std::vector<Run*> members;
-    for (Run& run : runs) {
-      if (run.trace == trace) members.push_back(&run);
-    }
-    std::stable_sort(members.begin(), members.end(), [](const Run* a, const Run* b) { return a->order < b->order; });
-    sessions.push_back(map_trace(members, context));
+  if (const Value* patch = find_member(r, "patch"); is_array(patch)) {
+    for (const Value& p : patch->GetArray()) add(p, "patch");
   }
 }
+
+/// A trace's spans back into one batch, mapped as one session.
+void map_group(spans::SpanList& group, const std::string& session_id, size_t part, const Warn& warn, Record& out) {
+  rapidjson::Document batch(rapidjson::kObjectType);
+  auto& allocator = batch.GetAllocator();
+  Value posts(rapidjson::kArrayType), patches(rapidjson::kArrayType);
+  for (const auto& span : group) {
+    for (const auto& [kind, json] : span->rest) (kind == "patch" ? patches : posts).PushBack(spans::parse_kept(json, allocator), allocator);
+  }
+  batch.AddMember("post", posts, allocator);
+  batch.AddMember("patch", patches, allocator);
+  std::vector<Run> runs = collect_runs(batch);
+  std::vector<Run*> members;
+  for (Run& run : runs) members.push_back(&run);
+  // Runs in dotted_order (start time, tree order), as LangSmith orders a trace.
+  std::stable_sort(members.begin(), members.end(), [](const Run* a, const Run* b) { return a->order < b->order; });
+  map_trace(members, warn, out);
+  if (part > 1) out.set_text("session_id", spans::part_session_id(session_id, part, warn));
+}
+
+const SpanRules kSpans{decode, map_group};
 
 }  // namespace
 
 extern const DialectSpec kLangSmith{"langsmith", "post/patch run lists, or a run with run_type (LangSmith runs)",
-                                    "LangSmith runs", recognise, nullptr, nullptr, map_sessions};
+                                    "LangSmith runs", recognise, nullptr, nullptr, nullptr, &kSpans};
 
 }  // namespace tracemill::normalize

@@ -7,6 +7,7 @@
 
 #include "../call_conversation.hpp"
 #include "../provider_chat.hpp"
+#include "../span_session.hpp"
 
 #include <libstream/hash.hpp>
 #include <libstream/time.hpp>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 
 namespace tracemill::normalize {
 namespace {
@@ -40,7 +42,15 @@ const Value* span_list(const Value& r) {
   return nullptr;
 }
 
-bool recognise_spans(const Value& r) { return span_list(r) != nullptr; }
+/// One exported item alone on a line (a file processor's output): a span, or the trace
+/// opening it (`Trace.export()`: object, id, workflow_name, group_id, metadata).
+bool is_item(const Value& r) {
+  const auto object = text(find_member(r, "object"));
+  return (object == std::optional<std::string_view>("trace.span") && find_member(r, "span_data") != nullptr) ||
+         (object == std::optional<std::string_view>("trace") && find_member(r, "workflow_name") != nullptr);
+}
+
+bool recognise_spans(const Value& r) { return span_list(r) != nullptr || is_item(r); }
 
 void keep_rest(const Value& r, std::initializer_list<std::string_view> used, Record& out) {
   for (const auto& m : r.GetObject()) {
@@ -109,8 +119,9 @@ struct Span {
   size_t position;
 };
 
-void map_spans(const Value& r, const MapContext& context, Record& out) {
-  const Value* list = span_list(r);
+/// A trace export `r` whose items are `list` (which may hold no span: a trace item alone).
+void map_spans(const Value& r, const Value& items, const MapContext& context, Record& out) {
+  const Value* list = &items;
   std::vector<Span> spans;
   for (size_t i = 0; i < list->Size(); ++i) {
     const Value& s = (*list)[static_cast<rapidjson::SizeType>(i)];
@@ -203,12 +214,79 @@ void map_spans(const Value& r, const MapContext& context, Record& out) {
   keep_rest(r, {"trace_id"}, out);  // the spans kept whole
 }
 
+// ---- exports split across records: the SDK's exporter posts batches of at most 128 items
+// (a trace's spans in several), and file processors write one item per line; the span window
+// gathers a trace's items, then map_spans reads them as one export.
+
+/// The trace an item belongs to: a span's trace_id, a trace's own id.
+std::string item_trace(const Value& item) {
+  if (auto trace = text(find_member(item, "trace_id")); trace && !trace->empty()) return std::string(*trace);
+  if (text(find_member(item, "object")) == std::optional<std::string_view>("trace")) return std::string(text(find_member(item, "id")).value_or(""));
+  return {};
+}
+
+/// Each item of a record (or the record, one item alone): a span keeping the item's JSON under
+/// the name of the list it came in ("item" alone); the record's other members go with its first.
+void decode_items(const Value& r, std::string_view /*text*/, std::vector<std::unique_ptr<spans::Span>>& out) {
+  const std::string record_trace(text(find_member(r, "trace_id")).value_or(""));
+  const auto add = [&](const Value& item, const char* list) {
+    auto span = std::make_unique<spans::Span>();
+    span->format = "openai-agents-spans";
+    span->trace_id = item_trace(item);
+    if (span->trace_id.empty()) span->trace_id = record_trace;
+    span->span_id = std::string(text(find_member(item, "id")).value_or(""));
+    span->parent_id = std::string(text(find_member(item, "parent_id")).value_or(""));
+    span->rest.emplace_back(list, json_of(item));
+    out.push_back(std::move(span));
+  };
+  if (is_item(r)) {
+    add(r, "item");
+    return;
+  }
+  const Value* list = span_list(r);
+  const char* name = list == find_member(r, "spans") ? "spans" : "data";
+  const size_t first = out.size();
+  for (const Value& item : list->GetArray()) add(item, name);
+  if (out.size() == first) return;
+  for (const auto& m : r.GetObject()) {
+    if (&m.value != list) out[first]->record_extra.emplace_back(string_of(m.name), json_of(m.value));
+  }
+}
+
+/// A trace's items back into one export ({<the record's members>, spans|data: [...]}), mapped
+/// as one session.
+void map_items(spans::SpanList& group, const std::string& session_id, size_t part, const Warn& warn, Record& out) {
+  rapidjson::Document trace(rapidjson::kObjectType);
+  auto& allocator = trace.GetAllocator();
+  Value items(rapidjson::kArrayType);
+  std::string list = "spans";
+  for (const auto& span : group) {
+    for (const auto& [name, json] : span->record_extra) {
+      if (find_member(trace, name.c_str()) == nullptr) trace.AddMember(Value(name.c_str(), allocator), spans::parse_kept(json, allocator), allocator);
+    }
+    for (const auto& [from, json] : span->rest) {
+      if (from != "item") list = from;
+      items.PushBack(spans::parse_kept(json, allocator), allocator);
+    }
+  }
+  if (find_member(trace, "trace_id") == nullptr && !group.front()->trace_id.empty()) {
+    // Items alone on their lines: the trace they name is the session (even for a trace item alone).
+    trace.AddMember("trace_id", Value(group.front()->trace_id.c_str(), allocator), allocator);
+  }
+  trace.AddMember(Value(list.c_str(), allocator), items, allocator);
+  const MapContext context{group.front()->file, {}, warn, nullptr};
+  map_spans(trace, (trace.MemberEnd() - 1)->value, context, out);  // the list just added
+  if (part > 1) out.set_text("session_id", spans::part_session_id(session_id, part, warn));
+}
+
+const SpanRules kItemSpans{decode_items, map_items};
+
 }  // namespace
 
 extern const DialectSpec kOpenAIAgentsState{"openai-agents-state",
                                             "$schemaVersion with original_input / generated_items (Agents SDK RunState)",
                                             "OpenAI Agents SDK", recognise_state, map_state, nullptr};
 extern const DialectSpec kOpenAIAgentsSpans{"openai-agents-spans", "spans|data of {object: trace.span} (Agents SDK traces)",
-                                            "OpenAI Agents SDK", recognise_spans, map_spans, nullptr};
+                                            "OpenAI Agents SDK", recognise_spans, nullptr, nullptr, nullptr, &kItemSpans};
 
 }  // namespace tracemill::normalize
