@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -65,10 +66,10 @@ class Record {
     }
     return std::nullopt;
   }
-  void set(const std::string& key, const std::string& json) { slot(key).assign(json); }
-  void set(const std::string& key, std::string&& json) { slot(key) = std::move(json); }  // a session's messages: not copied again
+  void set(std::string_view key, const std::string& json) { slot(key).assign(json); }
+  void set(std::string_view key, std::string&& json) { slot(key) = std::move(json); }  // a session's messages: not copied again
   /// The JSON of `value` as member `key`, serialised straight into the slot.
-  void set_value(const std::string& key, const Value& value, const char* source_key = nullptr) {
+  void set_value(std::string_view key, const Value& value, const char* source_key = nullptr) {
     if (source_key != nullptr) {
       if (auto text = raw(source_key)) {
         slot(key).assign(text->data(), text->size());
@@ -78,12 +79,12 @@ class Record {
     const rapidjson::StringBuffer& buffer = serialise(value);
     slot(key).assign(buffer.GetString(), buffer.GetSize());
   }
-  void set_text(const std::string& key, std::string_view value) {
+  void set_text(std::string_view key, std::string_view value) {
     std::string& out = slot(key);
     out.clear();
     libstream::append_json_string(out, value);
   }
-  [[nodiscard]] bool has(const std::string& key) const { return present_[index(key)]; }
+  [[nodiscard]] bool has(std::string_view key) const { return present_[index(key)]; }
   void extra(std::string_view key, std::string json) { extra_.emplace_back(std::string(key), std::move(json)); }
   /// Keeps every member of `object` not in `used` under extra: nothing is dropped.
   void keep_rest(const Value& object, const std::set<std::string_view>& used) {
@@ -148,13 +149,18 @@ class Record {
   }
 
  private:
-  static size_t index(const std::string& key) {
+  // Keys are looked up by view (no std::string made per call; lengths compared first).
+  static size_t index(std::string_view key) {
+    static const auto names = [] {
+      std::vector<std::string_view> all(std::begin(kOrder), std::end(kOrder));
+      return all;
+    }();
     for (size_t i = 0; i < kSlots; ++i) {
-      if (key == kOrder[i]) return i;
+      if (key == names[i]) return i;
     }
-    throw std::logic_error("not a trace/v1 member: " + key);  // a programming error, caught by tests
+    throw std::logic_error("not a trace/v1 member: " + std::string(key));  // a programming error, caught by tests
   }
-  std::string& slot(const std::string& key) {
+  std::string& slot(std::string_view key) {
     const size_t i = index(key);
     present_[i] = true;
     return slots_[i];

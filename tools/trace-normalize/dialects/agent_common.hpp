@@ -8,6 +8,7 @@
 #include <libstream/json.hpp>
 #include <libstream/time.hpp>
 
+#include <charconv>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -72,8 +73,12 @@ inline std::string arguments_text(const Value* arguments, const std::string& cal
     if (checker.check(arguments->GetString(), arguments->GetStringLength(), &error)) return json_of(*arguments);
   }
   if (arguments != nullptr && arguments->IsObject()) {
-    originals += (originals.empty() ? "" : ",") + quote(call_id) + ":" + json_of(*arguments);
-    return quote(json_of(*arguments));
+    const std::string json = json_of(*arguments);  // written once, used twice
+    if (!originals.empty()) originals += ',';
+    libstream::append_json_string(originals, call_id);
+    originals += ':';
+    originals += json;
+    return quote(json);
   }
   const std::string original = arguments != nullptr ? json_of(*arguments) : "null";
   originals += (originals.empty() ? "" : ",") + quote(call_id) + ":" + original;
@@ -93,13 +98,28 @@ struct UsageCounts {
   std::optional<int64_t> input, output, total, cache_read, cache_creation, reasoning, tool;
   [[nodiscard]] bool known() const { return input || output || total; }
   [[nodiscard]] std::string json() const {
-    const auto n = [](const std::optional<int64_t>& x) { return x && *x >= 0 ? std::to_string(*x) : std::string("null"); };
-    std::string out = "{\"input_tokens\":" + n(input) + ",\"output_tokens\":" + n(output) + ",\"total_tokens\":" + n(total);
-    if (cache_read) out += ",\"cache_read_tokens\":" + n(cache_read);
-    if (cache_creation) out += ",\"cache_creation_tokens\":" + n(cache_creation);
-    if (reasoning) out += ",\"reasoning_tokens\":" + n(reasoning);
-    if (tool) out += ",\"tool_tokens\":" + n(tool);
-    return out + "}";
+    // Appended into one buffer: written once per message of some sources.
+    std::string out;
+    out.reserve(192);
+    const auto put = [&out](const char* key, const std::optional<int64_t>& x) {
+      out += key;
+      if (!x || *x < 0) {
+        out += "null";
+        return;
+      }
+      char digits[24];
+      const auto written = std::to_chars(digits, digits + sizeof digits, *x);
+      out.append(digits, static_cast<size_t>(written.ptr - digits));
+    };
+    put("{\"input_tokens\":", input);
+    put(",\"output_tokens\":", output);
+    put(",\"total_tokens\":", total);
+    if (cache_read) put(",\"cache_read_tokens\":", cache_read);
+    if (cache_creation) put(",\"cache_creation_tokens\":", cache_creation);
+    if (reasoning) put(",\"reasoning_tokens\":", reasoning);
+    if (tool) put(",\"tool_tokens\":", tool);
+    out += '}';
+    return out;
   }
 };
 

@@ -13,17 +13,40 @@
 #include "../call_conversation.hpp"
 #include "../provider_chat.hpp"
 
+#include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/time.hpp>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace tracemill::normalize {
 namespace {
 
 using namespace atof;  // NOLINT: this file is the ATOF dialect
+
+/// A converted message's JSON read back, in situ from a copy, into memory kept from call to call
+/// (a Document per message cost a fresh pool, stack and byte-at-a-time parse each). Valid until
+/// the next call. The converter wrote the text, so it parses; rapidjson's own parse remains for
+/// what libstream's refuses (nesting past its limit).
+const Value& reparse(const std::string& json) {
+  static constexpr size_t kArena = size_t{64} << 10;
+  thread_local std::unique_ptr<char[]> arena(new char[kArena]);
+  thread_local rapidjson::MemoryPoolAllocator<> pool(arena.get(), kArena);
+  thread_local rapidjson::Document document(&pool);
+  thread_local std::string copy;
+  document.SetNull();
+  pool.Clear();
+  copy.assign(json);
+  if (!libstream::parse_json_in_place(copy, document)) {
+    document.SetNull();
+    pool.Clear();
+    document.Parse(json.c_str());
+  }
+  return document;
+}
 
 struct Scope {
   const Event* start = nullptr;
@@ -174,8 +197,7 @@ class SessionMapper {
     std::vector<Message> prompt;
     std::set<std::string> in_prompt;
     for (const std::string& json : input.messages) {
-      rapidjson::Document d;
-      d.Parse(json.c_str());
+      const Value& d = reparse(json);
       prompt.push_back(to_message(d, prefix + "_p" + std::to_string(prompt.size())));
       if (!prompt.back().tool_call_id.empty()) in_prompt.insert(prompt.back().tool_call_id);
       calls_of(prompt.back(), issued_);
@@ -206,8 +228,7 @@ class SessionMapper {
     }
     std::vector<Message> replies;
     for (const std::string& json : reply.messages) {
-      rapidjson::Document d;
-      d.Parse(json.c_str());
+      const Value& d = reparse(json);
       replies.push_back(to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
       if (replies.back().role != "assistant" && replies.back().role != "tool") replies.back().role = "assistant";
       std::vector<std::pair<std::string, std::string>> calls;
@@ -388,8 +409,7 @@ class SessionMapper {
       // The agent's answer, unless the last assistant message already says it.
       std::string last;
       for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-        rapidjson::Document d;
-        d.Parse(it->c_str());
+        const Value& d = reparse(*it);
         if (str(find_member(d, "role")) != "assistant") continue;
         if (const Value* c = find_member(d, "content"); c != nullptr && c->IsString()) last = std::string(string_of(*c));
         break;

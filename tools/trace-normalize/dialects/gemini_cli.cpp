@@ -90,28 +90,25 @@ agent::UsageCounts usage_of(const Value& tokens) {
 }
 
 struct UsageSum {
-  std::map<std::string, int64_t> sums;
+  // In the order written: input, output, total, cache_read, reasoning, tool; unknown until a count is seen.
+  static constexpr const char* kKeys[] = {"input_tokens", "output_tokens", "total_tokens", "cache_read_tokens", "reasoning_tokens", "tool_tokens"};
+  std::optional<int64_t> sums[6];
   bool any = false;
   void add(const agent::UsageCounts& u) {
     any = any || u.known();
-    const auto put = [&](const char* key, const std::optional<int64_t>& v) {
-      if (v && *v >= 0) sums[key] += *v;
-    };
-    put("input_tokens", u.input);
-    put("output_tokens", u.output);
-    put("total_tokens", u.total);
-    put("cache_read_tokens", u.cache_read);
-    put("reasoning_tokens", u.reasoning);
-    put("tool_tokens", u.tool);
+    const std::optional<int64_t>* counts[6] = {&u.input, &u.output, &u.total, &u.cache_read, &u.reasoning, &u.tool};
+    for (size_t i = 0; i < 6; ++i) {
+      if (*counts[i] && **counts[i] >= 0) sums[i] = sums[i].value_or(0) + **counts[i];
+    }
   }
   [[nodiscard]] std::string json() const {
     std::string out;
-    for (const char* key : {"input_tokens", "output_tokens", "total_tokens", "cache_read_tokens", "reasoning_tokens", "tool_tokens"}) {
-      const auto it = sums.find(key);
-      const bool always = (std::string_view(key) == "input_tokens" || std::string_view(key) == "output_tokens" ||
-                                              std::string_view(key) == "total_tokens");
-      if (it == sums.end() && !always) continue;
-      out += (out.empty() ? "{" : ",") + quote(key) + ":" + (it != sums.end() ? std::to_string(it->second) : "null");
+    for (size_t i = 0; i < 6; ++i) {
+      if (!sums[i] && i >= 3) continue;  // input, output and total are always written
+      out += out.empty() ? "{" : ",";
+      libstream::append_json_string(out, kKeys[i]);
+      out += ':';
+      out += sums[i] ? std::to_string(*sums[i]) : std::string("null");
     }
     return out + "}";
   }
@@ -245,9 +242,13 @@ class GeminiSession {
     out_.set_text("session_id", id);
     std::string messages = "[";
     for (const auto& group : groups_) {
-      for (const Message& m : group) messages += (messages.size() > 1 ? "," : "") + m.json();
+      for (const Message& m : group) {
+        if (messages.size() > 1) messages += ',';
+        messages += m.json();
+      }
     }
-    out_.set("messages", messages + "]");
+    messages += ']';
+    out_.set("messages", std::move(messages));
     const Value* meta = find_member(header, "meta");
     if (!model_.empty()) {
       out_.set_text("model", model_);

@@ -1,0 +1,58 @@
+// Ids made from a value's content (content_id): the stable hash of the value's compact JSON as
+// json_of writes it. content_id hashes that text piece by piece without writing it out, so
+// every form the Writer has (each escape, numbers, nesting, a NaN) is checked against the
+// hash of json_of's own bytes.
+#include "json_text.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/hash.hpp>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <cmath>
+#include <string>
+
+namespace {
+
+using tracemill::normalize::content_id;
+using tracemill::normalize::hex_id;
+using tracemill::normalize::json_of;
+
+std::string written_id(const rapidjson::Value& value) { return hex_id("p-", libstream::stable_hash(json_of(value))); }
+
+void expect_same_id(const std::string& text) {
+  rapidjson::Document document;
+  ASSERT_TRUE(libstream::parse_embedded_json(text, document)) << text;
+  EXPECT_EQ(content_id("p-", document), written_id(document)) << text;
+}
+
+TEST(NormalizeContentId, IsTheHashOfTheCompactText) {
+  expect_same_id(R"({"a":[1,-2,0.5,1e2,-0,18446744073709551615,true,false,null,{},[]],"b":"caf\u00e9 ok","c":{"d":[]},"e":""})");
+  expect_same_id(R"("plain")");
+  expect_same_id(R"([])");
+  expect_same_id(R"(0.0035475000000000003)");
+  // Every escape the Writer makes, alone, at either end, and in runs longer than 16 bytes.
+  expect_same_id(R"({"q":"\"","b":"\\","c":"\b\f\n\r\t","u":"\u0001\u001f\u001F\u007f","s":"a\/b"})");
+  expect_same_id(R"(["\nstarts","ends\n","0123456789abcdef0123456789\n0123456789abcdef0123456789\"x"])");
+  expect_same_id(R"({"k\ney":{"nested":[["deep",{"x":"\t"}]]}})");
+}
+
+TEST(NormalizeContentId, ANanIsHashedAsTheWriterLeavesIt) {
+  rapidjson::Document document;
+  document.SetObject();
+  document.AddMember("x", rapidjson::Value(std::nan("")), document.GetAllocator());
+  const rapidjson::StringBuffer& written = tracemill::normalize::serialise(document);
+  EXPECT_EQ(content_id("p-", document), hex_id("p-", libstream::stable_hash({written.GetString(), written.GetSize()})));
+}
+
+TEST(NormalizeContentId, DiffersWithTheText) {
+  // A negative control: values whose texts differ by one escaped byte get different ids.
+  rapidjson::Document a;
+  rapidjson::Document b;
+  ASSERT_TRUE(libstream::parse_embedded_json(R"({"s":"a\nb"})", a));
+  ASSERT_TRUE(libstream::parse_embedded_json(R"({"s":"a\rb"})", b));
+  EXPECT_NE(content_id("p-", a), content_id("p-", b));
+}
+
+}  // namespace
