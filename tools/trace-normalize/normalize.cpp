@@ -13,10 +13,6 @@
 
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <rapidjson/error/en.h>
 
 #include <deque>
@@ -86,33 +82,6 @@ const DialectSpec* Normalizer::dialect_of(const Value& record) const {
 }
 
 namespace {
-
-/// Whether a record's text spells `"schema"` (so it may be trace/v1). memmem's general search
-/// cost about 1.6 instructions a byte; a quote followed by 's' is rare enough in agent
-/// records to be checked wherever it occurs, 16 positions at a time.
-bool spells_schema(const char* p, size_t n) {
-  static constexpr std::string_view kKey = "\"schema\"";
-  if (n < kKey.size()) return false;
-  const char* const last = p + n - kKey.size();  // the last position a match can start at
-  const char* at = p;
-#if defined(__SSE2__)
-  while (last - at >= 16) {  // both loads and every candidate's 8 bytes stay inside the text
-    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 1));
-    auto mask = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_and_si128(_mm_cmpeq_epi8(here, _mm_set1_epi8('"')), _mm_cmpeq_epi8(next, _mm_set1_epi8('s')))));
-    while (mask != 0) {
-      if (std::memcmp(at + __builtin_ctz(mask), kKey.data(), kKey.size()) == 0) return true;
-      mask &= mask - 1;
-    }
-    at += 16;
-  }
-#endif
-  for (; at <= last; ++at) {
-    if (*at == '"' && std::memcmp(at, kKey.data(), kKey.size()) == 0) return true;
-  }
-  return false;
-}
 
 [[noreturn]] void no_dialect(const Value& record) {
   std::string keys;
@@ -345,7 +314,9 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     const bool collecting = session.active();
     // A record whose text never spells "schema" cannot be trace/v1 (an escaped spelling is
     // caught on the DOM below): the schema-only scan, a second pass over its bytes, is skipped.
-    const bool may_be_trace_v1 = !collecting && detecting && spells_schema(record.data, record.size);
+    static constexpr std::string_view kSchemaKey = "\"schema\"";
+    const bool may_be_trace_v1 = !collecting && detecting &&
+                                 memmem(record.data, record.size, kSchemaKey.data(), kSchemaKey.size()) != nullptr;
     if (may_be_trace_v1) {
       const Value* head = schema_parser.parse(record.data, record.size, &error);
       if (head == nullptr) {
