@@ -1,4 +1,7 @@
+#include <libstream/document.hpp>
+#include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/json_hash.hpp>
 
 #include "exact_json.hpp"
 #include "insitu_stream.hpp"
@@ -245,32 +248,37 @@ bool is_valid_utf8(std::string_view text) {
 namespace {
 
 // rapidjson Writer's string form: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00XX
-// (upper-case hex), everything else as it is.
-void append_writer_string(std::string& out, const char* p, size_t n) {
+// (upper-case hex), everything else as it is; handed to `sink(bytes, size)` in pieces.
+template <class Sink>
+void writer_string(const char* p, size_t n, Sink&& sink) {
   static const char kHex[] = "0123456789ABCDEF";
-  out.push_back('"');
+  sink("\"", 1);
   const char* end = p + n;
   while (p < end) {
     const char* run = p;
     p = find_string_special(p, end);
-    out.append(run, static_cast<size_t>(p - run));
+    if (p != run) sink(run, static_cast<size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
+      case '"': sink("\\\"", 2); break;
+      case '\\': sink("\\\\", 2); break;
+      case '\b': sink("\\b", 2); break;
+      case '\f': sink("\\f", 2); break;
+      case '\n': sink("\\n", 2); break;
+      case '\r': sink("\\r", 2); break;
+      case '\t': sink("\\t", 2); break;
       default: {
         const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(escaped, sizeof escaped);
+        sink(escaped, sizeof escaped);
       }
     }
   }
-  out.push_back('"');
+  sink("\"", 1);
+}
+
+void append_writer_string(std::string& out, const char* p, size_t n) {
+  writer_string(p, n, [&out](const char* bytes, size_t size) { out.append(bytes, size); });
 }
 
 }  // namespace
@@ -353,6 +361,49 @@ bool append_json_value(std::string& out, const rapidjson::Value& root) {
       open.pop_back();
     }
   }
+}
+
+bool hash_json_value(const rapidjson::Value& value, uint64_t& hash) {
+  thread_local std::string scalar;  // numbers, true, false, null: as append_json_value prints them
+  const auto feed = [&hash](const char* bytes, size_t size) { hash = fnv1a64(std::string_view(bytes, size), hash); };
+  const auto walk = [&](const auto& self, const rapidjson::Value& v, size_t depth) -> bool {
+    if (depth > kMaxJsonDepth) return false;
+    switch (v.GetType()) {
+      case rapidjson::kStringType:
+        writer_string(v.GetString(), v.GetStringLength(), feed);
+        return true;
+      case rapidjson::kObjectType: {
+        feed("{", 1);
+        bool first = true;
+        for (const auto& m : v.GetObject()) {
+          if (!first) feed(",", 1);
+          first = false;
+          writer_string(m.name.GetString(), m.name.GetStringLength(), feed);
+          feed(":", 1);
+          if (!self(self, m.value, depth + 1)) return false;
+        }
+        feed("}", 1);
+        return true;
+      }
+      case rapidjson::kArrayType: {
+        feed("[", 1);
+        bool first = true;
+        for (const auto& element : v.GetArray()) {
+          if (!first) feed(",", 1);
+          first = false;
+          if (!self(self, element, depth + 1)) return false;
+        }
+        feed("]", 1);
+        return true;
+      }
+      default:
+        scalar.clear();
+        if (!append_scalar(scalar, v)) return false;
+        feed(scalar.data(), scalar.size());
+        return true;
+    }
+  };
+  return walk(walk, value, 0);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
+#include <libstream/json_hash.hpp>
 
 #include <rapidjson/writer.h>
 
@@ -12,9 +13,6 @@
 #include <cstdio>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace tracemill::normalize {
 
@@ -94,103 +92,10 @@ std::string hex_id(std::string_view prefix, uint64_t hash) {
   return std::string(prefix) + buffer;
 }
 
-namespace {
-
-/// The first quote, backslash or byte below 0x20 in [p, end) (the bytes the Writer escapes), or end.
-const char* first_special(const char* p, const char* end) {
-#if defined(__SSE2__)
-  while (end - p >= 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                     _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));  // x <= 0x1F
-    if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit))) return p + __builtin_ctz(mask);
-    p += 16;
-  }
-#endif
-  while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
-  return p;
-}
-
-/// Hashes a string as the Writer writes it (libstream::append_json_value): quoted; \" \\ \b
-/// \f \n \r \t; other bytes below 0x20 as \u00XX in upper-case hex; everything else as it is.
-uint64_t hash_string(const char* p, size_t n, uint64_t hash) {
-  static const char kHex[] = "0123456789ABCDEF";
-  hash = libstream::fnv1a64("\"", hash);
-  const char* end = p + n;
-  while (p < end) {
-    const char* run = p;
-    p = first_special(p, end);
-    hash = libstream::fnv1a64(std::string_view(run, static_cast<size_t>(p - run)), hash);
-    if (p == end) break;
-    const auto c = static_cast<unsigned char>(*p++);
-    const char* escape = nullptr;
-    switch (c) {
-      case '"': escape = "\\\""; break;
-      case '\\': escape = "\\\\"; break;
-      case '\b': escape = "\\b"; break;
-      case '\f': escape = "\\f"; break;
-      case '\n': escape = "\\n"; break;
-      case '\r': escape = "\\r"; break;
-      case '\t': escape = "\\t"; break;
-      default: break;
-    }
-    if (escape != nullptr) {
-      hash = libstream::fnv1a64(escape, hash);
-    } else {
-      const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      hash = libstream::fnv1a64(std::string_view(escaped, sizeof escaped), hash);
-    }
-  }
-  return libstream::fnv1a64("\"", hash);
-}
-
-/// FNV-1a (libstream::fnv1a64) of the compact JSON of `value`, the bytes json_of writes, fed
-/// piece by piece instead of written out first. False when json_of would not write it that way
-/// (a NaN) or past libstream's nesting limit: the caller then hashes the written text.
-bool hash_compact(const Value& value, uint64_t& hash, std::string& scratch, size_t depth) {
-  if (depth > libstream::kMaxJsonDepth) return false;
-  switch (value.GetType()) {
-    case rapidjson::kStringType:
-      hash = hash_string(value.GetString(), value.GetStringLength(), hash);
-      return true;
-    case rapidjson::kObjectType: {
-      hash = libstream::fnv1a64("{", hash);
-      bool first = true;
-      for (const auto& m : value.GetObject()) {
-        if (!first) hash = libstream::fnv1a64(",", hash);
-        first = false;
-        hash = libstream::fnv1a64(":", hash_string(m.name.GetString(), m.name.GetStringLength(), hash));
-        if (!hash_compact(m.value, hash, scratch, depth + 1)) return false;
-      }
-      hash = libstream::fnv1a64("}", hash);
-      return true;
-    }
-    case rapidjson::kArrayType: {
-      hash = libstream::fnv1a64("[", hash);
-      bool first = true;
-      for (const Value& element : value.GetArray()) {
-        if (!first) hash = libstream::fnv1a64(",", hash);
-        first = false;
-        if (!hash_compact(element, hash, scratch, depth + 1)) return false;
-      }
-      hash = libstream::fnv1a64("]", hash);
-      return true;
-    }
-    default:  // numbers, true, false, null: as json_of prints them
-      scratch.clear();
-      if (!libstream::append_json_value(scratch, value)) return false;
-      hash = libstream::fnv1a64(scratch, hash);
-      return true;
-  }
-}
-
-}  // namespace
-
 std::string content_id(std::string_view prefix, const Value& value) {
   // The hash of the compact text, without writing the text out first (a whole record is hashed).
-  thread_local std::string scratch;
   uint64_t hash = libstream::kFnvOffsetBasis;
-  if (hash_compact(value, hash, scratch, 0)) return hex_id(prefix, libstream::fmix64(hash));
+  if (libstream::hash_json_value(value, hash)) return hex_id(prefix, libstream::fmix64(hash));
   // The Writer's bytes (json_of), in one buffer kept across calls.
   thread_local std::string text;
   text.clear();
