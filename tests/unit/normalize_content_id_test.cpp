@@ -46,6 +46,20 @@ TEST(NormalizeContentId, ANanIsHashedAsTheWriterLeavesIt) {
   EXPECT_EQ(content_id("p-", document), hex_id("p-", libstream::stable_hash({written.GetString(), written.GetSize()})));
 }
 
+TEST(NormalizeContentId, NestingPastTheParsersLimitFallsBackToTheWrittenText) {
+  // Built by hand (the parsers refuse it): the piecewise walk stops at kMaxJsonDepth and the
+  // written text is hashed instead, giving the same id.
+  rapidjson::Document document;
+  document.SetArray();
+  rapidjson::Value* inner = &document;
+  for (size_t depth = 0; depth < libstream::kMaxJsonDepth + 5; ++depth) {
+    inner->PushBack(rapidjson::Value(rapidjson::kArrayType), document.GetAllocator());
+    inner = &(*inner)[0];
+  }
+  inner->PushBack(rapidjson::Value("leaf"), document.GetAllocator());
+  EXPECT_EQ(content_id("p-", document), written_id(document));
+}
+
 TEST(NormalizeContentId, DiffersWithTheText) {
   // A negative control: values whose texts differ by one escaped byte get different ids.
   rapidjson::Document a;
