@@ -1,6 +1,8 @@
 #include "call_conversation.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 namespace tracemill::normalize {
 namespace {
@@ -16,6 +18,29 @@ void from_openai(const Value& m, Message& message) {
 }
 
 }  // namespace
+
+Message openai_to_message(const Value& m, const std::string& id_prefix) {
+  Message message;
+  const std::string source_role(text(find_member(m, "role")).value_or(""));
+  message.role = role_of_type(source_role);
+  if (message.role.empty()) message.role = "user";
+  if (message.role != source_role) message.original_role = source_role;
+  if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
+    message.content = trace_content_json(*content);
+  }
+  if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+    set_tool_calls(*calls, message, id_prefix);
+  }
+  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
+  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
+  static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
+  if (m.IsObject()) {
+    for (const auto& member : m.GetObject()) {
+      if (kMapped.count(string_of(member.name)) == 0) message.extra.emplace_back(string_of(member.name), json_of(member.value));
+    }
+  }
+  return message;
+}
 
 size_t ChatBuilder::add_prompt(const Value* prompt, std::optional<int64_t> turn, Embedded& embedded) {
   std::vector<std::pair<std::string, std::string>> prompt_messages;  // (json, comparison key)

@@ -161,31 +161,6 @@ std::string instant(std::optional<int64_t> ns) {
   return libstream::format_instant(micros);
 }
 
-/// A Message from one OpenAI-shaped message the readers built: contents kept exactly as
-/// written (a string that holds JSON stays that string).
-Message to_message(const Value& m, const std::string& id_prefix) {
-  Message message;
-  const std::string source_role(text(find_member(m, "role")).value_or(""));
-  message.role = role_of_type(source_role);
-  if (message.role.empty()) message.role = "user";
-  if (message.role != source_role) message.original_role = source_role;
-  static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
-  if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
-    message.content = trace_content_json(*content);
-  }
-  if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
-    set_tool_calls(*calls, message, id_prefix);
-  }
-  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
-  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
-  if (m.IsObject()) {
-    for (const auto& member : m.GetObject()) {
-      if (kMapped.count(string_of(member.name)) == 0) message.extra.emplace_back(string_of(member.name), json_of(member.value));
-    }
-  }
-  return message;
-}
-
 void collect_call_ids(const Value& message, std::vector<std::pair<std::string, std::string>>& calls) {
   const Value* list = find_member(message, "tool_calls");
   if (list == nullptr || !list->IsArray()) return;
@@ -349,7 +324,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     const std::string prefix = "call_" + (span.span_id.empty() ? std::to_string(i) : span.span_id);
     if (r.prompt.IsArray()) {
       for (const Value& m : r.prompt.GetArray()) {
-        prompt.push_back(to_message(m, prefix + "_p" + std::to_string(prompt.size())));
+        prompt.push_back(openai_to_message(m, prefix + "_p" + std::to_string(prompt.size())));
         std::vector<std::pair<std::string, std::string>> ids;
         collect_call_ids(m, ids);
         for (const auto& call : ids) {
@@ -360,7 +335,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     }
     std::optional<Message> reply;
     if (r.reply.IsObject()) {
-      reply = to_message(r.reply, prefix);
+      reply = openai_to_message(r.reply, prefix);
       reply->role = "assistant";
       std::vector<std::pair<std::string, std::string>> ids;
       collect_call_ids(r.reply, ids);

@@ -176,7 +176,7 @@ class SessionMapper {
     for (const std::string& json : input.messages) {
       rapidjson::Document d;
       d.Parse(json.c_str());
-      prompt.push_back(to_message(d, prefix + "_p" + std::to_string(prompt.size())));
+      prompt.push_back(openai_to_message(d, prefix + "_p" + std::to_string(prompt.size())));
       if (!prompt.back().tool_call_id.empty()) in_prompt.insert(prompt.back().tool_call_id);
       calls_of(prompt.back(), issued_);
     }
@@ -208,7 +208,7 @@ class SessionMapper {
     for (const std::string& json : reply.messages) {
       rapidjson::Document d;
       d.Parse(json.c_str());
-      replies.push_back(to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
+      replies.push_back(openai_to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
       if (replies.back().role != "assistant" && replies.back().role != "tool") replies.back().role = "assistant";
       std::vector<std::pair<std::string, std::string>> calls;
       calls_of(replies.back(), calls);
