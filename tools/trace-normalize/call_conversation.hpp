@@ -32,6 +32,9 @@ struct CallFacts {
 /// that holds JSON stays that string), calls through set_tool_calls (ids made from
 /// `id_prefix`, counted in the message), every other member kept in extra.
 Message openai_to_message(const Value& m, const std::string& id_prefix);
+/// The (id, name) of each call of an OpenAI tool_calls array, appended to `out` in order
+/// (empty where the call has none); nothing when `tool_calls` is null or not an array.
+void append_call_ids(const Value* tool_calls, std::vector<std::pair<std::string, std::string>>& out);
 
 class ChatBuilder {
  public:

@@ -161,16 +161,6 @@ std::string instant(std::optional<int64_t> ns) {
   return libstream::format_instant(micros);
 }
 
-void collect_call_ids(const Value& message, std::vector<std::pair<std::string, std::string>>& calls) {
-  const Value* list = find_member(message, "tool_calls");
-  if (list == nullptr || !list->IsArray()) return;
-  for (const Value& call : list->GetArray()) {
-    const Value* function = find_member(call, "function");
-    calls.emplace_back(std::string(text(find_member(call, "id")).value_or("")),
-                       std::string(text(function != nullptr ? find_member(*function, "name") : nullptr).value_or("")));
-  }
-}
-
 /// Ids for the reply's tool calls that have none: `call_<span id>_<index>`.
 void make_call_ids(const Span& span, size_t position, SpanReading& r) {
   if (!r.reply.IsObject() || !r.reply.HasMember("tool_calls") || !r.reply["tool_calls"].IsArray()) return;
@@ -232,7 +222,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
       if (r.part == SpanPart::llm) {
         for (const auto& [id, name] : r.made_calls) made[name].emplace_back(i, id);
         std::vector<std::pair<std::string, std::string>> ids;
-        if (r.reply.IsObject()) collect_call_ids(r.reply, ids);
+        if (r.reply.IsObject()) append_call_ids(find_member(r.reply, "tool_calls"), ids);
         for (const auto& [id, name] : ids) known.insert(id);
       } else if (r.part == SpanPart::tool && !r.call_id.empty() && known.count(r.call_id) == 0) {
         auto& queue = made[r.tool_name];
@@ -326,7 +316,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
       for (const Value& m : r.prompt.GetArray()) {
         prompt.push_back(openai_to_message(m, prefix + "_p" + std::to_string(prompt.size())));
         std::vector<std::pair<std::string, std::string>> ids;
-        collect_call_ids(m, ids);
+        append_call_ids(find_member(m, "tool_calls"), ids);
         for (const auto& call : ids) {
           if (issued.insert(call.first).second) order.push_back(call);
         }
@@ -338,7 +328,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
       reply = openai_to_message(r.reply, prefix);
       reply->role = "assistant";
       std::vector<std::pair<std::string, std::string>> ids;
-      collect_call_ids(r.reply, ids);
+      append_call_ids(find_member(r.reply, "tool_calls"), ids);
       for (const auto& call : ids) {
         if (issued.insert(call.first).second) order.push_back(call);
       }

@@ -1,6 +1,8 @@
 // Reading ATOF event lines (atof_events.hpp).
 #include "atof_events.hpp"
 
+#include "../call_conversation.hpp"
+
 #include <libstream/time.hpp>
 
 #include <algorithm>
@@ -197,11 +199,7 @@ void calls_of(const Message& m, std::vector<std::pair<std::string, std::string>>
   if (m.tool_calls.empty()) return;
   rapidjson::Document d;
   d.Parse(m.tool_calls.c_str());
-  if (!d.IsArray()) return;
-  for (const Value& call : d.GetArray()) {
-    const Value* function = find_member(call, "function");
-    out.emplace_back(std::string(str(find_member(call, "id"))), std::string(function != nullptr ? str(find_member(*function, "name")) : ""));
-  }
+  append_call_ids(&d, out);
 }
 
 std::string instant(const std::optional<int64_t>& micros) { return micros ? libstream::format_instant(*micros) : std::string(); }
