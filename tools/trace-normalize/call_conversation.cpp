@@ -1,6 +1,8 @@
 #include "call_conversation.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 namespace tracemill::normalize {
 namespace {
@@ -15,7 +17,45 @@ void from_openai(const Value& m, Message& message) {
   if (auto role = text(find_member(m, "original_role"))) message.original_role = std::string(*role);
 }
 
+/// The trace/v1 role of a prompt message (user when its role is none of ours), the source's
+/// kept in original_role when it differs.
+void set_role(const Value& m, Message& message) {
+  const std::string source_role(text(find_member(m, "role")).value_or(""));
+  message.role = role_of_type(source_role);
+  if (message.role.empty()) message.role = "user";
+  if (message.role != source_role) message.original_role = source_role;
+}
+
 }  // namespace
+
+Message openai_to_message(const Value& m, const std::string& id_prefix) {
+  Message message;
+  set_role(m, message);
+  if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
+    message.content = trace_content_json(*content);
+  }
+  if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
+    set_tool_calls(*calls, message, id_prefix);
+  }
+  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
+  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
+  static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
+  if (m.IsObject()) {
+    for (const auto& member : m.GetObject()) {
+      if (kMapped.count(string_of(member.name)) == 0) message.extra.emplace_back(string_of(member.name), json_of(member.value));
+    }
+  }
+  return message;
+}
+
+void append_call_ids(const Value* tool_calls, std::vector<std::pair<std::string, std::string>>& out) {
+  if (tool_calls == nullptr || !tool_calls->IsArray()) return;
+  for (const Value& call : tool_calls->GetArray()) {
+    const Value* function = find_member(call, "function");
+    out.emplace_back(std::string(text(find_member(call, "id")).value_or("")),
+                     std::string(text(function != nullptr ? find_member(*function, "name") : nullptr).value_or("")));
+  }
+}
 
 size_t ChatBuilder::add_prompt(const Value* prompt, std::optional<int64_t> turn, Embedded& embedded) {
   std::vector<std::pair<std::string, std::string>> prompt_messages;  // (json, comparison key)
@@ -99,10 +139,7 @@ void ChatBuilder::add_call_replies(const Value* prompt, const Value& replies, st
 
 std::pair<std::string, std::string> ChatBuilder::convert(const Value& m, std::optional<int64_t> turn, Embedded& embedded) {
   Message message;
-  const std::string source_role(text(find_member(m, "role")).value_or(""));
-  message.role = role_of_type(source_role);
-  if (message.role.empty()) message.role = "user";
-  if (message.role != source_role) message.original_role = source_role;
+  set_role(m, message);
   if (openai_) from_openai(m, message);
   else set_content(m, message, "call_" + std::to_string(messages_.size()), embedded);
   std::string key = message.json();

@@ -26,6 +26,16 @@ struct CallFacts {
   std::vector<std::pair<std::string, std::string>> extra;  ///< the reply's extra members
 };
 
+/// A Message from one OpenAI-shaped message ({role, content, tool_calls, tool_call_id, name}),
+/// as the provider and span readers build them for add_call: the role mapped (user when
+/// unknown; the source's kept in original_role), content through trace_content_json (a string
+/// that holds JSON stays that string), calls through set_tool_calls (ids made from
+/// `id_prefix`, counted in the message), every other member kept in extra.
+Message openai_to_message(const Value& m, const std::string& id_prefix);
+/// The (id, name) of each call of an OpenAI tool_calls array, appended to `out` in order
+/// (empty where the call has none); nothing when `tool_calls` is null or not an array.
+void append_call_ids(const Value* tool_calls, std::vector<std::pair<std::string, std::string>>& out);
+
 class ChatBuilder {
  public:
   /// Appends the prompt of one LLM call, skipping the part the conversation already ends

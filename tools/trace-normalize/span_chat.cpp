@@ -161,41 +161,6 @@ std::string instant(std::optional<int64_t> ns) {
   return libstream::format_instant(micros);
 }
 
-/// A Message from one OpenAI-shaped message the readers built: contents kept exactly as
-/// written (a string that holds JSON stays that string).
-Message to_message(const Value& m, const std::string& id_prefix) {
-  Message message;
-  const std::string source_role(text(find_member(m, "role")).value_or(""));
-  message.role = role_of_type(source_role);
-  if (message.role.empty()) message.role = "user";
-  if (message.role != source_role) message.original_role = source_role;
-  static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
-  if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
-    message.content = trace_content_json(*content);
-  }
-  if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
-    set_tool_calls(*calls, message, id_prefix);
-  }
-  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
-  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
-  if (m.IsObject()) {
-    for (const auto& member : m.GetObject()) {
-      if (kMapped.count(string_of(member.name)) == 0) message.extra.emplace_back(string_of(member.name), json_of(member.value));
-    }
-  }
-  return message;
-}
-
-void collect_call_ids(const Value& message, std::vector<std::pair<std::string, std::string>>& calls) {
-  const Value* list = find_member(message, "tool_calls");
-  if (list == nullptr || !list->IsArray()) return;
-  for (const Value& call : list->GetArray()) {
-    const Value* function = find_member(call, "function");
-    calls.emplace_back(std::string(text(find_member(call, "id")).value_or("")),
-                       std::string(text(function != nullptr ? find_member(*function, "name") : nullptr).value_or("")));
-  }
-}
-
 /// Ids for the reply's tool calls that have none: `call_<span id>_<index>`.
 void make_call_ids(const Span& span, size_t position, SpanReading& r) {
   if (!r.reply.IsObject() || !r.reply.HasMember("tool_calls") || !r.reply["tool_calls"].IsArray()) return;
@@ -257,7 +222,7 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
       if (r.part == SpanPart::llm) {
         for (const auto& [id, name] : r.made_calls) made[name].emplace_back(i, id);
         std::vector<std::pair<std::string, std::string>> ids;
-        if (r.reply.IsObject()) collect_call_ids(r.reply, ids);
+        if (r.reply.IsObject()) append_call_ids(find_member(r.reply, "tool_calls"), ids);
         for (const auto& [id, name] : ids) known.insert(id);
       } else if (r.part == SpanPart::tool && !r.call_id.empty() && known.count(r.call_id) == 0) {
         auto& queue = made[r.tool_name];
@@ -349,9 +314,9 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     const std::string prefix = "call_" + (span.span_id.empty() ? std::to_string(i) : span.span_id);
     if (r.prompt.IsArray()) {
       for (const Value& m : r.prompt.GetArray()) {
-        prompt.push_back(to_message(m, prefix + "_p" + std::to_string(prompt.size())));
+        prompt.push_back(openai_to_message(m, prefix + "_p" + std::to_string(prompt.size())));
         std::vector<std::pair<std::string, std::string>> ids;
-        collect_call_ids(m, ids);
+        append_call_ids(find_member(m, "tool_calls"), ids);
         for (const auto& call : ids) {
           if (issued.insert(call.first).second) order.push_back(call);
         }
@@ -360,10 +325,10 @@ void map_span_session(SpanList& spans, const std::string& session_id, size_t par
     }
     std::optional<Message> reply;
     if (r.reply.IsObject()) {
-      reply = to_message(r.reply, prefix);
+      reply = openai_to_message(r.reply, prefix);
       reply->role = "assistant";
       std::vector<std::pair<std::string, std::string>> ids;
-      collect_call_ids(r.reply, ids);
+      append_call_ids(find_member(r.reply, "tool_calls"), ids);
       for (const auto& call : ids) {
         if (issued.insert(call.first).second) order.push_back(call);
       }

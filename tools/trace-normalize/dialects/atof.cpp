@@ -164,14 +164,21 @@ class SessionMapper {
         if (m.role == "user" && m.content == as_content) return;
       }
     }
+    append(agent_message("user", input_, *root_start_, input_key_));
+  }
+
+  /// The root scope's input (role user) or final answer (role assistant) as a message: the
+  /// text quoted, the event's uuid and time, atof_source saying which, and the data member
+  /// the text came from (atof_data_key) when it was unwrapped from one.
+  static Message agent_message(const char* role, const std::string& said, const Event& event, const std::string& data_key) {
     Message m;
-    m.role = "user";
-    m.content = quote(input_);
-    m.id = root_start_->uuid;
-    m.created_at = instant(root_start_->micros);
-    m.extra.emplace_back("atof_source", "\"agent_input\"");
-    if (!input_key_.empty()) m.extra.emplace_back("atof_data_key", quote(input_key_));
-    append(m);
+    m.role = role;
+    m.content = quote(said);
+    m.id = event.uuid;
+    m.created_at = instant(event.micros);
+    m.extra.emplace_back("atof_source", m.role == "user" ? "\"agent_input\"" : "\"agent_output\"");
+    if (!data_key.empty()) m.extra.emplace_back("atof_data_key", quote(data_key));
+    return m;
   }
 
   void llm(const Scope& s) {
@@ -198,7 +205,7 @@ class SessionMapper {
     std::set<std::string> in_prompt;
     for (const std::string& json : input.messages) {
       const Value& d = reparse(json);
-      prompt.push_back(to_message(d, prefix + "_p" + std::to_string(prompt.size())));
+      prompt.push_back(openai_to_message(d, prefix + "_p" + std::to_string(prompt.size())));
       if (!prompt.back().tool_call_id.empty()) in_prompt.insert(prompt.back().tool_call_id);
       calls_of(prompt.back(), issued_);
     }
@@ -229,7 +236,7 @@ class SessionMapper {
     std::vector<Message> replies;
     for (const std::string& json : reply.messages) {
       const Value& d = reparse(json);
-      replies.push_back(to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
+      replies.push_back(openai_to_message(d, prefix + (replies.empty() ? "" : "_" + std::to_string(replies.size()))));
       if (replies.back().role != "assistant" && replies.back().role != "tool") replies.back().role = "assistant";
       std::vector<std::pair<std::string, std::string>> calls;
       calls_of(replies.back(), calls);
@@ -414,16 +421,7 @@ class SessionMapper {
         if (const Value* c = find_member(d, "content"); c != nullptr && c->IsString()) last = std::string(string_of(*c));
         break;
       }
-      if (last != output_) {
-        Message m;
-        m.role = "assistant";
-        m.content = quote(output_);
-        m.id = root_end_->uuid;
-        m.created_at = instant(root_end_->micros);
-        m.extra.emplace_back("atof_source", "\"agent_output\"");
-        if (!output_key_.empty()) m.extra.emplace_back("atof_data_key", quote(output_key_));
-        messages.push_back(m.json());
-      }
+      if (last != output_) messages.push_back(agent_message("assistant", output_, *root_end_, output_key_).json());
     }
     const Event& first = events.front();
     std::string id = root_.empty() ? hex_id("atof-", libstream::stable_hash(raw_json(first))) : root_;

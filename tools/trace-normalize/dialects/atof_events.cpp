@@ -1,6 +1,8 @@
 // Reading ATOF event lines (atof_events.hpp).
 #include "atof_events.hpp"
 
+#include "../call_conversation.hpp"
+
 #include <libstream/time.hpp>
 
 #include <algorithm>
@@ -193,37 +195,11 @@ std::string response_rest(const Value& response) {
   return out.size() > 1 ? out + "}" : std::string();
 }
 
-/// A Message from one OpenAI message the converter made.
-Message to_message(const Value& m, const std::string& id_prefix) {
-  Message message;
-  const std::string source_role(str(find_member(m, "role")));
-  message.role = role_of_type(source_role);
-  if (message.role.empty()) message.role = "user";
-  if (message.role != source_role) message.original_role = source_role;
-  if (const Value* content = find_member(m, "content"); content != nullptr && !content->IsNull()) {
-    message.content = trace_content_json(*content);
-  }
-  if (const Value* calls = find_present(m, "tool_calls"); calls != nullptr && calls->IsArray() && !calls->Empty()) {
-    set_tool_calls(*calls, message, id_prefix);
-  }
-  if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
-  if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
-  static const std::set<std::string_view> kMapped = {"role", "content", "tool_calls", "tool_call_id", "name"};
-  for (const auto& member : m.GetObject()) {
-    if (kMapped.count(string_of(member.name)) == 0) message.extra.emplace_back(string_of(member.name), json_of(member.value));
-  }
-  return message;
-}
-
 void calls_of(const Message& m, std::vector<std::pair<std::string, std::string>>& out) {
   if (m.tool_calls.empty()) return;
   rapidjson::Document d;
   d.Parse(m.tool_calls.c_str());
-  if (!d.IsArray()) return;
-  for (const Value& call : d.GetArray()) {
-    const Value* function = find_member(call, "function");
-    out.emplace_back(std::string(str(find_member(call, "id"))), std::string(function != nullptr ? str(find_member(*function, "name")) : ""));
-  }
+  append_call_ids(&d, out);
 }
 
 std::string instant(const std::optional<int64_t>& micros) { return micros ? libstream::format_instant(*micros) : std::string(); }

@@ -1,5 +1,5 @@
 // The ATOF dialect's reading of one event line, whatever its version (atof.cpp maps sessions):
-// the event in one shape, and the payload helpers (texts, response members, converted messages).
+// the event in one shape, and the payload helpers (texts, response members, tool calls).
 #pragma once
 
 #include "dialect.hpp"
@@ -50,8 +50,6 @@ std::string payload_text(const Value* p, std::initializer_list<const char*> keys
 /// A provider response's members but the message the chat holds (Anthropic `content`, the
 /// first choice's `message`, the first candidate's `content`), as JSON; empty when none.
 std::string response_rest(const Value& response);
-/// A Message from one OpenAI message the converter made.
-Message to_message(const Value& m, const std::string& id_prefix);
 /// The (id, name) of a message's tool calls, appended to `out`.
 void calls_of(const Message& m, std::vector<std::pair<std::string, std::string>>& out);
 std::string instant(const std::optional<int64_t>& micros);

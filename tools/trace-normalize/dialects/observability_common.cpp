@@ -180,13 +180,7 @@ std::vector<ToolResult> append_tool_results(std::vector<std::string>& messages, 
     rapidjson::Document m;
     m.Parse(text_json.c_str());
     if (auto id = text(find_member(m, "tool_call_id"))) answered.emplace(*id);
-    if (const Value* list = find_member(m, "tool_calls"); list != nullptr && list->IsArray()) {
-      for (const Value& call : list->GetArray()) {
-        const Value* function = find_member(call, "function");
-        calls.emplace_back(std::string(text(find_member(call, "id")).value_or("")),
-                           std::string(function != nullptr ? text(find_member(*function, "name")).value_or("") : ""));
-      }
-    }
+    append_call_ids(find_member(m, "tool_calls"), calls);
   }
   std::vector<ToolResult> orphans;
   for (const ToolResult& result : results) {

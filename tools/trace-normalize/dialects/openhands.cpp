@@ -111,6 +111,29 @@ class EventMapper {
     messages_.push_back(std::move(message));
   }
 
+  /// Writes a message made from one event, with the event's id (and is_error true, for an
+  /// error observation answering a function call) as members of its own.
+  void push_event_message(const Message& message, const Value& event, bool error_member = false) {
+    std::vector<std::pair<std::string, std::string>> members;
+    if (std::string id = id_text(event); !id.empty()) members.emplace_back("id", quote(id));
+    if (error_member) members.emplace_back("is_error", "true");
+    push(harness::with_members(message.json(), members));
+  }
+
+  /// An observation's text as tool message content: its `content`, else its `message`; a
+  /// value that is not a string is quoted as its JSON text; neither: an empty string.
+  static std::string observation_body(const Value& event) {
+    const Value* content = find_present(event, "content");
+    if (content == nullptr) content = find_present(event, "message");
+    return content != nullptr && content->IsString() ? json_of(*content) : quote(content != nullptr ? json_of(*content) : "");
+  }
+
+  /// The message of a provider response's first choice, or null.
+  static const Value* first_choice_message(const Value& response) {
+    const Value* choices = find_present(response, "choices");
+    return choices != nullptr && choices->IsArray() && !choices->Empty() ? find_present((*choices)[0], "message") : nullptr;
+  }
+
   void flush() {
     if (pending_.calls.empty()) return;
     pending_.message.tool_calls = array_json(pending_.calls);
@@ -132,11 +155,7 @@ class EventMapper {
       pending_.message.role = "assistant";
       pending_.message.created_at = harness::instant_text(find_present(event, "timestamp"));
       if (std::string id = id_text(event); !id.empty()) pending_.members.emplace_back("id", quote(id));
-      const Value* choice_message = nullptr;
-      if (response != nullptr) {
-        const Value* choices = find_present(*response, "choices");
-        if (choices != nullptr && choices->IsArray() && !choices->Empty()) choice_message = find_present((*choices)[0], "message");
-      }
+      const Value* choice_message = response != nullptr ? first_choice_message(*response) : nullptr;
       if (auto content = text(choice_message != nullptr ? find_member(*choice_message, "content") : nullptr); content && !content->empty()) {
         pending_.message.content = quote(*content);
       } else if (const Value* args = find_present(event, "args"); choice_message == nullptr && args != nullptr) {
@@ -168,8 +187,7 @@ class EventMapper {
     // Arguments as the model wrote them (the response's call of this id), else the action's args.
     std::string arguments;
     if (response != nullptr) {
-      const Value* choices = find_present(*response, "choices");
-      const Value* choice_message = choices != nullptr && choices->IsArray() && !choices->Empty() ? find_present((*choices)[0], "message") : nullptr;
+      const Value* choice_message = first_choice_message(*response);
       const Value* calls = choice_message != nullptr ? find_present(*choice_message, "tool_calls") : nullptr;
       if (calls != nullptr && calls->IsArray()) {
         for (const Value& call : calls->GetArray()) {
@@ -203,18 +221,13 @@ class EventMapper {
     message.role = "tool";
     message.tool_call_id = std::string(*text(find_member(metadata, "tool_call_id")));
     if (auto name = text(find_member(metadata, "function_name"))) message.name = std::string(*name);
-    const Value* content = find_present(event, "content");
-    if (content == nullptr) content = find_present(event, "message");
-    message.content = content != nullptr && content->IsString() ? json_of(*content) : quote(content != nullptr ? json_of(*content) : "");
+    message.content = observation_body(event);
     message.created_at = harness::instant_text(find_present(event, "timestamp"));
     const Value* response = find_present(metadata, "model_response");
     const std::string response_id(text(response != nullptr ? find_member(*response, "id") : nullptr).value_or(""));
     const bool drop = !response_id.empty() && responses_.count(response_id) != 0;
     message.extra.emplace_back("event", event_json(event, drop));
-    std::vector<std::pair<std::string, std::string>> members;
-    if (std::string id = id_text(event); !id.empty()) members.emplace_back("id", quote(id));
-    if (observation == "error") members.emplace_back("is_error", "true");
-    push(harness::with_members(message.json(), members));
+    push_event_message(message, event, observation == "error");
   }
 
   void add_message(const Value& event, std::string_view action) {
@@ -251,9 +264,7 @@ class EventMapper {
     }
     message.created_at = harness::instant_text(find_present(event, "timestamp"));
     message.extra.emplace_back("event", json_of(event));
-    std::vector<std::pair<std::string, std::string>> members;
-    if (std::string id = id_text(event); !id.empty()) members.emplace_back("id", quote(id));
-    push(harness::with_members(message.json(), members));
+    push_event_message(message, event);
   }
 
   // ---- CodeAct before function calling: actions carry no call id ----
@@ -295,9 +306,7 @@ class EventMapper {
     message.tool_calls = "[" + agent::tool_call_json(call_id, action, quote(arguments)) + "]";
     message.created_at = harness::instant_text(find_present(event, "timestamp"));
     message.extra.emplace_back("event", json_of(event));
-    std::vector<std::pair<std::string, std::string>> members;
-    if (!id.empty()) members.emplace_back("id", quote(id));
-    push(harness::with_members(message.json(), members));
+    push_event_message(message, event);
     assistant_seen_ = true;
     calls_.insert(call_id);
     open_legacy_.emplace_back(id, call_id);
@@ -323,15 +332,11 @@ class EventMapper {
     message.tool_call_id = legacy_answer_->second;
     open_legacy_.erase(legacy_answer_);
     message.name = std::string(observation);
-    const Value* content = find_present(event, "content");
-    if (content == nullptr) content = find_present(event, "message");
-    message.content = content != nullptr && content->IsString() ? json_of(*content) : quote(content != nullptr ? json_of(*content) : "");
+    message.content = observation_body(event);
     message.created_at = harness::instant_text(find_present(event, "timestamp"));
     if (observation == "error") message.is_error = true;
     message.extra.emplace_back("event", json_of(event));
-    std::vector<std::pair<std::string, std::string>> members;
-    if (std::string id = id_text(event); !id.empty()) members.emplace_back("id", quote(id));
-    push(harness::with_members(message.json(), members));
+    push_event_message(message, event);
   }
 
   const Warn& warn_;
