@@ -1,5 +1,7 @@
 #include "call_conversation.hpp"
 
+#include <libstream/json.hpp>
+
 #include <algorithm>
 #include <set>
 #include <string_view>
@@ -7,10 +9,34 @@
 namespace tracemill::normalize {
 namespace {
 
+/// Whether `calls` is a list of call objects one of whose string `function.arguments` is not
+/// JSON text (trace/v1 needs JSON there).
+bool has_unparsable_arguments(const Value& calls) {
+  if (!calls.IsArray()) return false;
+  static thread_local libstream::JsonChecker checker;
+  bool unparsable = false;
+  for (const Value& call : calls.GetArray()) {
+    if (!call.IsObject()) return false;  // not a call: kept as written
+    const Value* function = find_member(call, "function");
+    const Value* arguments = function != nullptr ? find_member(*function, "arguments") : nullptr;
+    if (arguments != nullptr && arguments->IsString() && !checker.check(arguments->GetString(), arguments->GetStringLength(), nullptr)) {
+      unparsable = true;
+    }
+  }
+  return unparsable;
+}
+
 /// A message already in OpenAI form, member by member (reasoning included).
 void from_openai(const Value& m, Message& message) {
   if (const Value* content = find_member(m, "content")) message.content = json_of(*content);
-  if (const Value* calls = find_present(m, "tool_calls")) message.tool_calls = json_of(*calls);
+  if (const Value* calls = find_present(m, "tool_calls")) {
+    if (has_unparsable_arguments(*calls)) {
+      // As every other source's calls: the text kept beside, valid JSON in its place, counted.
+      set_tool_calls(*calls, message, content_id("call-", *calls));
+    } else {
+      message.tool_calls = json_of(*calls);
+    }
+  }
   if (const Value* reasoning = find_present(m, "reasoning")) message.reasoning = json_of(*reasoning);
   if (auto id = text(find_member(m, "tool_call_id"))) message.tool_call_id = std::string(*id);
   if (auto name = text(find_member(m, "name"))) message.name = std::string(*name);
