@@ -9,29 +9,34 @@
 namespace tracemill::normalize {
 namespace {
 
-/// Whether `calls` is a list of call objects one of whose string `function.arguments` is not
-/// JSON text (trace/v1 needs JSON there).
-bool has_unparsable_arguments(const Value& calls) {
+/// Whether `calls` is a list of call objects one of which trace/v1 would refuse as written (an
+/// id or name missing or empty, a type other than function, arguments absent or not JSON text).
+bool needs_repair(const Value& calls) {
   if (!calls.IsArray()) return false;
   static thread_local libstream::JsonChecker checker;
-  bool unparsable = false;
+  bool repair = false;
   for (const Value& call : calls.GetArray()) {
     if (!call.IsObject()) return false;  // not a call: kept as written
+    const auto id = text(find_member(call, "id"));
+    const auto type = text(find_member(call, "type"));
     const Value* function = find_member(call, "function");
+    const Value* name = function != nullptr ? find_member(*function, "name") : nullptr;
     const Value* arguments = function != nullptr ? find_member(*function, "arguments") : nullptr;
-    if (arguments != nullptr && arguments->IsString() && !checker.check(arguments->GetString(), arguments->GetStringLength(), nullptr)) {
-      unparsable = true;
+    if (!id || id->empty() || (type && *type != "function") || name == nullptr || !name->IsString() ||
+        name->GetStringLength() == 0 || arguments == nullptr || !arguments->IsString() ||
+        !checker.check(arguments->GetString(), arguments->GetStringLength(), nullptr)) {
+      repair = true;
     }
   }
-  return unparsable;
+  return repair;
 }
 
 /// A message already in OpenAI form, member by member (reasoning included).
 void from_openai(const Value& m, Message& message) {
   if (const Value* content = find_member(m, "content")) message.content = json_of(*content);
   if (const Value* calls = find_present(m, "tool_calls")) {
-    if (has_unparsable_arguments(*calls)) {
-      // As every other source's calls: the text kept beside, valid JSON in its place, counted.
+    if (needs_repair(*calls)) {
+      // As every other source's calls: made-up values counted, arguments' text kept beside.
       set_tool_calls(*calls, message, content_id("call-", *calls));
     } else {
       message.tool_calls = json_of(*calls);
