@@ -277,64 +277,61 @@ void writer_string(const char* p, size_t n, Sink&& sink) {
   sink("\"", 1);
 }
 
-void append_writer_string(std::string& out, const char* p, size_t n) {
-  writer_string(p, n, [&out](const char* bytes, size_t size) { out.append(bytes, size); });
-}
-
-}  // namespace
-
-namespace {
-
-// Numbers, true, false, null: rapidjson's own printing.
-bool append_scalar(std::string& out, const rapidjson::Value& value) {
+// Numbers, true, false, null: rapidjson's own printing, handed to `sink`.
+template <class Sink>
+bool write_scalar(const rapidjson::Value& value, Sink&& sink) {
   thread_local rapidjson::StringBuffer buffer;  // one for every call: a number costs no allocation
   buffer.Clear();
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   if (!value.Accept(writer)) return false;
-  out.append(buffer.GetString(), buffer.GetSize());
+  sink(buffer.GetString(), buffer.GetSize());
   return true;
 }
 
-}  // namespace
-
+// Hands `sink(bytes, size)` the compact JSON text of `root`, piece by piece; false on a NaN.
 // Iterative, with the open containers on a heap stack: a value nested 100,000 deep (built by
-// a caller, since the parsers refuse such nesting) cannot overflow the stack.
-bool append_json_value(std::string& out, const rapidjson::Value& root) {
+// a caller, since the parsers refuse such nesting) cannot overflow the stack. One walk for
+// writing a value and for hashing it without writing, so the two can never disagree.
+template <class Sink>
+bool write_json_value(const rapidjson::Value& root, Sink&& sink) {
   struct Open {
     const rapidjson::Value* container;
     rapidjson::SizeType next;  // index of the next member or element to write
   };
   std::vector<Open> open;
+  const auto key = [&sink](const rapidjson::Value& name) {
+    writer_string(name.GetString(), name.GetStringLength(), sink);
+    sink(":", 1);
+  };
   const rapidjson::Value* value = &root;
   for (;;) {
     // Write `value`, or open it and go down to its first member or element.
     switch (value->GetType()) {
       case rapidjson::kStringType:
-        append_writer_string(out, value->GetString(), value->GetStringLength());
+        writer_string(value->GetString(), value->GetStringLength(), sink);
         break;
       case rapidjson::kObjectType:
-        out.push_back('{');
         if (value->MemberCount() > 0) {
+          sink("{", 1);
           open.push_back({value, 1});
           const auto& member = *value->MemberBegin();
-          append_writer_string(out, member.name.GetString(), member.name.GetStringLength());
-          out.push_back(':');
+          key(member.name);
           value = &member.value;
           continue;
         }
-        out.push_back('}');
+        sink("{}", 2);
         break;
       case rapidjson::kArrayType:
-        out.push_back('[');
         if (value->Size() > 0) {
+          sink("[", 1);
           open.push_back({value, 1});
           value = &(*value)[0];
           continue;
         }
-        out.push_back(']');
+        sink("[]", 2);
         break;
       default:
-        if (!append_scalar(out, *value)) return false;
+        if (!write_scalar(*value, sink)) return false;
     }
     // Then close what is finished, or move to the next member or element.
     for (;;) {
@@ -343,67 +340,33 @@ bool append_json_value(std::string& out, const rapidjson::Value& root) {
       if (top.container->IsObject()) {
         if (top.next < top.container->MemberCount()) {
           const auto& member = *(top.container->MemberBegin() + top.next++);
-          out.push_back(',');
-          append_writer_string(out, member.name.GetString(), member.name.GetStringLength());
-          out.push_back(':');
+          sink(",", 1);
+          key(member.name);
           value = &member.value;
           break;
         }
-        out.push_back('}');
+        sink("}", 1);
       } else {
         if (top.next < top.container->Size()) {
-          out.push_back(',');
+          sink(",", 1);
           value = &(*top.container)[top.next++];
           break;
         }
-        out.push_back(']');
+        sink("]", 1);
       }
       open.pop_back();
     }
   }
 }
 
+}  // namespace
+
+bool append_json_value(std::string& out, const rapidjson::Value& root) {
+  return write_json_value(root, [&out](const char* bytes, size_t size) { out.append(bytes, size); });
+}
+
 bool hash_json_value(const rapidjson::Value& value, uint64_t& hash) {
-  thread_local std::string scalar;  // numbers, true, false, null: as append_json_value prints them
-  const auto feed = [&hash](const char* bytes, size_t size) { hash = fnv1a64(std::string_view(bytes, size), hash); };
-  const auto walk = [&](const auto& self, const rapidjson::Value& v, size_t depth) -> bool {
-    if (depth > kMaxJsonDepth) return false;
-    switch (v.GetType()) {
-      case rapidjson::kStringType:
-        writer_string(v.GetString(), v.GetStringLength(), feed);
-        return true;
-      case rapidjson::kObjectType: {
-        feed("{", 1);
-        bool first = true;
-        for (const auto& m : v.GetObject()) {
-          if (!first) feed(",", 1);
-          first = false;
-          writer_string(m.name.GetString(), m.name.GetStringLength(), feed);
-          feed(":", 1);
-          if (!self(self, m.value, depth + 1)) return false;
-        }
-        feed("}", 1);
-        return true;
-      }
-      case rapidjson::kArrayType: {
-        feed("[", 1);
-        bool first = true;
-        for (const auto& element : v.GetArray()) {
-          if (!first) feed(",", 1);
-          first = false;
-          if (!self(self, element, depth + 1)) return false;
-        }
-        feed("]", 1);
-        return true;
-      }
-      default:
-        scalar.clear();
-        if (!append_scalar(scalar, v)) return false;
-        feed(scalar.data(), scalar.size());
-        return true;
-    }
-  };
-  return walk(walk, value, 0);
+  return write_json_value(value, [&hash](const char* bytes, size_t size) { hash = fnv1a64(std::string_view(bytes, size), hash); });
 }
 
 namespace {

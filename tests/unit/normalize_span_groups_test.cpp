@@ -134,4 +134,32 @@ TEST(SpanGroups, AgentsSdkTraceItemWithoutSpansIsAnEmptySessionWarned) {
   EXPECT_NE(g.warnings[0].find("no messages"), std::string::npos);
 }
 
+TEST(SpanGroups, AgentsSdkFunctionSpansWithoutIdOrNameGetDistinctMadeUpOnes) {
+  // No generation holds messages: each function span is a call and its result. A span without
+  // an id (found by fuzzing: once written as an empty call id), two spans sharing one, a span
+  // without a name: every call gets a distinct id and a name, and its result answers it.
+  const Grouped g = group(
+      "openai-agents-spans",
+      {R"({"data":[{"object":"trace","id":"t","workflow_name":"w"},)"
+       R"({"object":"trace.span","id":"","trace_id":"t","span_data":{"type":"function","name":"get","input":"{}","output":"a"}},)"
+       R"({"object":"trace.span","id":"f","trace_id":"t","span_data":{"type":"function","input":"{}","output":"b"}},)"
+       R"({"object":"trace.span","id":"f","trace_id":"t","span_data":{"type":"function","name":"get","input":"{}","output":"c"}}]})"},
+      8);
+  ASSERT_EQ(g.sessions.size(), 1u);
+  const auto& m = g.sessions[0]["messages"];
+  ASSERT_EQ(m.Size(), 6u);  // three calls, then their three results
+  std::vector<std::string> ids;
+  for (rapidjson::SizeType i = 0; i < 3; ++i) ids.push_back(str(m[i]["tool_calls"][0]["id"]));
+  EXPECT_NE(ids[0], "");
+  EXPECT_EQ(ids[1], "f");
+  EXPECT_NE(ids[2], "f");
+  EXPECT_NE(ids[0], ids[2]);
+  EXPECT_EQ(str(m[1]["tool_calls"][0]["function"]["name"]), "unnamed");
+  for (rapidjson::SizeType i = 0; i < 3; ++i) {
+    EXPECT_EQ(str(m[3 + i]["role"]), "tool");
+    EXPECT_EQ(str(m[3 + i]["tool_call_id"]), ids[i]);
+  }
+  EXPECT_EQ(str(m[4]["content"]), "b");
+}
+
 }  // namespace

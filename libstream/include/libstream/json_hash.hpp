@@ -10,9 +10,8 @@
 namespace libstream {
 
 /// Folds into `hash` (FNV-1a, hash.hpp) the bytes append_json_value (json.hpp) writes for
-/// `value`, piece by piece, without writing them. False (and `hash` unusable) where
-/// append_json_value fails (a NaN) or nesting passes kMaxJsonDepth (the walk is recursive):
-/// hash the written text instead.
+/// `value`, piece by piece, without writing them (the same walk, so the same bytes). False
+/// (and `hash` unusable) where append_json_value fails: a NaN.
 [[nodiscard]] bool hash_json_value(const rapidjson::Value& value, uint64_t& hash);
 
 }  // namespace libstream

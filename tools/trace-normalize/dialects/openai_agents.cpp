@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace tracemill::normalize {
 namespace {
@@ -177,18 +178,32 @@ void map_spans(const Value& r, const Value& items, const MapContext& context, Re
   }
   std::vector<std::string> messages = chat.messages();
   if (messages.empty()) {
-    // No generation recorded its messages: each function span is the call and its result.
-    for (const Span* span : functions) {
-      const std::string name(text(find_member(*span->data, "name")).value_or(""));
+    // No generation recorded its messages: each function span is the call and its result
+    // (results[k] is functions[k]'s), the call's id the span's. trace/v1 needs a distinct,
+    // non-empty id and a name: what a span lacks is made up and counted.
+    std::set<std::string> issued;
+    for (size_t k = 0; k < functions.size(); ++k) {
+      const Span* span = functions[k];
+      std::string name(text(find_member(*span->data, "name")).value_or(""));
+      if (name.empty()) {
+        name = "unnamed";
+        ++tool_call_guesses().unnamed_calls;
+      }
+      std::string id = span->id;
+      if (id.empty() || issued.count(id) != 0) {
+        id = content_id("agents-call-", *span->value) + "_" + std::to_string(k);
+        ++tool_call_guesses().made_call_ids;
+      }
+      issued.insert(id);
       std::string originals;
       Message call;
       call.role = "assistant";
-      call.tool_calls = "[" + agent::tool_call_json(span->id, name, agent::arguments_text(find_present(*span->data, "input"), span->id, originals)) + "]";
+      call.tool_calls = "[" + agent::tool_call_json(id, name, agent::arguments_text(find_present(*span->data, "input"), id, originals)) + "]";
       if (!originals.empty()) call.original_arguments = "{" + originals + "}";
       call.extra.emplace_back("span_id", quote(span->id));
       messages.push_back(call.json());
+      results[k].call_id = id;
     }
-    for (auto& result : results) result.call_id.clear();
   }
   const auto orphans = observability::append_tool_results(messages, results);
   out.set("messages", array_json(messages));
