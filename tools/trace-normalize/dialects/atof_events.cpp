@@ -3,6 +3,7 @@
 
 #include "../call_conversation.hpp"
 
+#include <libstream/json.hpp>
 #include <libstream/time.hpp>
 
 #include <algorithm>
@@ -103,7 +104,9 @@ std::string profile_text(const Event* e, const char* key) {
 /// Members are copied as written when the line's text is known (numbers never re-serialised).
 std::string event_rest(const Event& e, std::initializer_list<std::string_view> skip) {
   const auto raw = raw_members(*e.line);
-  std::string out = "{";
+  std::string out;
+  out.reserve(e.line->raw.size() + 2);  // at most the line, whose members these are
+  out += '{';
   size_t i = 0;
   for (const auto& m : e.line->value->GetObject()) {
     const size_t index = i++;
@@ -113,7 +116,7 @@ std::string event_rest(const Event& e, std::initializer_list<std::string_view> s
     const bool payload = e.payload != nullptr && !is_annotation(e.payload_key);
     if (payload && is_annotation(name)) continue;
     if (out.size() > 1) out += ',';
-    out += quote(name);
+    libstream::append_json_string(out, name);
     out += ':';
     if (payload && name == "category_profile" && m.value.IsObject() &&
         (find_member(m.value, "annotated_request") != nullptr || find_member(m.value, "annotated_response") != nullptr)) {
