@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <unordered_set>
 
 namespace tracemill::dedup {
@@ -28,8 +29,12 @@ std::string at(const std::string& source, uint64_t line) { return source + ":" +
 }  // namespace
 
 OptionList Deduplicator::decision_options() const {
+  // The shortest of 15 or 17 digits that reads back as the same double: "0.7", not "0.69999999999999996".
   char threshold[40];
-  std::snprintf(threshold, sizeof threshold, "%.17g", options_.threshold);
+  std::snprintf(threshold, sizeof threshold, "%.15g", options_.threshold);
+  if (std::strtod(threshold, nullptr) != options_.threshold) {
+    std::snprintf(threshold, sizeof threshold, "%.17g", options_.threshold);
+  }
   std::string eval;
   for (const std::string& file : options_.eval) eval += (eval.empty() ? "" : ",") + file;
   return {{"text", options_.text.scope == TextScope::all ? "all" : "assistant"},
