@@ -206,7 +206,9 @@ TEST(DedupState, SignaturesMadeApartClusterAsWordsDo) {
       const bool together = one_pass_clusters.find(i) == one_pass_clusters.find(j);
       joined += together;
       EXPECT_EQ(merged_clusters.find(i) == merged_clusters.find(j), together) << i << " " << j;
-      if (together) EXPECT_EQ(merged.similarity(i, j), one_pass.similarity(i, j));
+      if (together) {
+        EXPECT_EQ(merged.similarity(i, j), one_pass.similarity(i, j));
+      }
     }
   }
   EXPECT_GT(joined, 50u);  // the planted copies were found: the comparison is not vacuous
