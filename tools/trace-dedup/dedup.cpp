@@ -1,41 +1,19 @@
-#include "dedup.hpp"
+#include "deduplicator.hpp"
 
-#include <libstream/document.hpp>
 #include <libstream/error.hpp>
-#include <libstream/external_sort.hpp>
+#include <libstream/hash.hpp>
 #include <libstream/json.hpp>
 
 #include <cstdio>
-#include <limits>
 #include <memory>
-#include <unordered_map>
 
 namespace tracemill {
 
 using rapidjson::Value;
 
+namespace dedup {
+
 namespace {
-
-constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
-
-/// What pass 1 learnt about one framed record; the rest (text, signature) is not kept.
-struct RecordInfo {
-  uint64_t line = 0;
-  uint64_t offset = 0;
-  uint64_t exact = 0;       // normalized_hash of the text
-  uint64_t id_begin = 0;    // the record's id in the ids arena
-  double reward = -std::numeric_limits<double>::infinity();
-  uint32_t source = 0;      // index into the source names
-  uint32_t id_size = 0;
-  uint32_t eval_item = kNone;  // the eval item it overlaps
-  bool rejected = false;
-  bool has_id = false;
-};
-
-struct EvalItem {
-  uint32_t source;
-  uint64_t line;
-};
 
 std::string format_jaccard(double value) {
   char text[32];
@@ -51,51 +29,10 @@ const Value* find_first(const Value& root, const std::string& path, std::initial
   return nullptr;
 }
 
-class Deduplicator {
- public:
-  Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
-      : options_(options),
-        context_(context),
-        near_(options.minhash, options.threshold),
-        eval_index_(options.ngram) {}
+}  // namespace
 
-  void load_eval();
-  void first_pass();
-  void decide();
-  void second_pass();
-  void report();
-
- private:
-  void examine(libstream::RecordSource& source, libstream::RawRecord& record);
-  void place(uint32_t ordinal, const std::string_view bytes);
-  [[nodiscard]] std::string reference(uint32_t ordinal) const;
-  /// The record holding the signature of `ordinal`'s text: itself, or the first exact copy.
-  [[nodiscard]] uint32_t signed_as(uint32_t ordinal) const { return exact_first_.at(records_[ordinal].exact); }
-  [[nodiscard]] std::string describe(uint32_t ordinal) const;
-  [[nodiscard]] uint32_t source_index(const std::string& name);
-
-  const DedupOptions& options_;
-  libstream::ToolContext& context_;
-  dedup::NearIndex near_;
-  dedup::NgramIndex eval_index_;
-  std::vector<std::string> sources_;  // names of inputs and eval files
-  std::vector<EvalItem> eval_items_;
-  uint64_t eval_without_field_ = 0;
-
-  std::vector<RecordInfo> records_;
-  std::string ids_;
-  dedup::UnionFind clusters_;
-  std::unordered_map<uint64_t, uint32_t> exact_first_;  // normalized hash -> first record with it
-  std::vector<uint32_t> representative_;                // per cluster root: the record kept
-  libstream::DocumentParser parser_;
-  std::string text_;
-  std::vector<uint64_t> words_;
-  std::unique_ptr<libstream::ExternalSorter> spill_;  // standard input: the records for pass 2
-  std::string annotated_;
-
-  uint64_t text_bytes_ = 0;  // of the text compared, for --summary (speed is measured per byte of text)
-  uint64_t exact_dropped_ = 0, near_dropped_ = 0, contaminated_ = 0, clusters_found_ = 0, no_words_ = 0;
-};
+Deduplicator::Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
+    : options_(options), context_(context), near_(options.minhash, options.threshold), eval_index_(options.ngram) {}
 
 uint32_t Deduplicator::source_index(const std::string& name) {
   if (sources_.empty() || sources_.back() != name) {
@@ -127,75 +64,110 @@ void Deduplicator::load_eval() {
       dedup::collect_strings(*value, text_);
       eval_items_.push_back({source_id, record.line});
       eval_index_.add(text_, static_cast<uint32_t>(eval_items_.size() - 1));
+      // Shards must have checked against the same items (--merge compares the digests).
+      eval_digest_ = libstream::fmix64(eval_digest_ ^ libstream::stable_hash(text_));
     }
   }
+  eval_count_ = eval_items_.size();
 }
 
-void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord& record) {
-  const auto ordinal = static_cast<uint32_t>(records_.size());
-  records_.emplace_back();
-  clusters_.add();
-  RecordInfo& info = records_.back();
-  info.source = source_index(source.name());
-  info.line = record.line;
-  info.offset = record.offset;
+void Deduplicator::observe(const char* data, size_t size, Observation& seen) {
+  seen = Observation();
   libstream::JsonError error;
-  const Value* root = parser_.parse(record.data, record.size, &error);
-  std::string problem;
+  const Value* root = parser_.parse(data, size, &error);
   text_.clear();
   if (root == nullptr) {
-    problem = error.describe();
+    seen.problem = error.describe();
   } else if (!root->IsObject()) {
-    problem = "not a JSON object";
+    seen.problem = "not a JSON object";
   } else {
-    static_cast<void>(dedup::collect_text(*root, options_.text, text_, problem));
+    static_cast<void>(dedup::collect_text(*root, options_.text, text_, seen.problem));
   }
-  if (!problem.empty()) {
-    near_.skip();
-    info.rejected = true;
-    context_.reject(source, record, problem);
-    return;
-  }
+  if (!seen.problem.empty()) return;
   if (const Value* id = find_first(*root, options_.id_field, {"session_id", "metadata.session_id"}); id != nullptr) {
-    info.has_id = true;
-    info.id_begin = ids_.size();
+    seen.has_id = true;
     if (id->IsString()) {
-      ids_.append(libstream::string_of(*id));
+      seen.id.assign(libstream::string_of(*id));
     } else {
-      static_cast<void>(libstream::append_json_value(ids_, *id));
+      static_cast<void>(libstream::append_json_value(seen.id, *id));
     }
-    info.id_size = static_cast<uint32_t>(ids_.size() - info.id_begin);
   }
   if (options_.keep == KeepRule::best_reward) {
     const Value* reward = find_first(*root, options_.reward_field, {"reward", "metadata.total_reward"});
-    if (reward != nullptr && reward->IsNumber()) info.reward = reward->GetDouble();
+    if (reward != nullptr && reward->IsNumber()) seen.reward = reward->GetDouble();
   }
-  if (spill_) {
-    const std::string_view bytes = context_.record_bytes(source, record);
-    spill_->add(ordinal, bytes);
-  }
-  text_bytes_ += text_.size();
+  seen.text_bytes = text_.size();
   words_.clear();
   dedup::word_hashes(text_, words_);
   if (!eval_index_.empty()) {
     if (const std::optional<uint32_t> item = eval_index_.find(words_)) {
-      info.eval_item = *item;  // contaminated: it takes no part in clustering
-      near_.skip();
+      seen.eval_item = *item;
       return;
     }
   }
-  info.exact = dedup::normalized_hash(text_);
+  seen.exact = dedup::normalized_hash(text_);
+}
+
+uint32_t Deduplicator::admit(uint32_t source, uint64_t line, uint64_t offset, const Observation& seen,
+                             const std::vector<uint64_t>* words, const uint32_t* signature) {
+  const auto ordinal = static_cast<uint32_t>(records_.size());
+  records_.emplace_back();
+  clusters_.add();
+  RecordInfo& info = records_.back();
+  info.source = source;
+  info.line = line;
+  info.offset = offset;
+  if (!seen.problem.empty()) {
+    near_.skip();
+    info.rejected = true;
+    return ordinal;
+  }
+  if (seen.has_id) {
+    info.has_id = true;
+    info.id_begin = ids_.size();
+    ids_.append(seen.id);
+    info.id_size = static_cast<uint32_t>(seen.id.size());
+  }
+  info.reward = seen.reward;
+  text_bytes_ += seen.text_bytes;
+  if (seen.eval_item != kNone) {
+    info.eval_item = seen.eval_item;  // contaminated: it takes no part in clustering
+    near_.skip();
+    return ordinal;
+  }
+  info.exact = seen.exact;
   const auto [first, inserted] = exact_first_.try_emplace(info.exact, ordinal);
   if (!inserted) {
     clusters_.unite(first->second, ordinal);
     near_.skip();  // its signature would equal the first's: nothing more to find
-    return;
+    return ordinal;
   }
+  bool signed_text = false;
   if (!options_.near) {
     near_.skip();
-  } else if (!near_.add(words_, clusters_)) {
-    ++no_words_;
+    return ordinal;
   }
+  if (words != nullptr) {
+    signed_text = near_.add(*words, clusters_);
+  } else if (signature != nullptr) {
+    near_.add_signature(signature, clusters_);
+    signed_text = true;
+  } else {
+    near_.skip();  // a state's record without words
+  }
+  if (!signed_text) ++no_words_;
+  return ordinal;
+}
+
+void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord& record) {
+  Observation seen;
+  observe(record.data, record.size, seen);
+  const uint32_t ordinal = admit(source_index(source.name()), record.line, record.offset, seen, &words_, nullptr);
+  if (!seen.problem.empty()) {
+    context_.reject(source, record, seen.problem);
+    return;
+  }
+  if (spill_) spill_->add(ordinal, context_.record_bytes(source, record));
 }
 
 void Deduplicator::first_pass() {
@@ -241,67 +213,74 @@ std::string Deduplicator::describe(uint32_t ordinal) const {
   return text;
 }
 
-void Deduplicator::place(uint32_t ordinal, std::string_view bytes) {
+Verdict Deduplicator::verdict(uint32_t ordinal) {
   const RecordInfo& info = records_[ordinal];
-  std::string members;  // the annotation, or the extra members of a rejects entry
-  std::string reason;
-  bool drop = false;
+  Verdict result;
   if (info.eval_item != kNone) {
     const EvalItem& item = eval_items_[info.eval_item];
     std::string overlap = "{\"source\":";
     libstream::append_json_string(overlap, sources_[item.source]);
     overlap += ",\"line\":" + std::to_string(item.line) + "}";
-    members = "\"contaminated\":" + overlap;
-    reason = "shares an n-gram of " + std::to_string(options_.ngram) + " words with eval item " + sources_[item.source] +
-             ":" + std::to_string(item.line);
-    drop = true;
+    result.members = "\"contaminated\":" + overlap;
+    result.reason = "shares an n-gram of " + std::to_string(options_.ngram) + " words with eval item " +
+                    sources_[item.source] + ":" + std::to_string(item.line);
+    result.drop = true;
     ++contaminated_;
-  } else {
-    const uint32_t root = clusters_.find(ordinal);
-    if (clusters_.set_size(root) == 1) {
-      context_.write_line(bytes);
-      return;
-    }
-    const uint32_t kept = representative_[root];
-    members = "\"cluster\":" + std::to_string(kept + 1);
-    if (kept == ordinal) {
-      members += ",\"representative\":true";
-      ++clusters_found_;
-    } else {
-      const bool exact = records_[kept].exact == info.exact;
-      const double jaccard =
-          exact ? 1.0
-                : near_.similarity(signed_as(ordinal), signed_as(kept));
-      members += ",\"duplicate_of\":" + reference(kept) + ",\"match\":\"" + (exact ? "exact" : "near") +
-                 "\",\"jaccard\":" + format_jaccard(jaccard);
-      reason = std::string(exact ? "exact" : "near") + " duplicate of " + describe(kept) +
-               (exact ? "" : " (estimated Jaccard " + format_jaccard(jaccard) + ")");
-      drop = true;
-      ++(exact ? exact_dropped_ : near_dropped_);
-    }
+    return result;
   }
-  if (options_.annotate) {
+  const uint32_t root = clusters_.find(ordinal);
+  if (clusters_.set_size(root) == 1) return result;
+  const uint32_t kept = representative_[root];
+  result.members = "\"cluster\":" + std::to_string(kept + 1);
+  if (kept == ordinal) {
+    result.members += ",\"representative\":true";
+    ++clusters_found_;
+    return result;
+  }
+  const bool exact = records_[kept].exact == info.exact;
+  const double jaccard = exact ? 1.0 : near_.similarity(signed_as(ordinal), signed_as(kept));
+  result.members += ",\"duplicate_of\":" + reference(kept) + ",\"match\":\"" + (exact ? "exact" : "near") +
+                    "\",\"jaccard\":" + format_jaccard(jaccard);
+  result.reason = std::string(exact ? "exact" : "near") + " duplicate of " + describe(kept) +
+                  (exact ? "" : " (estimated Jaccard " + format_jaccard(jaccard) + ")");
+  result.drop = true;
+  ++(exact ? exact_dropped_ : near_dropped_);
+  return result;
+}
+
+void emit(libstream::ToolContext& context, bool annotate, const Verdict& verdict, const std::string& source,
+          uint64_t line, uint64_t offset, std::string_view bytes, std::string& scratch) {
+  if (verdict.members.empty()) {
+    context.write_line(bytes);
+    return;
+  }
+  if (annotate) {
     // The annotation goes in as the last member: everything before it stays as read.
     size_t close = bytes.size();
     while (close > 0 && bytes[close - 1] != '}') --close;
     if (close == 0) {
-      context_.write_line(bytes);  // not reached: records are objects
+      context.write_line(bytes);  // not reached: records are objects
       return;
     }
     size_t before = close - 1;
     while (before > 0 && (bytes[before - 1] == ' ' || bytes[before - 1] == '\t')) --before;
-    annotated_.assign(bytes.substr(0, close - 1));
-    if (before > 0 && bytes[before - 1] != '{') annotated_ += ',';
-    annotated_ += "\"dedup\":{" + members + "}}";
-    annotated_.append(bytes.substr(close));
-    context_.write_line(annotated_);
+    scratch.assign(bytes.substr(0, close - 1));
+    if (before > 0 && bytes[before - 1] != '{') scratch += ',';
+    scratch += "\"dedup\":{" + verdict.members + "}}";
+    scratch.append(bytes.substr(close));
+    context.write_line(scratch);
     return;
   }
-  if (!drop) {
-    context_.write_line(bytes);
+  if (!verdict.drop) {
+    context.write_line(bytes);
     return;
   }
-  context_.keep_filtered(sources_[info.source], info.line, info.offset, reason, bytes, "," + members);
+  context.keep_filtered(source, line, offset, verdict.reason, bytes, "," + verdict.members);
+}
+
+void Deduplicator::place(uint32_t ordinal, std::string_view bytes) {
+  const RecordInfo& info = records_[ordinal];
+  emit(context_, options_.annotate, verdict(ordinal), sources_[info.source], info.line, info.offset, bytes, annotated_);
 }
 
 void Deduplicator::second_pass() {
@@ -339,8 +318,8 @@ void Deduplicator::report() {
                         std::to_string(clusters_found_) + (clusters_found_ == 1 ? " cluster" : " clusters");
   if (!options_.eval.empty()) {
     message += "; " + std::to_string(contaminated_) + " records " + (options_.annotate ? "annotated" : "dropped") +
-               " for sharing an n-gram with " + std::to_string(eval_items_.size()) + " eval item" +
-               (eval_items_.size() == 1 ? "" : "s");
+               " for sharing an n-gram with " + std::to_string(eval_count_) + " eval item" +
+               (eval_count_ == 1 ? "" : "s");
     if (eval_without_field_ > 0) message += " (" + std::to_string(eval_without_field_) + " eval items without " + options_.eval_field + " skipped)";
   }
   if (no_words_ > 0) message += "; " + std::to_string(no_words_) + " records without words compared exactly only";
@@ -348,13 +327,20 @@ void Deduplicator::report() {
   context_.info(message);
 }
 
-}  // namespace
+}  // namespace dedup
 
 void check_dedup_options(const DedupOptions& options) {
   if (options.minhash.bands > options.minhash.permutations || options.minhash.permutations % options.minhash.bands != 0) {
     throw libstream::Error(libstream::ErrorKind::usage, "",
                            "--bands (" + std::to_string(options.minhash.bands) + ") must divide --permutations (" +
                                std::to_string(options.minhash.permutations) + ")");
+  }
+  const int phases = int{options.partial} + int{options.merge} + int{!options.decisions.empty()};
+  if (phases > 1) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", "--partial, --merge and --decisions are steps of their own: give one");
+  }
+  if (options.part != 0 && options.decisions.empty()) {
+    throw libstream::Error(libstream::ErrorKind::usage, "", "--part chooses a part of --decisions FILE");
   }
 }
 
@@ -404,16 +390,34 @@ void add_dedup_options(CLI::App& app, DedupOptions& options) {
                  "Standard input: memory for records kept for the second pass before they spill to temporary files")
       ->check(libstream::size_option())
       ->capture_default_str();
+  app.add_flag("--partial", options.partial,
+               "Sharded run, step 1: write this shard's state (per record its key and signature) instead of records");
+  app.add_flag("--merge", options.merge,
+               "Sharded run, step 2: inputs are states, in shard order; write the decisions of one pass over them all");
+  app.add_option("--decisions", options.decisions,
+                 "Sharded run, step 3: write this shard's records as the decisions file (--merge) says")
+      ->type_name("FILE");
+  app.add_option("--part", options.part, "With --decisions: this shard's part, 1-based (default: the part naming the input)")
+      ->check(CLI::Range(1, 1 << 30));
 }
 
 void run_dedup(const DedupOptions& options, libstream::ToolContext& context) {
   check_dedup_options(options);
-  Deduplicator deduplicator(options, context);
-  deduplicator.load_eval();
-  deduplicator.first_pass();
-  deduplicator.decide();
-  deduplicator.second_pass();
-  deduplicator.report();
+  dedup::Deduplicator deduplicator(options, context);
+  if (options.merge) {
+    deduplicator.merge();  // the eval set was read by the shards' runs
+  } else if (!options.decisions.empty()) {
+    deduplicator.apply();
+  } else if (options.partial) {
+    deduplicator.load_eval();
+    deduplicator.partial();
+  } else {
+    deduplicator.load_eval();
+    deduplicator.first_pass();
+    deduplicator.decide();
+    deduplicator.second_pass();
+    deduplicator.report();
+  }
 }
 
 }  // namespace tracemill

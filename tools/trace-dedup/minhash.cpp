@@ -130,8 +130,20 @@ bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
   skip();
   uint32_t* own = &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_];
   if (!hasher_.sign(words, own)) return false;
+  insert(ordinal, clusters);
+  return true;
+}
+
+void NearIndex::add_signature(const uint32_t* signature, UnionFind& clusters) {
+  const auto ordinal = static_cast<uint32_t>(signed_.size());
+  skip();
+  std::copy(signature, signature + size_, &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_]);
+  insert(ordinal, clusters);
+}
+
+void NearIndex::insert(uint32_t ordinal, UnionFind& clusters) {
   signed_[ordinal] = true;
-  hasher_.band_keys(own, keys_.data());
+  hasher_.band_keys(signature(ordinal), keys_.data());
   for (const uint64_t key : keys_) {
     const uint32_t other = buckets_.find_or_insert(key, ordinal);
     if (other == ordinal) continue;
@@ -139,7 +151,6 @@ bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
       clusters.unite(other, ordinal);
     }
   }
-  return true;
 }
 
 }  // namespace tracemill::dedup

@@ -112,6 +112,9 @@ class NearIndex {
   /// word hashes of its text, uniting it in `clusters` with the earlier records found similar.
   /// False for a text without words (it joins nothing).
   bool add(const std::vector<uint64_t>& words, UnionFind& clusters);
+  /// As add(), with the record's signature (params.permutations values) made beforehand by a
+  /// MinHasher of the same parameters (a shard's state).
+  void add_signature(const uint32_t* signature, UnionFind& clusters);
   /// Adds the next record without a signature (rejected, contaminated, an exact duplicate).
   void skip();
   [[nodiscard]] bool has_signature(uint32_t ordinal) const { return signed_[ordinal]; }
@@ -121,6 +124,9 @@ class NearIndex {
   [[nodiscard]] double similarity(uint32_t a, uint32_t b) const { return estimate_jaccard(signature(a), signature(b), size_); }
 
  private:
+  /// Puts the record `ordinal`, signed, into the LSH buckets and unites it with the similar.
+  void insert(uint32_t ordinal, UnionFind& clusters);
+
   MinHasher hasher_;
   double threshold_;
   size_t size_;

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# trace-dedup's sharded runs (tools/trace-dedup/README.md, "Sharded runs") against one pass:
+# a generated input with planted exact copies, near copies (across shards too), eval overlaps,
+# rewards and unreadable lines is cut into 1, 2 and 5 shards (uneven, one empty); for each
+# option set, --partial per shard, --merge, --decisions per shard must give, concatenated,
+# the one pass's output byte for byte, its --rejects entries (the one pass lists unreadable
+# records first: its first pass finds them), and its --summary line. States or decisions made
+# with other options, and decisions applied to another shard, must be refused.
+# With MODE negative-control the states are merged in reverse order, so the comparison must
+# fail (ctest expects this run to fail).
+# usage: dedup-shards.sh BIN_DIR [normal|negative-control]
+set -euo pipefail
+bin=$(cd "$1" && pwd) mode=${2:-normal}
+dedup=$bin/trace-dedup
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+python3 - <<'PY'
+import json, random
+r = random.Random(16)
+vocab = ["w%d" % i for i in range(3000)]
+evals = [" ".join(r.choice(vocab) for _ in range(30)) for _ in range(40)]
+docs, lines = [], []
+for i in range(600):
+    kind = r.random()
+    if docs and kind < 0.15:
+        text = "  " + r.choice(docs).upper()  # an exact copy: case and spacing differ
+    elif docs and kind < 0.35:
+        words = r.choice(docs).split()
+        for _ in range(max(1, len(words) // 25)):  # a near copy: about 4% of words changed
+            words[r.randrange(len(words))] = r.choice(vocab)
+        text = " ".join(words)
+    elif kind < 0.40:
+        quote = r.choice(evals).split()[:14]  # overlaps an eval item by 14 words
+        text = " ".join(r.choice(vocab) for _ in range(20)) + " " + " ".join(quote) + " end"
+    elif kind < 0.42:
+        text = "!!! ???"  # no words: compared exactly only
+    else:
+        text = " ".join(r.choice(vocab) for _ in range(r.randrange(40, 120)))
+    docs.append(text)
+    record = {"session_id": "s%d" % i, "messages": [{"role": "user", "content": text}]}
+    if r.random() < 0.8:
+        record["reward"] = r.choice([0, 0.25, 0.5, 1, 2])
+    lines.append(json.dumps(record))
+    if r.random() < 0.02:
+        lines.append('{"session_id": "broken", "messages": [')
+    if r.random() < 0.02:
+        lines.append('{"session_id": "no-messages"}')
+open("input.ndjson", "w").write("\n".join(lines) + "\n")
+open("eval.jsonl", "w").write("".join(json.dumps({"question": q}) + "\n" for q in evals))
+PY
+total=$(wc -l <input.ndjson)
+
+# Shards: the cut points (line numbers after which a shard ends), uneven, one shard empty.
+declare -A cuts=([1]="" [2]="97" [5]="200 200 333 590")
+option_sets=("" "--annotate" "--keep best-reward" "--eval eval.jsonl --eval-field question"
+             "--annotate --keep best-reward --eval eval.jsonl --threshold 0.6")
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# Each step's ledger, from its --summary line: read = written + filtered + rejected.
+check_ledger() {
+  local step=$1 file=$2 counts
+  counts=$(sed -n 's/.*summary: read \([0-9]*\), written \([0-9]*\), filtered \([0-9]*\), rejected \([0-9]*\).*/\1 \2 \3 \4/p' "$file")
+  [[ -n $counts ]] || { fail "$step: no summary line"; return; }
+  read -r r w f j <<<"$counts"
+  ((r == w + f + j)) || fail "$step: read $r != written $w + filtered $f + rejected $j"
+}
+
+for n in 1 2 5; do
+  rm -f shard*.ndjson
+  start=1 i=1
+  for cut in ${cuts[$n]} "$total"; do
+    if ((cut >= start)); then sed -n "${start},${cut}p" input.ndjson >"shard$i.ndjson"; else : >"shard$i.ndjson"; fi
+    start=$((cut + 1)) i=$((i + 1))
+  done
+  shards=()
+  for ((i = 1; i <= n; i++)); do shards+=("shard$i.ndjson"); done
+  for options in "${option_sets[@]}"; do
+    # shellcheck disable=SC2086 # options are words
+    "$dedup" $options --summary --rejects single.rejects "${shards[@]}" >single.ndjson 2>single.stderr
+    states=()
+    for shard in "${shards[@]}"; do
+      "$dedup" $options --summary --partial "$shard" >"$shard.state" 2>partial.stderr
+      check_ledger "--partial $shard" partial.stderr
+      states+=("$shard.state")
+    done
+    if [[ $mode == negative-control ]]; then
+      reversed=()
+      for ((i = ${#states[@]} - 1; i >= 0; i--)); do reversed+=("${states[i]}"); done
+      states=("${reversed[@]}")
+    fi
+    "$dedup" $options --summary --merge "${states[@]}" >decisions 2>merge.stderr
+    check_ledger "--merge" merge.stderr
+    : >sharded.ndjson
+    : >sharded.rejects
+    for shard in "${shards[@]}"; do
+      "$dedup" $options --summary --decisions decisions --rejects "$shard.rejects" "$shard" >>sharded.ndjson 2>apply.stderr
+      check_ledger "--decisions $shard" apply.stderr
+      cat "$shard.rejects" >>sharded.rejects
+    done
+    what="$n shard(s), options '$options'"
+    cmp -s single.ndjson sharded.ndjson || fail "$what: output differs from one pass"
+    # The one pass's rejects: unreadable records (its first pass), then dropped ones (its second).
+    { grep -v '"filtered":true' sharded.rejects || true; grep '"filtered":true' sharded.rejects || true; } >sharded.reordered
+    cmp -s single.rejects sharded.reordered || fail "$what: rejects differ from one pass"
+    grep -q 'duplicates' merge.stderr || fail "$what: --merge --summary printed no summary"
+    cmp -s <(grep duplicates single.stderr) <(grep duplicates merge.stderr) || fail "$what: --merge's summary differs from one pass"
+    echo "ok: $what: $(wc -l <sharded.ndjson) records written, $(grep -c . sharded.rejects || true) in rejects"
+  done
+done
+[[ $mode == negative-control ]] && exit $((failures > 0 ? 1 : 0))
+
+# Refusals: a state merged with another --threshold; decisions applied with other options; to
+# another shard; to a shard that lost its last record; a state that is not one.
+sed -n 1,100p input.ndjson >shard1.ndjson
+sed -n 101,200p input.ndjson >shard2.ndjson
+"$dedup" --partial shard1.ndjson >s1.state
+"$dedup" --partial shard2.ndjson >s2.state
+"$dedup" --merge s1.state s2.state >decisions
+expect_refused() {
+  local expected=$1
+  shift
+  if "$@" >/dev/null 2>refusal; then fail "accepted: $*"; return; fi
+  grep -q -- "$expected" refusal || fail "$*: expected '$expected' in: $(cat refusal)"
+}
+expect_refused "--threshold 0.7 (this run: 0.8)" "$dedup" --threshold 0.8 --merge s1.state s2.state
+expect_refused "--keep first (this run: best-reward)" "$dedup" --keep best-reward --decisions decisions shard1.ndjson
+expect_refused "not the record part 2" "$dedup" --decisions decisions --part 2 shard1.ndjson
+cp shard1.ndjson short.ndjson
+"$dedup" --partial short.ndjson >short.state
+"$dedup" --merge short.state >short.decisions
+sed -i '$d' short.ndjson
+expect_refused "input had" "$dedup" --decisions short.decisions short.ndjson
+expect_refused "first line must be the header" "$dedup" --merge shard1.ndjson
+expect_refused "no part of these decisions reads short.ndjson" "$dedup" --decisions decisions short.ndjson
+echo "refusals checked"
+[[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }

@@ -1,0 +1,239 @@
+#include "state.hpp"
+
+#include <libstream/document.hpp>
+#include <libstream/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+
+namespace tracemill::dedup {
+
+using rapidjson::Value;
+
+namespace {
+
+const char kHex[] = "0123456789abcdef";
+
+void append_number(std::string& out, const char* name, uint64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":" + std::to_string(value);
+}
+
+void append_string(std::string& out, const char* name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  libstream::append_json_string(out, value);
+}
+
+void append_options(std::string& out, const OptionList& options) {
+  out += "{";
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (i > 0) out += ',';
+    libstream::append_json_string(out, options[i].first);
+    out += ':';
+    libstream::append_json_string(out, options[i].second);
+  }
+  out += "}";
+}
+
+bool get_uint(const Value& line, const char* name, uint64_t& out) {
+  const Value* value = libstream::find_member(line, name);
+  if (value == nullptr || !value->IsUint64()) return false;
+  out = value->GetUint64();
+  return true;
+}
+
+bool get_string(const Value& line, const char* name, std::string& out) {
+  const Value* value = libstream::find_member(line, name);
+  if (value == nullptr || !value->IsString()) return false;
+  out.assign(libstream::string_of(*value));
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void append_hex64(std::string& out, uint64_t value) {
+  for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
+}
+
+bool parse_hex64(const Value* value, uint64_t& out) {
+  if (value == nullptr || !value->IsString() || value->GetStringLength() != 16) return false;
+  out = 0;
+  for (const char c : libstream::string_of(*value)) {
+    const int digit = hex_digit(c);
+    if (digit < 0) return false;
+    out = (out << 4) | static_cast<uint64_t>(digit);
+  }
+  return true;
+}
+
+std::string format_state_header(const OptionList& options, uint64_t eval_items, uint64_t eval_without_field,
+                                uint64_t eval_digest) {
+  std::string out = "{\"trace_dedup_state\":1,\"options\":";
+  append_options(out, options);
+  append_number(out, "eval_items", eval_items);
+  append_number(out, "eval_without_field", eval_without_field);
+  out += ",\"eval_digest\":\"";
+  append_hex64(out, eval_digest);
+  out += "\"}";
+  return out;
+}
+
+void format_state_record(const StateRecord& record, std::string& out) {
+  out += "{\"source\":";
+  libstream::append_json_string(out, record.source);
+  append_number(out, "line", record.line);
+  append_number(out, "offset", record.offset);
+  out += ",\"hash\":\"";
+  append_hex64(out, record.hash);
+  out += '"';
+  if (!record.rejected.empty()) {
+    append_string(out, "rejected", record.rejected);
+    out += '}';
+    return;
+  }
+  if (record.has_id) append_string(out, "id", record.id);
+  if (record.reward > -std::numeric_limits<double>::infinity()) {
+    char number[40];
+    std::snprintf(number, sizeof number, "%.17g", record.reward);  // read back exactly
+    out += ",\"reward\":";
+    out += number;
+  }
+  append_number(out, "text_bytes", record.text_bytes);
+  if (record.contaminated) {
+    out += ",\"contaminated\":{\"source\":";
+    libstream::append_json_string(out, record.eval_source);
+    out += ",\"line\":" + std::to_string(record.eval_line) + "}}";
+    return;
+  }
+  out += ",\"key\":\"";
+  append_hex64(out, record.key);
+  out += '"';
+  if (!record.signature.empty()) {
+    out += ",\"signature\":\"";  // 8 hex digits per value
+    for (const uint32_t value : record.signature) {
+      for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
+    }
+    out += '"';
+  }
+  out += '}';
+}
+
+bool parse_state_record(const Value& line, size_t permutations, StateRecord& record, std::string& problem) {
+  record = StateRecord();
+  if (!line.IsObject() || !get_string(line, "source", record.source) || !get_uint(line, "line", record.line) ||
+      !get_uint(line, "offset", record.offset) || !parse_hex64(libstream::find_member(line, "hash"), record.hash)) {
+    problem = "not a trace-dedup state record (source, line, offset, hash)";
+    return false;
+  }
+  if (get_string(line, "rejected", record.rejected)) return true;
+  record.has_id = get_string(line, "id", record.id);
+  if (const Value* reward = libstream::find_member(line, "reward"); reward != nullptr && reward->IsNumber()) {
+    record.reward = reward->GetDouble();
+  }
+  static_cast<void>(get_uint(line, "text_bytes", record.text_bytes));
+  if (const Value* eval = libstream::find_member(line, "contaminated"); eval != nullptr) {
+    record.contaminated = eval->IsObject() && get_string(*eval, "source", record.eval_source) &&
+                          get_uint(*eval, "line", record.eval_line);
+    if (!record.contaminated) problem = "a state record's contaminated member lacks its source or line";
+    return record.contaminated;
+  }
+  if (!parse_hex64(libstream::find_member(line, "key"), record.key)) {
+    problem = "a state record without its key";
+    return false;
+  }
+  const Value* signature = libstream::find_member(line, "signature");
+  if (signature == nullptr) return true;
+  if (!signature->IsString() || signature->GetStringLength() != permutations * 8) {
+    problem = "a state record's signature is not " + std::to_string(permutations) + " values (--permutations)";
+    return false;
+  }
+  const std::string_view text = libstream::string_of(*signature);
+  record.signature.assign(permutations, 0);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const int digit = hex_digit(text[i]);
+    if (digit < 0) {
+      problem = "a state record's signature is not hex";
+      return false;
+    }
+    record.signature[i / 8] = (record.signature[i / 8] << 4) | static_cast<uint32_t>(digit);
+  }
+  return true;
+}
+
+std::string format_decisions_header(size_t part, uint64_t records, const std::vector<std::string>& sources,
+                                    const OptionList& options) {
+  std::string out = "{\"trace_dedup_decisions\":1";
+  append_number(out, "part", part);
+  append_number(out, "records", records);
+  out += ",\"sources\":[";
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (i > 0) out += ',';
+    libstream::append_json_string(out, sources[i]);
+  }
+  out += "],\"options\":";
+  append_options(out, options);
+  out += '}';
+  return out;
+}
+
+void format_decision(const DecisionRecord& record, std::string& out) {
+  out += "{\"source\":" + std::to_string(record.source);
+  append_number(out, "line", record.line);
+  append_number(out, "offset", record.offset);
+  out += ",\"hash\":\"";
+  append_hex64(out, record.hash);
+  out += '"';
+  if (!record.rejected.empty()) {
+    append_string(out, "rejected", record.rejected);
+  } else if (!record.members.empty()) {
+    append_string(out, "members", record.members);
+    if (record.drop) {
+      append_string(out, "reason", record.reason);
+      out += ",\"drop\":true";
+    }
+  }
+  out += '}';
+}
+
+bool parse_decision(const Value& line, DecisionRecord& record, std::string& problem) {
+  record = DecisionRecord();
+  uint64_t source = 0;
+  if (!line.IsObject() || !get_uint(line, "source", source) || source > UINT32_MAX || !get_uint(line, "line", record.line) ||
+      !get_uint(line, "offset", record.offset) || !parse_hex64(libstream::find_member(line, "hash"), record.hash)) {
+    problem = "not a trace-dedup decision (source, line, offset, hash)";
+    return false;
+  }
+  record.source = static_cast<uint32_t>(source);
+  if (get_string(line, "rejected", record.rejected)) return true;
+  static_cast<void>(get_string(line, "members", record.members));
+  if (const Value* drop = libstream::find_member(line, "drop"); drop != nullptr && drop->IsTrue()) {
+    record.drop = true;
+    static_cast<void>(get_string(line, "reason", record.reason));
+  }
+  return true;
+}
+
+std::string option_differences(const Value& line, const OptionList& ours) {
+  const Value* theirs = line.IsObject() ? libstream::find_member(line, "options") : nullptr;
+  std::string differences;
+  for (const auto& [name, value] : ours) {
+    const Value* their = theirs != nullptr && theirs->IsObject() ? libstream::find_member(*theirs, name.c_str()) : nullptr;
+    const std::string their_value = their != nullptr && their->IsString() ? std::string(libstream::string_of(*their)) : "?";
+    if (their != nullptr && their->IsString() && their_value == value) continue;
+    if (!differences.empty()) differences += "; ";
+    differences += "--" + name + " " + (their_value.empty() ? "\"\"" : their_value) + " (this run: " +
+                   (value.empty() ? "\"\"" : value) + ")";
+  }
+  return differences;
+}
+
+}  // namespace tracemill::dedup
