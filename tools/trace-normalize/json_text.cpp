@@ -34,6 +34,10 @@ std::string json_of(const Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::string text_or_json(const Value& value) { return value.IsString() ? std::string(string_of(value)) : json_of(value); }
+
+std::string string_or_quoted_json(const Value& value) { return value.IsString() ? json_of(value) : quote(json_of(value)); }
+
 std::string quote(std::string_view text) {
   std::string out;
   libstream::append_json_string(out, text);

@@ -25,6 +25,11 @@ using rapidjson::Value;
 rapidjson::StringBuffer& serialise(const Value& value);
 std::string json_of(const Value& value);
 std::string quote(std::string_view text);
+/// A value as plain text: a string's own text, anything else its compact JSON.
+std::string text_or_json(const Value& value);
+/// A value as a JSON string (trace/v1 message content): a string as it is, anything else its
+/// compact JSON as the string's text.
+std::string string_or_quoted_json(const Value& value);
 std::string number_json(double value);
 
 std::optional<std::string_view> text(const Value* value);

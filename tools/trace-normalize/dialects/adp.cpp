@@ -117,7 +117,7 @@ void set_observation_content(const Value& item, std::string_view c, Message& mes
     message.content = page != nullptr && page->IsString() ? json_of(*page) : "\"\"";
     keep_item_rest(item, {"class_", page == axtree ? "axtree" : "html", "source", "tool_call_id"}, message);
   } else {
-    message.content = content == nullptr ? "\"\"" : content->IsString() ? json_of(*content) : quote(json_of(*content));
+    message.content = content == nullptr ? "\"\"" : string_or_quoted_json(*content);
     keep_item_rest(item, {"class_", "content", "source", "tool_call_id", "name"}, message);
   }
 }
@@ -172,7 +172,7 @@ void map(const Value& r, const MapContext& context, Record& out) {
     message.role = "assistant";
     auto description = text(find_member(item, "description"));
     const Value* text_value = find_member(item, "content");
-    const std::string body = text_value == nullptr ? "\"\"" : text_value->IsString() ? json_of(*text_value) : quote(json_of(*text_value));
+    const std::string body = text_value == nullptr ? "\"\"" : string_or_quoted_json(*text_value);
     // The description is the thought written before the message: both are what the agent said.
     message.content = description && !description->empty()
                           ? "[{\"type\":\"text\",\"text\":" + quote(*description) + "},{\"type\":\"text\",\"text\":" + body + "}]"

@@ -148,7 +148,7 @@ class SessionMapper {
       output_ = payload_text(e.payload, {"response", "output", "result", "answer", "final_answer", "content"}, &output_key_);
       if (!e.status.empty() && e.status != "ok") {
         status_ = e.status;
-        if (const Value* error = find_present(*e.line->value, "error")) error_ = error->IsString() ? std::string(string_of(*error)) : json_of(*error);
+        if (const Value* error = find_present(*e.line->value, "error")) error_ = text_or_json(*error);
       }
     }
     (void)s;
@@ -387,7 +387,7 @@ class SessionMapper {
     if (end.payload == nullptr) {
       // No output: a failed tool's error is what the model is shown.
       const Value* message = error != nullptr && error->IsObject() ? find_present(*error, "message") : error;
-      result.content = message == nullptr ? "null" : message->IsString() ? json_of(*message) : quote(json_of(*message));
+      result.content = message == nullptr ? "null" : string_or_quoted_json(*message);
     }
     if (end.status == "error" || (end.status.empty() && error != nullptr)) result.is_error = true;
     result.created_at = instant(end.micros);

@@ -148,7 +148,7 @@ void set_typed_parts(const Value& parts, Message& message, size_t index, Convers
   for (const Value& part : parts.GetArray()) {
     const std::string_view type = text(find_member(part, "type")).value_or("");
     const Value& value = *find_member(part, "value");
-    const std::string value_text = value.IsString() ? json_of(value) : quote(json_of(value));
+    const std::string value_text = string_or_quoted_json(value);
     const bool plain = part.MemberCount() == 2;  // {type, value}: nothing else to keep
     if (plain && type == "text") {
       content.push_back(text_part(value_text));

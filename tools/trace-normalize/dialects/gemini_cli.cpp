@@ -331,7 +331,7 @@ class GeminiSession {
         return json_of(*error);
       }
     }
-    return response->IsString() ? json_of(*response) : quote(json_of(*response));
+    return string_or_quoted_json(*response);
   }
 
   void replace(size_t position, std::vector<Message>&& made, const Value& source) {

@@ -44,7 +44,6 @@ std::optional<double> score_value(const Value& value) {
 namespace {
 
 /// Text of a scalar id (sample ids are strings or integers).
-std::string scalar_text(const Value& value) { return value.IsString() ? std::string(string_of(value)) : json_of(value); }
 
 /// One sample being mapped: its messages, and what an attachment reference resolves to.
 struct SampleState {
@@ -324,14 +323,14 @@ void map_usage(const Value& sample, Record& out) {
 /// Reductions (epoch-reduced scores, per scorer) that name this sample.
 std::string reductions_of(const Value& reductions, const Value* sample_id) {
   if (sample_id == nullptr) return {};
-  const std::string id = scalar_text(*sample_id);
+  const std::string id = text_or_json(*sample_id);
   std::string out;
   for (const Value& reduction : reductions.GetArray()) {
     const Value* samples = find_present(reduction, "samples");
     if (samples == nullptr || !samples->IsArray()) continue;
     for (const Value& score : samples->GetArray()) {
       const Value* named = find_member(score, "sample_id");
-      if (named == nullptr || scalar_text(*named) != id) continue;
+      if (named == nullptr || text_or_json(*named) != id) continue;
       const std::string rest = agent::rest_json(reduction, {"samples"});
       out += (out.empty() ? "[" : ",") + (rest.empty() ? std::string("{") : rest.substr(0, rest.size() - 1) + ",") +
              "\"sample\":" + json_of(score) + "}";
@@ -347,7 +346,7 @@ std::string map_sample(const Value& sample, const Value& log, const Value& eval,
   const Value* id = find_present(sample, "id");
   if (id == nullptr || !(id->IsString() || id->IsNumber())) throw MappingError{where + ": a sample without an id"};
   const Value* epoch = find_present(sample, "epoch");
-  const std::string epoch_text = epoch != nullptr ? scalar_text(*epoch) : "1";
+  const std::string epoch_text = epoch != nullptr ? text_or_json(*epoch) : "1";
   if (epoch == nullptr) context.warn(where + ": a sample without epoch: taken as epoch 1");
   std::string run;
   if (auto eval_id = text(find_member(eval, "eval_id"))) {
@@ -357,7 +356,7 @@ std::string map_sample(const Value& sample, const Value& log, const Value& eval,
   } else {
     throw MappingError{"eval: neither eval_id nor run_id to name the sessions"};
   }
-  out.set_text("session_id", run + ":" + scalar_text(*id) + ":" + epoch_text);
+  out.set_text("session_id", run + ":" + text_or_json(*id) + ":" + epoch_text);
 
   SampleState state;
   state.attachments = find_present(sample, "attachments");
@@ -380,7 +379,7 @@ std::string map_sample(const Value& sample, const Value& log, const Value& eval,
     out.set_text("model_source", "eval.model");
   }
   if (auto task = text(find_member(eval, "task"))) out.set_text("env", *task);
-  out.set_text("task_id", scalar_text(*id));
+  out.set_text("task_id", text_or_json(*id));
   out.set_text("trial_id", epoch_text);
   if (auto run_id = text(find_member(eval, "run_id"))) out.set_text("experiment_id", *run_id);
   const Value* error = find_present(sample, "error");

@@ -157,7 +157,7 @@ void map_trace(const std::vector<Run*>& runs, const Warn& warn, Record& out) {
       if (output != nullptr && output->IsObject() && call_id.empty()) call_id = std::string(text(find_member(*output, "tool_call_id")).value_or(""));
       const Value* content = output != nullptr && output->IsObject() && find_present(*output, "content") != nullptr ? find_present(*output, "content") : output;
       results.push_back({call_id, run.text_of("name"),
-                         content == nullptr ? "null" : content->IsString() ? json_of(*content) : quote(json_of(*content))});
+                         content == nullptr ? "null" : string_or_quoted_json(*content)});
       continue;
     }
     if (type != "llm" || llm_below[i]) continue;

@@ -12,9 +12,7 @@
 namespace tracemill::normalize {
 namespace {
 
-std::string question_key(const Value& id) { return "mt-bench-question-" + (id.IsString() ? std::string(string_of(id)) : json_of(id)); }
-
-std::string id_text(const Value& id) { return id.IsString() ? std::string(string_of(id)) : json_of(id); }
+std::string question_key(const Value& id) { return "mt-bench-question-" + text_or_json(id); }
 
 bool recognise_question(const Value& r) {
   const Value* turns = find_member(r, "turns");
@@ -30,7 +28,7 @@ bool recognise_answer(const Value& r) {
 Message turn(const char* role, const Value& text_value) {
   Message message;
   message.role = role;
-  message.content = text_value.IsString() ? json_of(text_value) : quote(json_of(text_value));
+  message.content = string_or_quoted_json(text_value);
   return message;
 }
 
@@ -39,8 +37,8 @@ void map_question(const Value& r, const MapContext& context, Record& out) {
   const Value& turns = *find_member(r, "turns");
   chat::Conversation conversation;
   for (const Value& t : turns.GetArray()) conversation.add(turn("user", t));
-  out.set_text("session_id", "mt-bench-q" + id_text(id));
-  out.set_text("task_id", id_text(id));
+  out.set_text("session_id", "mt-bench-q" + text_or_json(id));
+  out.set_text("task_id", text_or_json(id));
   out.set("source", "{\"format\":\"mt-bench-question\"}");
   if (context.carried != nullptr) (*context.carried)[question_key(id)] = json_of(turns);
   chat::finish_conversation(conversation, context, out);
@@ -57,12 +55,12 @@ void map_answer(const Value& r, const MapContext& context, std::vector<std::stri
     }
   }
   if (!question.IsArray()) {
-    context.warn("question " + id_text(id) + " was not read before its answers: the user turns are unknown "
+    context.warn("question " + text_or_json(id) + " was not read before its answers: the user turns are unknown "
                  "(give the question file first)");
   }
   const std::string model(text(find_member(r, "model_id")).value_or(""));
   std::string base(text(find_member(r, "answer_id")).value_or(""));
-  if (base.empty()) base = "mt-bench-q" + id_text(id) + (model.empty() ? "" : "-" + model);
+  if (base.empty()) base = "mt-bench-q" + text_or_json(id) + (model.empty() ? "" : "-" + model);
   for (rapidjson::SizeType c = 0; c < choices.Size(); ++c) {
     const Value& choice = choices[c];
     const Value* turns = choice.IsObject() ? find_member(choice, "turns") : nullptr;
@@ -75,7 +73,7 @@ void map_answer(const Value& r, const MapContext& context, std::vector<std::stri
     Record out;
     out.reset(&r, context.raw);
     out.set_text("session_id", choices.Size() == 1 ? base : base + ":" + std::to_string(c));
-    out.set_text("task_id", id_text(id));
+    out.set_text("task_id", text_or_json(id));
     if (!model.empty()) {
       out.set_text("model", model);
       out.set_text("model_source", "session_metadata");

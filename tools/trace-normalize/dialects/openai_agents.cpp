@@ -169,7 +169,7 @@ void map_spans(const Value& r, const Value& items, const MapContext& context, Re
       functions.push_back(&span);
       const Value* output = find_present(*span.data, "output");
       results.push_back({"", std::string(text(find_member(*span.data, "name")).value_or("")),
-                         output == nullptr ? "null" : output->IsString() ? json_of(*output) : quote(json_of(*output))});
+                         output == nullptr ? "null" : string_or_quoted_json(*output)});
       continue;
     }
     if (type != "generation" || (find_present(*span.data, "input") == nullptr && find_present(*span.data, "output") == nullptr)) continue;

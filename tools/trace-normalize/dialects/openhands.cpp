@@ -103,7 +103,7 @@ class EventMapper {
   static std::string id_text(const Value& event) {
     const Value* id = find_present(event, "id");
     if (id == nullptr) return {};
-    return id->IsString() ? std::string(string_of(*id)) : json_of(*id);
+    return text_or_json(*id);
   }
 
   void push(std::string message) {
@@ -321,7 +321,7 @@ class EventMapper {
       legacy_answer_ = open_legacy_.begin();
       return true;
     }
-    const std::string named = cause->IsString() ? std::string(string_of(*cause)) : json_of(*cause);
+    const std::string named = text_or_json(*cause);
     legacy_answer_ = std::find_if(open_legacy_.begin(), open_legacy_.end(), [&](const auto& open) { return open.first == named; });
     return legacy_answer_ != open_legacy_.end();
   }
@@ -388,14 +388,14 @@ void map_output(const Value& r, const MapContext& context, Record& out) {
   if (history == nullptr || !history->IsArray()) throw MappingError{"an OpenHands output line needs a history array"};
   const Value* issue = find_present(r, "issue");
   if (const Value* id = find_present(r, "instance_id"); id != nullptr && (id->IsString() || id->IsNumber())) {
-    const std::string value = id->IsString() ? std::string(string_of(*id)) : json_of(*id);
+    const std::string value = text_or_json(*id);
     out.set_text("session_id", value);
     out.set_text("task_id", value);
   } else if (issue != nullptr && issue->IsObject() && find_present(*issue, "number") != nullptr) {
     const Value* number_value = find_present(*issue, "number");
     const std::string key = std::string(text(find_member(*issue, "owner")).value_or("")) + "/" +
                            std::string(text(find_member(*issue, "repo")).value_or("")) + "#" +
-                           (number_value->IsString() ? std::string(string_of(*number_value)) : json_of(*number_value));
+                           (text_or_json(*number_value));
     out.set_text("session_id", key);
     out.set_text("task_id", key);
   } else {
@@ -432,7 +432,7 @@ void map_output(const Value& r, const MapContext& context, Record& out) {
   }
   if (const Value* error = find_present(r, "error"); error != nullptr && !error->IsNull()) {
     out.set_text("status", "error");
-    out.set_text("error", error->IsString() ? std::string(string_of(*error)) : json_of(*error));
+    out.set_text("error", text_or_json(*error));
   }
   out.set("source", harness::source_json("openhands-eval", std::nullopt, find_present(r, "_source")));
   out.keep_rest(r, {"history", "instance_id", "metadata", "_source"});

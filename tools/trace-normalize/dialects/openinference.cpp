@@ -139,7 +139,7 @@ bool read_openinference(const Span& span, SpanReading& out) {
       }
     }
     if (const Value* result = span.attribute("output.value")) {
-      out.result_json = result->IsString() ? json_of(*result) : quote(json_of(*result));
+      out.result_json = string_or_quoted_json(*result);
       out.used.emplace("output.value");
     }
     out.is_error = span.status_code == "error";

@@ -387,7 +387,7 @@ void read_gen_ai(const Span& span, SpanReading& out) {
       out.arguments_json = json_of(*args);
     }
     if (const Value* result = take(span, out, {"gen_ai.tool.call.result", "gen_ai.output", "ai.toolCall.result", "ai.toolCall.output"})) {
-      out.result_json = result->IsString() ? json_of(*result) : quote(json_of(*result));
+      out.result_json = string_or_quoted_json(*result);
       if (span.attribute("gen_ai.output") == result) out.used.emplace("gen_ai.output.type");
     }
     out.is_error = span.status_code == "error";

@@ -54,7 +54,7 @@ inline void map_v2_outcome(const V2Metadata& meta, Record& out, std::string& met
   if (meta.error != nullptr) {
     out.set_text("status", "error");
     if (const Value* message = find_present(*meta.error, "error_message")) {
-      out.set("error", message->IsString() ? json_of(*message) : quote(json_of(*message)));
+      out.set("error", string_or_quoted_json(*message));
     }
   }
   if (meta.config != nullptr) {

@@ -22,7 +22,6 @@ void keep_present(const Value& object, const std::set<std::string_view>& used, s
   }
 }
 
-std::string scalar_text(const Value& value) { return value.IsString() ? std::string(string_of(value)) : json_of(value); }
 
 struct Simulation {
   std::vector<std::string> messages;
@@ -135,8 +134,8 @@ std::string map_simulation(const Value& s, const Value* run, const std::string& 
       out.set_text("reward_source", "reward_info.reward");
     }
   }
-  if (const Value* task = find_present(s, "task_id")) out.set_text("task_id", scalar_text(*task));
-  if (const Value* trial = find_present(s, "trial")) out.set_text("trial_id", scalar_text(*trial));
+  if (const Value* task = find_present(s, "task_id")) out.set_text("task_id", text_or_json(*task));
+  if (const Value* trial = find_present(s, "trial")) out.set_text("trial_id", text_or_json(*trial));
   if (const Value* seed = find_present(s, "seed"); seed != nullptr && (seed->IsInt64() || seed->IsUint64() || seed->IsString())) {
     out.set("seed", json_of(*seed));
   }
@@ -174,7 +173,7 @@ std::string map_simulation(const Value& s, const Value* run, const std::string& 
     if (tasks != nullptr && tasks->IsArray() && task_id != nullptr) {
       for (const Value& task : tasks->GetArray()) {
         const Value* tid = find_present(task, "id");
-        if (tid != nullptr && scalar_text(*tid) == scalar_text(*task_id)) {
+        if (tid != nullptr && text_or_json(*tid) == text_or_json(*task_id)) {
           out.extra("task", json_of(task));
           break;
         }

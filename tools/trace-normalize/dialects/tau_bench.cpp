@@ -8,7 +8,6 @@
 namespace tracemill::normalize {
 namespace {
 
-std::string scalar_text(const Value& value) { return value.IsString() ? std::string(string_of(value)) : json_of(value); }
 
 bool recognise_episode(const Value& r) {
   const Value* traj = find_member(r, "traj");
@@ -22,8 +21,8 @@ void map_episode(const Value& r, const MapContext& context, Record& out) {
   // episodes of one task apart.
   const Value* task = find_present(r, "task_id");
   const Value* trial = find_present(r, "trial");
-  std::string id = "tau-bench-task" + (task != nullptr ? scalar_text(*task) : std::string("?"));
-  if (trial != nullptr) id += "-trial" + scalar_text(*trial);
+  std::string id = "tau-bench-task" + (task != nullptr ? text_or_json(*task) : std::string("?"));
+  if (trial != nullptr) id += "-trial" + text_or_json(*trial);
   out.set_text("session_id", content_id(id + "-", r));
   std::vector<std::string> messages;
   evals::CallLedger ledger;
@@ -33,8 +32,8 @@ void map_episode(const Value& r, const MapContext& context, Record& out) {
     out.set("reward", json_of(*reward));
     out.set_text("reward_source", "reward");
   }
-  if (task != nullptr) out.set_text("task_id", scalar_text(*task));
-  if (trial != nullptr) out.set_text("trial_id", scalar_text(*trial));
+  if (task != nullptr) out.set_text("task_id", text_or_json(*task));
+  if (trial != nullptr) out.set_text("trial_id", text_or_json(*trial));
   out.set("source", "{\"format\":\"tau-bench\"}");
   if (messages.empty()) context.warn("a tau-bench episode with an empty traj");
   out.keep_rest(r, {"traj", "reward", "task_id", "trial"});

@@ -38,7 +38,7 @@ void map_rollout(const Value& r, const MapContext& context, Record& out) {
   static const std::set<std::string_view> kNotScores = {"id", "example_id", "reward", "generation_ms", "scoring_ms", "total_ms"};
   const Value* example = find_present(r, "example_id");
   if (example == nullptr) example = find_present(r, "id");
-  const std::string example_text = example == nullptr ? "" : example->IsString() ? std::string(string_of(*example)) : json_of(*example);
+  const std::string example_text = example == nullptr ? "" : text_or_json(*example);
   // Rollouts carry no id of their own: the example and a hash of the row name them.
   out.set_text("session_id", content_id("vf-example" + example_text + "-", r));
   std::vector<std::string> messages;
