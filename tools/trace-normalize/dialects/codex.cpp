@@ -122,8 +122,17 @@ std::string content_json(const Value* content, Message& m, bool text_only = fals
     const Value* t = find_member(part, "text");
     if (type && t != nullptr && t->IsString() && (*type == "input_text" || *type == "output_text" || *type == "text")) {
       const std::string rest = agent::rest_json(part, {"type", "text"});
-      if (rest.empty() && parts.empty()) plain = json_of(*t);
-      parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
+      std::string text_json = json_of(*t);  // written once, used for the part and the plain string
+      std::string& written = parts.emplace_back();
+      written.reserve(text_json.size() + rest.size() + 32);
+      written += "{\"type\":\"text\",\"text\":";
+      written += text_json;
+      if (!rest.empty()) {
+        written += ",\"extra\":";
+        written += rest;
+      }
+      written += '}';
+      if (rest.empty() && parts.size() == 1) plain = std::move(text_json);
     } else if (auto url = text(find_member(part, "image_url")); !text_only && type && *type == "input_image" && url) {
       const std::string rest = agent::rest_json(part, {"type", "image_url"});
       parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*url) + "}" +
@@ -157,7 +166,14 @@ std::string output_json(const Value* output, Message& m) {
 std::string reasoning_parts(const Value& item) {
   std::string out;
   const auto add = [&](const char* type, const char* member, const Value& value) {
-    out += (out.empty() ? "" : ",") + std::string("{\"type\":\"") + type + "\",\"" + member + "\":" + json_of(value) + "}";
+    if (!out.empty()) out += ',';
+    out += "{\"type\":\"";
+    out += type;
+    out += "\",\"";
+    out += member;
+    out += "\":";
+    out += json_of(value);
+    out += '}';
   };
   if (const Value* summary = find_member(item, "summary"); summary != nullptr && summary->IsArray()) {
     for (const Value& part : summary->GetArray()) {
@@ -183,6 +199,7 @@ class CodexSession {
   CodexSession(const MapContext& context, Record& out) : context_(context), out_(out) {}
 
   void map(const std::vector<SessionLine>& lines) {
+    messages_.reserve(lines.size());  // at most one message per line: no Message moved by regrowth
     find_inherited(lines);
     for (size_t i = 0; i < lines.size(); ++i) {
       in_inherited_ = i >= inherited_begin_ && i < inherited_end_;
@@ -360,7 +377,14 @@ class CodexSession {
     call_id = current;
     std::string originals;
     const std::string arguments_json = agent::arguments_text(arguments, call_id, originals);
-    m.tool_calls = "[" + agent::tool_call_json(call_id, name, arguments_json) + "]";
+    m.tool_calls.reserve(arguments_json.size() + call_id.size() + name.size() + 64);
+    m.tool_calls += "[{\"id\":";
+    libstream::append_json_string(m.tool_calls, call_id);
+    m.tool_calls += ",\"type\":\"function\",\"function\":{\"name\":";
+    libstream::append_json_string(m.tool_calls, name);
+    m.tool_calls += ",\"arguments\":";
+    m.tool_calls += arguments_json;
+    m.tool_calls += "}}]";
     if (!originals.empty()) m.original_arguments = "{" + originals + "}";
     names_[call_id] = std::string(name);
     assistant_side(m);
@@ -423,12 +447,18 @@ class CodexSession {
       context_.warn("no session_meta id: session_id " + id + " made from the first line");
     }
     out_.set_text("session_id", id);
-    std::string messages = "[";
+    // The messages written straight into one buffer sized up front, then moved into the record.
+    size_t size = 2 + messages_.size();
+    for (const Message& m : messages_) size += m.json_size_hint();
+    std::string messages;
+    messages.reserve(size);
+    messages += '[';
     for (size_t i = 0; i < messages_.size(); ++i) {
       if (i > 0) messages += ',';
-      messages += messages_[i].json();
+      messages_[i].append_json(messages);
     }
-    out_.set("messages", messages + "]");
+    messages += ']';
+    out_.set("messages", std::move(messages));
     if (meta != nullptr) {
       const std::string parent = ancestor_of(*meta);
       if (!parent.empty()) out_.set_text("parent_session_id", parent);
@@ -447,7 +477,10 @@ class CodexSession {
     if (agent::instant_of(started)) out_.set_time("created_at", "original_created_at", started, context_.warn);
     if (last_time_) out_.set_text("ended_at", libstream::format_instant(*last_time_));
     set_usage();
-    if (!env_.empty()) out_.set("env_messages", env_ + "]");
+    if (!env_.empty()) {
+      env_ += ']';
+      out_.set("env_messages", std::move(env_));
+    }
     std::string source = "{\"format\":\"codex\"";
     if (auto version = text(meta != nullptr ? find_member(*meta, "cli_version") : nullptr)) source += ",\"version\":" + quote(*version);
     if (legacy_) source += ",\"legacy\":true";
