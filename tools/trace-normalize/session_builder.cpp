@@ -92,7 +92,8 @@ std::string trace_content_json(const Value& content) {
 }
 
 size_t Message::json_size_hint() const {
-  size_t size = 64 + id.size() + content.size() + reasoning.size() + tool_calls.size() + tool_call_id.size() +
+  // 256: the member names and punctuation json() may write besides the values.
+  size_t size = 256 + id.size() + content.size() + reasoning.size() + tool_calls.size() + tool_call_id.size() +
                 name.size() + original_role.size() + original_arguments.size() + model.size() + usage.size() +
                 created_at.size();
   for (const auto& [key, json] : extra) size += key.size() + json.size() + 4;

@@ -22,11 +22,6 @@ namespace {
 
 using agent::keep_members;
 
-bool has_type(const Value& v, std::string_view type) {
-  const Value* t = find_member(v, "type");
-  return t != nullptr && t->IsString() && string_of(*t) == type;
-}
-
 bool is_envelope(const Value& v) {
   const Value* type = find_member(v, "type");
   return type != nullptr && type->IsString() && find_member(v, "payload") != nullptr && find_member(v, "timestamp") != nullptr;
@@ -68,11 +63,14 @@ bool recognise(const Value& v) {
 bool belongs(const Value& v) { return v.IsObject() && (is_envelope(v) || is_legacy_header(v) || is_legacy_item(v)); }
 
 const Value* meta_payload(const Value& v) {
-  if (is_envelope(v)) {
-    const Value* payload = find_member(v, "payload");
-    return has_type(v, "session_meta") && payload->IsObject() ? payload : nullptr;
-  }
-  return is_legacy_header(v) ? &v : nullptr;
+  // Asked of every line (its session key): the type is looked at first, as most lines are
+  // envelopes of another type. A line with a type is never a legacy header.
+  const Value* type = find_member(v, "type");
+  if (type == nullptr) return is_legacy_header(v) ? &v : nullptr;
+  if (!type->IsString() || string_of(*type) != "session_meta") return nullptr;
+  const Value* payload = find_member(v, "payload");
+  if (payload == nullptr || find_member(v, "timestamp") == nullptr) return nullptr;  // not an envelope
+  return payload->IsObject() ? payload : nullptr;
 }
 
 std::string session_key(const Value& v) {
@@ -238,6 +236,13 @@ class CodexSession {
     }
   }
 
+  // The instant of the line being mapped, kept for the message it makes.
+  std::optional<int64_t> line_instant(const Value* timestamp) {
+    instant_source_ = timestamp;
+    instant_ = agent::instant_of(timestamp);
+    return instant_;
+  }
+
   void advance_time(int64_t at) {
     constexpr int64_t kToleranceMicros = 1000000;  // clocks and writers may disagree by a little
     if (last_time_ && at < *last_time_ - kToleranceMicros && backward_steps_++ == 0) first_backward_line_ = line_number_;
@@ -269,7 +274,7 @@ class CodexSession {
     }
     if (!is_envelope(line)) {
       if (find_member(line, "record_type") == nullptr && text(find_member(line, "type"))) {
-        if (auto at = agent::instant_of(find_member(line, "timestamp"))) advance_time(*at);
+        if (auto at = line_instant(find_member(line, "timestamp"))) advance_time(*at);
         item(line, line, find_member(line, "timestamp"));
       } else {
         env(line);
@@ -279,7 +284,7 @@ class CodexSession {
     const std::string_view type = *text(find_member(line, "type"));
     const Value& payload = *find_member(line, "payload");
     const Value* timestamp = find_member(line, "timestamp");
-    if (auto at = agent::instant_of(timestamp)) advance_time(*at);
+    if (auto at = line_instant(timestamp)) advance_time(*at);
     if (type == "response_item" && payload.IsObject()) {
       item(payload, line, timestamp);
       return;
@@ -328,7 +333,11 @@ class CodexSession {
     Message& m = messages_.emplace_back();
     m.role = role;
     if (auto id = text(find_member(item, "id"))) m.id = std::string(*id);
-    agent::set_message_time(m, timestamp, "timestamp");
+    if (timestamp != nullptr && timestamp == instant_source_ && instant_) {
+      m.created_at = libstream::format_instant(*instant_);  // the line's time, parsed once
+    } else {
+      agent::set_message_time(m, timestamp, "timestamp");
+    }
     if (in_inherited_) m.extra.emplace_back("inherited_from", quote(inherited_from_));
     return m;
   }
@@ -526,6 +535,8 @@ class CodexSession {
   std::vector<std::string> models_;
   std::string status_, error_;
   std::optional<int64_t> last_time_;
+  const Value* instant_source_ = nullptr;  // the timestamp instant_ was read from
+  std::optional<int64_t> instant_;
   uint64_t line_number_ = 0;  // of the line being mapped
   uint64_t backward_steps_ = 0, first_backward_line_ = 0;
   TokenTotals totals_, inherited_;
