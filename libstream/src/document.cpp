@@ -58,7 +58,9 @@ namespace {
 template <unsigned kParseFlags, typename Stream>
 bool parse_into(Stream& stream, rapidjson::Document& document, JsonError* error) {
   detail::ExactHandler<rapidjson::Document> handler(document);
-  rapidjson::Reader reader;
+  // One reader per thread: a fresh one allocates its stack (and that stack's allocator) on
+  // every parse, and callers parse one line at a time. A parse starts from a cleared stack.
+  static thread_local rapidjson::Reader reader;
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document&) {
     result = reader.Parse<kParseFlags>(stream, handler);

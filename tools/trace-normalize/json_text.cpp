@@ -29,6 +29,8 @@ rapidjson::StringBuffer& serialise(const Value& value) {
 std::string json_of(const Value& value) {
   // The Writer's bytes, with string runs copied in bulk (most of a transcript is strings).
   std::string out;
+  // A string's JSON is its text and quotes (escapes aside): one allocation instead of regrowth.
+  if (value.IsString()) out.reserve(value.GetStringLength() + 16);
   if (libstream::append_json_value(out, value)) return out;
   const rapidjson::StringBuffer& buffer = serialise(value);  // a NaN or infinity: as the Writer leaves it
   return {buffer.GetString(), buffer.GetSize()};

@@ -91,17 +91,27 @@ std::string trace_content_json(const Value& content) {
   return out + "]";
 }
 
-std::string Message::json() const {
-  const bool answers_nothing = role == "tool" && tool_call_id.empty();
-  if (answers_nothing) tool_call_guesses().results_without_call = 1;
-  // Built by appending into one buffer sized up front: a transcript's messages are most of
-  // its bytes, and each temporary `"..." + content` would copy them once more.
-  size_t size = 64 + id.size() + content.size() + reasoning.size() + tool_calls.size() + tool_call_id.size() +
+size_t Message::json_size_hint() const {
+  // 256: the member names and punctuation json() may write besides the values.
+  size_t size = 256 + id.size() + content.size() + reasoning.size() + tool_calls.size() + tool_call_id.size() +
                 name.size() + original_role.size() + original_arguments.size() + model.size() + usage.size() +
                 created_at.size();
   for (const auto& [key, json] : extra) size += key.size() + json.size() + 4;
+  return size;
+}
+
+std::string Message::json() const {
   std::string out;
-  out.reserve(size);
+  append_json(out);
+  return out;
+}
+
+void Message::append_json(std::string& out) const {
+  const bool answers_nothing = role == "tool" && tool_call_id.empty();
+  if (answers_nothing) tool_call_guesses().results_without_call = 1;
+  // Appended into one buffer sized up front: a transcript's messages are most of its bytes,
+  // and each temporary `"..." + content` would copy them once more.
+  out.reserve(out.size() + json_size_hint());
   const auto member = [&out](const char* key, std::string_view json) {
     out += key;
     out += json;
@@ -136,7 +146,6 @@ std::string Message::json() const {
     out += '}';
   }
   out += '}';
-  return out;
 }
 
 ToolCallGuesses& tool_call_guesses() {

@@ -64,6 +64,11 @@ struct Message {
   /// The message as trace/v1 JSON. A tool message that names no call is the source's text
   /// all the same, kept as a user message (original_role tool), and the record counted.
   [[nodiscard]] std::string json() const;
+  /// The same JSON appended to `out`: a session's messages are written into one buffer
+  /// instead of one string each copied again into the array.
+  void append_json(std::string& out) const;
+  /// About the size of json() (exact but for escapes), for reserving a buffer up front.
+  [[nodiscard]] size_t json_size_hint() const;
 };
 
 /// Sums that stay "unknown" until a source has a value (never 0 for missing).

@@ -31,7 +31,12 @@ const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, 
   slot.full_size = record.full_size;
   slot.text.assign(record.data, record.size);
   slot.document.SetNull();
-  slot.document.GetAllocator().Clear();
+  // The slot's pool keeps its chunk while one chunk holds it: this line's values are written
+  // after the last line's (no longer used), so most lines cost no malloc and free of a chunk.
+  // Once it has grown past one chunk it is emptied, so a slot holds about one line's worth.
+  rapidjson::MemoryPoolAllocator<>& pool = slot.document.GetAllocator();
+  constexpr size_t kOneChunk = 64 * 1024;  // rapidjson's default chunk capacity
+  if (pool.Capacity() > kOneChunk) pool.Clear();
   slot.decoded.assign(record.data, record.size);
   // libstream's rules (exact numbers, depth limit), as every other record is parsed.
   if (!libstream::parse_json_in_place(slot.decoded, slot.document, &error)) return nullptr;

@@ -114,9 +114,12 @@ std::string content_of(const Value* content) {
 // ----------------------------------------------------------------------------------------
 // Messages of a line sequence (the main line, or one branch)
 
+/// The session's envelope members (name -> JSON), looked up by view.
+using Envelope = std::map<std::string, std::string, std::less<>>;
+
 class MessageBuilder {
  public:
-  MessageBuilder(const std::map<std::string, std::string>& envelope, const Warn& warn) : envelope_(envelope), warn_(warn) {}
+  MessageBuilder(const Envelope& envelope, const Warn& warn) : envelope_(envelope), warn_(warn) {}
 
   void add(const SessionLine& source) {
     const Value& line = *source.value;
@@ -155,10 +158,11 @@ class MessageBuilder {
     push(std::move(m));
   }
 
-  /// The messages, as trace/v1 JSON.
-  std::vector<std::string> finish() {
-    std::vector<std::string> out;
-    out.reserve(messages_.size());
+  /// Messages built so far (each becomes one trace/v1 message).
+  [[nodiscard]] size_t size() const { return messages_.size(); }
+
+  /// The messages, as a trace/v1 JSON array written into one buffer.
+  std::string finish() {
     for (Pending& p : messages_) {
       if (p.message.role == "assistant") {
         if (!p.calls.empty()) p.message.tool_calls = "[" + join(p.calls) + "]";
@@ -176,8 +180,17 @@ class MessageBuilder {
         if (p.usage.known) p.message.usage = p.usage.json();
         if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
       }
-      out.push_back(p.message.json());
     }
+    size_t size = 2 + messages_.size();
+    for (const Pending& p : messages_) size += p.message.json_size_hint();
+    std::string out;
+    out.reserve(size);
+    out += '[';
+    for (size_t i = 0; i < messages_.size(); ++i) {
+      if (i > 0) out += ',';
+      messages_[i].message.append_json(out);
+    }
+    out += ']';
     return out;
   }
 
@@ -206,16 +219,30 @@ class MessageBuilder {
     }
     // The envelope, where it differs from the session's; every other member of the line.
     static const std::set<std::string_view> kMapped = {"type", "message", "uuid", "timestamp", "sessionId", "agentId"};
-    const auto raw = &line == line_->value ? raw_members(*line_) : std::vector<std::optional<std::string_view>>{};
+    // A user line with several tool results makes several messages: its members are found once.
+    if (&line != line_->value) {
+      raw_.clear();
+    } else if (raw_line_ != line_) {
+      raw_ = raw_members(*line_);
+      raw_line_ = line_;
+    }
     size_t position = 0;
     for (const auto& member : line.GetObject()) {
       const std::string_view key = string_of(member.name);
       const size_t index = position++;
       if (kMapped.count(key) != 0) continue;
-      const std::string value = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
-      if (const auto it = envelope_.find(std::string(key)); it != envelope_.end() && it->second == value) continue;
-      m.extra.emplace_back(key, value);
+      const bool raw = index < raw_.size() && raw_[index];
+      const auto it = envelope_.find(key);
+      if (raw) {
+        if (it != envelope_.end() && it->second == *raw_[index]) continue;
+        m.extra.emplace_back(key, *raw_[index]);
+      } else {
+        std::string value = json_of(member.value);
+        if (it != envelope_.end() && it->second == value) continue;
+        m.extra.emplace_back(key, std::move(value));
+      }
     }
+    if (&line != line_->value) raw_line_ = nullptr;
     return m;
   }
 
@@ -302,9 +329,23 @@ class MessageBuilder {
       ++tool_call_guesses().unnamed_calls;
     }
     const std::string arguments = input != nullptr ? json_of(*input) : "{}";
-    open.calls.push_back("{\"id\":" + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" + quote(name) +
-                         ",\"arguments\":" + quote(arguments) + "}}");
-    if (input != nullptr) open.originals.push_back(quote(id) + ":" + arguments);
+    // Appended in place: the arguments are written twice (as text and as they were), no more.
+    std::string& call = open.calls.emplace_back();
+    call.reserve(arguments.size() + arguments.size() / 4 + id.size() + name.size() + 64);
+    call += "{\"id\":";
+    libstream::append_json_string(call, id);
+    call += ",\"type\":\"function\",\"function\":{\"name\":";
+    libstream::append_json_string(call, name);
+    call += ",\"arguments\":";
+    libstream::append_json_string(call, arguments);
+    call += "}}";
+    if (input != nullptr) {
+      std::string& original = open.originals.emplace_back();
+      original.reserve(arguments.size() + id.size() + 8);
+      libstream::append_json_string(original, id);
+      original += ':';
+      original += arguments;
+    }
     call_ids_.insert(id);
     call_names_.emplace_back(id, name);
   }
@@ -374,9 +415,11 @@ class MessageBuilder {
     push(std::move(m));
   }
 
-  const std::map<std::string, std::string>& envelope_;
+  const Envelope& envelope_;
   const Warn& warn_;
   const SessionLine* line_ = nullptr;  // the line being added, for its raw member text
+  const SessionLine* raw_line_ = nullptr;  // the line raw_ was found in
+  std::vector<std::optional<std::string_view>> raw_;
   std::vector<Pending> messages_;
   std::vector<const Value*> pending_server_results_;
   std::set<std::string> call_ids_;
@@ -395,7 +438,7 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
 
   // Session members from the first line that has them.
   std::string session_id, agent_id, version_first, version_last;
-  std::map<std::string, std::string> envelope;
+  Envelope envelope;
   const Value* first_time = nullptr;
   const Value* last_time = nullptr;
   std::string parent_call;
@@ -406,7 +449,7 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     if (parent_call.empty()) parent_call = string_or_empty(find_member(line, "sourceToolUseID"));
     // Envelope members from the first line that has each; a line is scanned for their raw
     // text only when it holds one not seen yet (older versions lack some on every line).
-    const auto missing = [&](const char* key) { return envelope.count(key) == 0 && find_member(line, key) != nullptr; };
+    const auto missing = [&](const char* key) { return envelope.count(std::string_view(key)) == 0 && find_member(line, key) != nullptr; };
     if ((find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) &&
         std::any_of(std::begin(kEnvelope), std::end(kEnvelope), missing)) {
       const auto raw = raw_members(l);
@@ -414,10 +457,10 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
       for (const auto& member : line.GetObject()) {
         const size_t index = position++;
         const std::string_view key = string_of(member.name);
-        if (std::find(std::begin(kEnvelope), std::end(kEnvelope), key) == std::end(kEnvelope) || envelope.count(std::string(key)) != 0) {
+        if (std::find(std::begin(kEnvelope), std::end(kEnvelope), key) == std::end(kEnvelope) || envelope.count(key) != 0) {
           continue;
         }
-        envelope[std::string(key)] = index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value);
+        envelope.emplace(key, index < raw.size() && raw[index] ? std::string(*raw[index]) : json_of(member.value));
       }
     }
     if (auto v = text(find_member(line, "version"))) {
@@ -450,40 +493,38 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
   const claude_code::Layout layout = claude_code::lay_out(lines, conversation);
   MessageBuilder main_line(envelope, context.warn);
   std::map<size_t, MessageBuilder> branches;  // by the path line they fork from
-  std::vector<size_t> main_count_after(n, 0);  // main messages written up to each line
   std::vector<std::string> env_messages;
-  std::vector<std::string> main_messages;
-  size_t produced = 0;
-  // Main-line messages are counted as they are built, to place each branch's fork point.
-  std::vector<size_t> main_lines;
+  // Main-line messages are counted as they are built, to place each branch's fork point:
+  // (line, main messages built from the lines up to it).
+  std::vector<std::pair<size_t, size_t>> main_lines;
   for (size_t i = 0; i < n; ++i) {
     const Value& line = *lines[i].value;
     if (!conversation[i]) {
       env_messages.push_back(json_of(line));
     } else if (layout.main[i]) {
       main_line.add(lines[i]);
-      main_lines.push_back(i);
+      main_lines.emplace_back(i, main_line.size());
     } else {
       branches.try_emplace(layout.anchor[i], envelope, context.warn).first->second.add(lines[i]);
     }
   }
-  main_messages = main_line.finish();
-  produced = main_messages.size();
-  // A branch forks after the main-line messages built from lines up to its anchor.
+  const size_t produced = main_line.size();
+  // A branch forks after the main-line messages built from lines up to its anchor (a builder
+  // given only those lines would be in the same state as the main one was then).
   const auto messages_through = [&](size_t anchor) {
-    MessageBuilder prefix(envelope, context.warn);
-    for (size_t i : main_lines) {
+    size_t count = 0;
+    for (const auto& [i, built] : main_lines) {
       if (i > anchor) break;
-      prefix.add(lines[i]);
+      count = built;
     }
-    return prefix.finish().size();
+    return count;
   };
   std::vector<std::string> branch_json;
   for (auto& [anchor, builder] : branches) {
     const size_t after = std::min(messages_through(anchor), produced);
-    branch_json.push_back("{\"after\":" + std::to_string(after) + ",\"messages\":" + array_json(builder.finish()) + "}");
+    branch_json.push_back("{\"after\":" + std::to_string(after) + ",\"messages\":" + builder.finish() + "}");
   }
-  out.set("messages", array_json(main_messages));
+  out.set("messages", main_line.finish());
   if (!branch_json.empty()) out.set("branches", array_json(branch_json));
   if (!env_messages.empty()) out.set("env_messages", array_json(env_messages));
 
@@ -527,7 +568,7 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     if (key != "version") source += "," + quote(key) + ":" + value;
   }
   out.set("source", source + "}");
-  if (main_messages.empty() && branch_json.empty()) context.warn("a Claude Code session without conversation lines");
+  if (produced == 0 && branch_json.empty()) context.warn("a Claude Code session without conversation lines");
 }
 
 const LineRules kLines{is_line, session_key, map_session};

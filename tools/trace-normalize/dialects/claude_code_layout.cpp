@@ -44,12 +44,15 @@ Layout lay_out(const std::vector<SessionLine>& lines, const std::vector<bool>& c
   for (std::optional<size_t> at = leaf; at && !on_path[*at]; at = parent_of(*at)) on_path[*at] = true;
   // The nearest path line above each line (memoised walk; cycles end at the first repeat).
   std::vector<int64_t> path_ancestor(n, -2);  // -2 unknown, -1 none
+  // Lines met by the walk from line i are marked i: no set allocated per line.
+  std::vector<size_t> seen_from(n, n);
+  std::vector<size_t> walk;
   for (size_t i = 0; i < n; ++i) {
-    std::vector<size_t> walk;
+    walk.clear();
     std::optional<size_t> at = i;
     int64_t found = -1;
-    std::unordered_set<size_t> seen;
-    while (at && seen.insert(*at).second) {
+    while (at && seen_from[*at] != i) {
+      seen_from[*at] = i;
       if (on_path[*at]) {
         found = static_cast<int64_t>(*at);
         break;
@@ -70,41 +73,42 @@ Layout lay_out(const std::vector<SessionLine>& lines, const std::vector<bool>& c
     layout.anchor[i] = static_cast<size_t>(path_ancestor[i]);
   }
   // Lines of a main-line response, and calls and results answering each other, are main line.
-  std::unordered_set<std::string> responses;
-  std::unordered_set<std::string> calls;
-  std::unordered_set<std::string> results;
-  const auto ids_of = [&](size_t i, const char* block_type, const char* key, std::unordered_set<std::string>& into) {
+  // Ids as views: their text lives in the session's documents for the whole layout.
+  std::unordered_set<std::string_view> responses;
+  std::unordered_set<std::string_view> calls;
+  std::unordered_set<std::string_view> results;
+  const auto ids_of = [&](size_t i, const char* block_type, const char* key, std::unordered_set<std::string_view>& into) {
     const Value* message = find_present(*lines[i].value, "message");
     const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
     if (content == nullptr || !content->IsArray()) return false;
     bool any = false;
     for (const Value& block : content->GetArray()) {
       if (text(find_member(block, "type")) == std::optional<std::string_view>(block_type)) {
-        if (auto id = text(find_member(block, key))) any = into.count(std::string(*id)) != 0 || any;
+        if (auto id = text(find_member(block, key))) any = into.count(*id) != 0 || any;
       }
     }
     return any;
   };
   const auto response_of = [&](size_t i) {
     const Value* message = find_present(*lines[i].value, "message");
-    return message != nullptr ? std::string(text(find_member(*message, "id")).value_or("")) : std::string();
+    return message != nullptr ? text(find_member(*message, "id")).value_or(std::string_view()) : std::string_view();
   };
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < n; ++i) {
       if (!conversation[i] || !layout.main[i]) continue;
-      if (const std::string r = response_of(i); !r.empty()) changed = responses.insert(r).second || changed;
+      if (const std::string_view r = response_of(i); !r.empty()) changed = responses.insert(r).second || changed;
       const Value* message = find_present(*lines[i].value, "message");
       const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
       if (content == nullptr || !content->IsArray()) continue;
       for (const Value& block : content->GetArray()) {
-        if (auto id = text(find_member(block, "id"))) changed = calls.insert(std::string(*id)).second || changed;
-        if (auto id = text(find_member(block, "tool_use_id"))) changed = results.insert(std::string(*id)).second || changed;
+        if (auto id = text(find_member(block, "id"))) changed = calls.insert(*id).second || changed;
+        if (auto id = text(find_member(block, "tool_use_id"))) changed = results.insert(*id).second || changed;
       }
     }
     for (size_t i = 0; i < n; ++i) {
       if (!conversation[i] || layout.main[i]) continue;
-      const std::string r = response_of(i);
+      const std::string_view r = response_of(i);
       if ((!r.empty() && responses.count(r) != 0) || ids_of(i, "tool_result", "tool_use_id", calls) ||
           ids_of(i, "tool_use", "id", results)) {
         layout.main[i] = true;

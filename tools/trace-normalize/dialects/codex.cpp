@@ -22,11 +22,6 @@ namespace {
 
 using agent::keep_members;
 
-bool has_type(const Value& v, std::string_view type) {
-  const Value* t = find_member(v, "type");
-  return t != nullptr && t->IsString() && string_of(*t) == type;
-}
-
 bool is_envelope(const Value& v) {
   const Value* type = find_member(v, "type");
   return type != nullptr && type->IsString() && find_member(v, "payload") != nullptr && find_member(v, "timestamp") != nullptr;
@@ -68,11 +63,14 @@ bool recognise(const Value& v) {
 bool belongs(const Value& v) { return v.IsObject() && (is_envelope(v) || is_legacy_header(v) || is_legacy_item(v)); }
 
 const Value* meta_payload(const Value& v) {
-  if (is_envelope(v)) {
-    const Value* payload = find_member(v, "payload");
-    return has_type(v, "session_meta") && payload->IsObject() ? payload : nullptr;
-  }
-  return is_legacy_header(v) ? &v : nullptr;
+  // Asked of every line (its session key): the type is looked at first, as most lines are
+  // envelopes of another type. A line with a type is never a legacy header.
+  const Value* type = find_member(v, "type");
+  if (type == nullptr) return is_legacy_header(v) ? &v : nullptr;
+  if (!type->IsString() || string_of(*type) != "session_meta") return nullptr;
+  const Value* payload = find_member(v, "payload");
+  if (payload == nullptr || find_member(v, "timestamp") == nullptr) return nullptr;  // not an envelope
+  return payload->IsObject() ? payload : nullptr;
 }
 
 std::string session_key(const Value& v) {
@@ -122,8 +120,17 @@ std::string content_json(const Value* content, Message& m, bool text_only = fals
     const Value* t = find_member(part, "text");
     if (type && t != nullptr && t->IsString() && (*type == "input_text" || *type == "output_text" || *type == "text")) {
       const std::string rest = agent::rest_json(part, {"type", "text"});
-      if (rest.empty() && parts.empty()) plain = json_of(*t);
-      parts.push_back("{\"type\":\"text\",\"text\":" + json_of(*t) + (rest.empty() ? "" : ",\"extra\":" + rest) + "}");
+      std::string text_json = json_of(*t);  // written once, used for the part and the plain string
+      std::string& written = parts.emplace_back();
+      written.reserve(text_json.size() + rest.size() + 32);
+      written += "{\"type\":\"text\",\"text\":";
+      written += text_json;
+      if (!rest.empty()) {
+        written += ",\"extra\":";
+        written += rest;
+      }
+      written += '}';
+      if (rest.empty() && parts.size() == 1) plain = std::move(text_json);
     } else if (auto url = text(find_member(part, "image_url")); !text_only && type && *type == "input_image" && url) {
       const std::string rest = agent::rest_json(part, {"type", "image_url"});
       parts.push_back("{\"type\":\"image_url\",\"image_url\":{\"url\":" + quote(*url) + "}" +
@@ -157,7 +164,14 @@ std::string output_json(const Value* output, Message& m) {
 std::string reasoning_parts(const Value& item) {
   std::string out;
   const auto add = [&](const char* type, const char* member, const Value& value) {
-    out += (out.empty() ? "" : ",") + std::string("{\"type\":\"") + type + "\",\"" + member + "\":" + json_of(value) + "}";
+    if (!out.empty()) out += ',';
+    out += "{\"type\":\"";
+    out += type;
+    out += "\",\"";
+    out += member;
+    out += "\":";
+    out += json_of(value);
+    out += '}';
   };
   if (const Value* summary = find_member(item, "summary"); summary != nullptr && summary->IsArray()) {
     for (const Value& part : summary->GetArray()) {
@@ -183,6 +197,7 @@ class CodexSession {
   CodexSession(const MapContext& context, Record& out) : context_(context), out_(out) {}
 
   void map(const std::vector<SessionLine>& lines) {
+    messages_.reserve(lines.size());  // at most one message per line: no Message moved by regrowth
     find_inherited(lines);
     for (size_t i = 0; i < lines.size(); ++i) {
       in_inherited_ = i >= inherited_begin_ && i < inherited_end_;
@@ -221,6 +236,13 @@ class CodexSession {
     }
   }
 
+  // The instant of the line being mapped, kept for the message it makes.
+  std::optional<int64_t> line_instant(const Value* timestamp) {
+    instant_source_ = timestamp;
+    instant_ = agent::instant_of(timestamp);
+    return instant_;
+  }
+
   void advance_time(int64_t at) {
     constexpr int64_t kToleranceMicros = 1000000;  // clocks and writers may disagree by a little
     if (last_time_ && at < *last_time_ - kToleranceMicros && backward_steps_++ == 0) first_backward_line_ = line_number_;
@@ -252,7 +274,7 @@ class CodexSession {
     }
     if (!is_envelope(line)) {
       if (find_member(line, "record_type") == nullptr && text(find_member(line, "type"))) {
-        if (auto at = agent::instant_of(find_member(line, "timestamp"))) advance_time(*at);
+        if (auto at = line_instant(find_member(line, "timestamp"))) advance_time(*at);
         item(line, line, find_member(line, "timestamp"));
       } else {
         env(line);
@@ -262,7 +284,7 @@ class CodexSession {
     const std::string_view type = *text(find_member(line, "type"));
     const Value& payload = *find_member(line, "payload");
     const Value* timestamp = find_member(line, "timestamp");
-    if (auto at = agent::instant_of(timestamp)) advance_time(*at);
+    if (auto at = line_instant(timestamp)) advance_time(*at);
     if (type == "response_item" && payload.IsObject()) {
       item(payload, line, timestamp);
       return;
@@ -311,7 +333,11 @@ class CodexSession {
     Message& m = messages_.emplace_back();
     m.role = role;
     if (auto id = text(find_member(item, "id"))) m.id = std::string(*id);
-    agent::set_message_time(m, timestamp, "timestamp");
+    if (timestamp != nullptr && timestamp == instant_source_ && instant_) {
+      m.created_at = libstream::format_instant(*instant_);  // the line's time, parsed once
+    } else {
+      agent::set_message_time(m, timestamp, "timestamp");
+    }
     if (in_inherited_) m.extra.emplace_back("inherited_from", quote(inherited_from_));
     return m;
   }
@@ -360,7 +386,14 @@ class CodexSession {
     call_id = current;
     std::string originals;
     const std::string arguments_json = agent::arguments_text(arguments, call_id, originals);
-    m.tool_calls = "[" + agent::tool_call_json(call_id, name, arguments_json) + "]";
+    m.tool_calls.reserve(arguments_json.size() + call_id.size() + name.size() + 64);
+    m.tool_calls += "[{\"id\":";
+    libstream::append_json_string(m.tool_calls, call_id);
+    m.tool_calls += ",\"type\":\"function\",\"function\":{\"name\":";
+    libstream::append_json_string(m.tool_calls, name);
+    m.tool_calls += ",\"arguments\":";
+    m.tool_calls += arguments_json;
+    m.tool_calls += "}}]";
     if (!originals.empty()) m.original_arguments = "{" + originals + "}";
     names_[call_id] = std::string(name);
     assistant_side(m);
@@ -423,12 +456,18 @@ class CodexSession {
       context_.warn("no session_meta id: session_id " + id + " made from the first line");
     }
     out_.set_text("session_id", id);
-    std::string messages = "[";
+    // The messages written straight into one buffer sized up front, then moved into the record.
+    size_t size = 2 + messages_.size();
+    for (const Message& m : messages_) size += m.json_size_hint();
+    std::string messages;
+    messages.reserve(size);
+    messages += '[';
     for (size_t i = 0; i < messages_.size(); ++i) {
       if (i > 0) messages += ',';
-      messages += messages_[i].json();
+      messages_[i].append_json(messages);
     }
-    out_.set("messages", messages + "]");
+    messages += ']';
+    out_.set("messages", std::move(messages));
     if (meta != nullptr) {
       const std::string parent = ancestor_of(*meta);
       if (!parent.empty()) out_.set_text("parent_session_id", parent);
@@ -447,7 +486,10 @@ class CodexSession {
     if (agent::instant_of(started)) out_.set_time("created_at", "original_created_at", started, context_.warn);
     if (last_time_) out_.set_text("ended_at", libstream::format_instant(*last_time_));
     set_usage();
-    if (!env_.empty()) out_.set("env_messages", env_ + "]");
+    if (!env_.empty()) {
+      env_ += ']';
+      out_.set("env_messages", std::move(env_));
+    }
     std::string source = "{\"format\":\"codex\"";
     if (auto version = text(meta != nullptr ? find_member(*meta, "cli_version") : nullptr)) source += ",\"version\":" + quote(*version);
     if (legacy_) source += ",\"legacy\":true";
@@ -493,6 +535,8 @@ class CodexSession {
   std::vector<std::string> models_;
   std::string status_, error_;
   std::optional<int64_t> last_time_;
+  const Value* instant_source_ = nullptr;  // the timestamp instant_ was read from
+  std::optional<int64_t> instant_;
   uint64_t line_number_ = 0;  // of the line being mapped
   uint64_t backward_steps_ = 0, first_backward_line_ = 0;
   TokenTotals totals_, inherited_;
