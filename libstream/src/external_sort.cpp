@@ -135,15 +135,17 @@ void ExternalSorter::finish_keyed(const std::function<bool(uint64_t, std::string
     runs[r].lines = std::make_unique<LineReader>(*runs[r].buffer, framing);
   }
   // Each run's current line is copied out, so advancing one run cannot move another's bytes.
+  // Their keys are parsed once: the heap compares them about log2(runs) times per line.
   std::vector<std::string> heads(runs.size());
+  std::vector<uint64_t> keys(runs.size());
   const auto advance = [&](size_t r) {
     if (!runs[r].lines->next(runs[r].line)) return false;
     heads[r].assign(runs[r].line.data, runs[r].line.size);
+    keys[r] = key_of(heads[r]);
     return true;
   };
   const auto later = [&](size_t a, size_t b) {
-    const uint64_t ka = key_of(heads[a]), kb = key_of(heads[b]);
-    if (ka != kb) return ka > kb;
+    if (keys[a] != keys[b]) return keys[a] > keys[b];
     return heads[a].compare(17, std::string::npos, heads[b], 17, std::string::npos) > 0;
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> queue(later);
@@ -153,7 +155,7 @@ void ExternalSorter::finish_keyed(const std::function<bool(uint64_t, std::string
   while (!queue.empty()) {
     const size_t r = queue.top();
     queue.pop();
-    if (!emit(key_of(heads[r]), std::string_view(heads[r]).substr(17))) return;
+    if (!emit(keys[r], std::string_view(heads[r]).substr(17))) return;
     if (advance(r)) queue.push(r);
   }
 }

@@ -3,7 +3,8 @@
 # minus that of 10,000, over 30,000, must stay under MAX bytes. Records of 60 words, all
 # different, so every one holds a signature and its LSH buckets. With a third argument, a
 # --memory-budget small enough that both runs spill their signatures and buckets to disk: what
-# stays in memory per record is then the little the decisions need (its line, exact key, id).
+# stays in memory per record is then the little the decisions need (its line, exact key, id),
+# and the peak, set by the budget, stays about flat.
 # usage: dedup-memory.sh BIN_DIR MAX_BYTES_PER_RECORD [MEMORY_BUDGET]
 set -euo pipefail
 bin=$1 max=$2 budget=${3:-}
