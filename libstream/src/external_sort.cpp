@@ -106,11 +106,15 @@ void ExternalSorter::spill() {
 }
 
 void ExternalSorter::finish(const std::function<bool(std::string_view)>& emit) {
+  finish_keyed([&emit](uint64_t, std::string_view record) { return emit(record); });
+}
+
+void ExternalSorter::finish_keyed(const std::function<bool(uint64_t, std::string_view)>& emit) {
   if (runs_.empty()) {  // everything fit in memory
     std::sort(items_.begin(), items_.end(),
               [](const Item& a, const Item& b) { return a.key != b.key ? a.key < b.key : a.record < b.record; });
     for (const Item& item : items_) {
-      if (!emit(item.record)) return;
+      if (!emit(item.key, item.record)) return;
     }
     return;
   }
@@ -131,15 +135,17 @@ void ExternalSorter::finish(const std::function<bool(std::string_view)>& emit) {
     runs[r].lines = std::make_unique<LineReader>(*runs[r].buffer, framing);
   }
   // Each run's current line is copied out, so advancing one run cannot move another's bytes.
+  // Their keys are parsed once: the heap compares them about log2(runs) times per line.
   std::vector<std::string> heads(runs.size());
+  std::vector<uint64_t> keys(runs.size());
   const auto advance = [&](size_t r) {
     if (!runs[r].lines->next(runs[r].line)) return false;
     heads[r].assign(runs[r].line.data, runs[r].line.size);
+    keys[r] = key_of(heads[r]);
     return true;
   };
   const auto later = [&](size_t a, size_t b) {
-    const uint64_t ka = key_of(heads[a]), kb = key_of(heads[b]);
-    if (ka != kb) return ka > kb;
+    if (keys[a] != keys[b]) return keys[a] > keys[b];
     return heads[a].compare(17, std::string::npos, heads[b], 17, std::string::npos) > 0;
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> queue(later);
@@ -149,8 +155,44 @@ void ExternalSorter::finish(const std::function<bool(std::string_view)>& emit) {
   while (!queue.empty()) {
     const size_t r = queue.top();
     queue.pop();
-    if (!emit(std::string_view(heads[r]).substr(17))) return;
+    if (!emit(keys[r], std::string_view(heads[r]).substr(17))) return;
     if (advance(r)) queue.push(r);
+  }
+}
+
+FixedRecordFile::FixedRecordFile(size_t record_size) : size_(record_size) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string name = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/tracemill-records-XXXXXX";
+  fd_ = ::mkstemp(name.data());
+  if (fd_ < 0) throw_system_error(name, "cannot create a temporary file", errno);
+  ::unlink(name.c_str());  // nothing is left behind, whatever happens to the process
+}
+
+FixedRecordFile::~FixedRecordFile() { ::close(fd_); }
+
+void FixedRecordFile::write(uint64_t index, const void* data) {
+  const auto* bytes = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < size_) {
+    const ssize_t n = ::pwrite(fd_, bytes + done, size_ - done, static_cast<off_t>(index * size_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_system_error("<temporary file>", "cannot write a temporary file", n < 0 ? errno : ENOSPC);
+    done += static_cast<size_t>(n);
+  }
+}
+
+void FixedRecordFile::read(uint64_t index, void* data) const {
+  auto* bytes = static_cast<char*>(data);
+  size_t done = 0;
+  while (done < size_) {
+    const ssize_t n = ::pread(fd_, bytes + done, size_ - done, static_cast<off_t>(index * size_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_system_error("<temporary file>", "cannot read a temporary file", errno);
+    if (n == 0) {  // past the end: never written
+      std::memset(bytes + done, 0, size_ - done);
+      return;
+    }
+    done += static_cast<size_t>(n);
   }
 }
 

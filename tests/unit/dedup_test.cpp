@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -232,6 +233,64 @@ TEST(DedupNearIndex, ThresholdOneMatchesOnlyIdenticalSets) {
   }
   EXPECT_NE(clusters.find(0), clusters.find(1));
   EXPECT_EQ(clusters.find(0), clusters.find(2));
+}
+
+// Past its memory budget the index spills signatures and buckets; finish() must then find the
+// clusters add() finds in memory, whether it spills at the first record or halfway.
+TEST(DedupNearIndex, SpillingFindsTheSameClusters) {
+  std::mt19937_64 rng(5);
+  std::vector<std::string> docs;
+  for (int i = 0; i < 300; ++i) {
+    if (i > 0 && rng() % 3 == 0) {
+      std::string copy = docs[rng() % docs.size()];
+      copy.replace(copy.find(' ', copy.size() / 2), 1, " w" + std::to_string(rng() % 1000) + " ");
+      docs.push_back(copy);
+    } else {
+      docs.push_back(random_text(rng, 80));
+    }
+  }
+  const auto run = [&docs](size_t budget, double threshold, bool& spilled, std::vector<double>& similar) {
+    NearIndex index({}, threshold, budget);
+    UnionFind clusters;
+    for (const std::string& doc : docs) {
+      clusters.add();
+      if (clusters.size() % 50 == 0) {
+        index.skip();  // a record without a signature, as an exact repeat is
+      } else {
+        index.add(words_of(doc), clusters);
+      }
+    }
+    index.finish(clusters);
+    spilled = index.spilled();
+    std::vector<uint32_t> roots;
+    similar.clear();
+    for (uint32_t i = 0; i < docs.size(); ++i) {
+      roots.push_back(clusters.find(i));
+      if (i > 0 && index.has_signature(i) && index.has_signature(i - 1)) similar.push_back(index.similarity(i - 1, i));
+    }
+    // Roots differ with the order of unions: number the clusters by their first member.
+    constexpr uint32_t none = 0xffffffff;
+    std::vector<uint32_t> first(docs.size(), none), numbered;
+    for (const uint32_t root : roots) {
+      if (first[root] == none) first[root] = static_cast<uint32_t>(numbered.size());
+      numbered.push_back(first[root]);
+    }
+    return numbered;
+  };
+  bool spilled = false;
+  std::vector<double> memory_similar, similar;
+  const std::vector<uint32_t> in_memory = run(std::numeric_limits<size_t>::max(), 0.7, spilled, memory_similar);
+  EXPECT_FALSE(spilled);
+  std::set<uint32_t> distinct(in_memory.begin(), in_memory.end());
+  EXPECT_LT(distinct.size(), docs.size() * 9 / 10);  // copies were found
+  // 0: spills at the first record; 4.2 MiB: at about the 190th (one chunk of signatures is 4 MiB).
+  for (const size_t budget : {size_t{0}, (size_t{4} << 20) + (size_t{200} << 10)}) {
+    EXPECT_EQ(run(budget, 0.7, spilled, similar), in_memory) << budget;
+    EXPECT_TRUE(spilled) << budget;
+    EXPECT_EQ(similar, memory_similar) << budget;
+  }
+  // Negative control: another threshold finds other clusters, spilled or not.
+  EXPECT_NE(run(0, 1.0, spilled, similar), in_memory);
 }
 
 // ---------------------------------------------------------------------------------------

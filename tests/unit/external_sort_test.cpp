@@ -48,4 +48,27 @@ TEST(ExternalSorter, StopsWhenAsked) {
   EXPECT_EQ(out, (std::vector<std::string>{"99", "98", "97"}));
 }
 
+TEST(FixedRecordFile, ReadsBackByIndexInAnyOrder) {
+  libstream::FixedRecordFile file(12);
+  const auto record = [](uint64_t i) {
+    std::string text = "record " + std::to_string(i);
+    text.resize(12, '.');
+    return text;
+  };
+  for (const uint64_t i : {5u, 0u, 1000u, 3u}) file.write(i, record(i).data());
+  file.write(3, record(33).data());  // overwritten in place
+  std::string out(12, '?');
+  for (const uint64_t i : {1000u, 0u, 5u}) {
+    file.read(i, out.data());
+    EXPECT_EQ(out, record(i));
+  }
+  file.read(3, out.data());
+  EXPECT_EQ(out, record(33));
+  EXPECT_NE(out, record(3));  // negative control
+  file.read(4, out.data());   // a hole: zeros
+  EXPECT_EQ(out, std::string(12, '\0'));
+  file.read(5000, out.data());  // past the end: zeros
+  EXPECT_EQ(out, std::string(12, '\0'));
+}
+
 }  // namespace

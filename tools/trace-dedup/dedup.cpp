@@ -32,7 +32,10 @@ const Value* find_first(const Value& root, const std::string& path, std::initial
 }  // namespace
 
 Deduplicator::Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
-    : options_(options), context_(context), near_(options.minhash, options.threshold), eval_index_(options.ngram) {}
+    : options_(options),
+      context_(context),
+      near_(options.minhash, options.threshold, libstream::parse_size(options.memory_budget)),
+      eval_index_(options.ngram) {}
 
 uint32_t Deduplicator::source_index(const std::string& name) {
   if (sources_.empty() || sources_.back() != name) {
@@ -182,6 +185,7 @@ void Deduplicator::first_pass() {
 }
 
 void Deduplicator::decide() {
+  near_.finish(clusters_);  // the comparisons left from spilling
   representative_.assign(records_.size(), kNone);
   for (uint32_t i = 0; i < records_.size(); ++i) {
     const RecordInfo& info = records_[i];
@@ -388,6 +392,10 @@ void add_dedup_options(CLI::App& app, DedupOptions& options) {
   app.add_option("--ngram", options.ngram, "Words in a decontamination n-gram")->check(CLI::Range(1, 64))->capture_default_str();
   app.add_option("--spill-budget", options.spill_budget,
                  "Standard input: memory for records kept for the second pass before they spill to temporary files")
+      ->check(libstream::size_option())
+      ->capture_default_str();
+  app.add_option("--memory-budget", options.memory_budget,
+                 "Memory for signatures and LSH buckets; beyond it they spill to temporary files (same decisions)")
       ->check(libstream::size_option())
       ->capture_default_str();
   app.add_flag("--partial", options.partial,

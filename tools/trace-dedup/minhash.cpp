@@ -5,6 +5,8 @@
 #include <libstream/hash.hpp>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -117,19 +119,40 @@ void BucketTable::grow() {
   records_.swap(records);
 }
 
-NearIndex::NearIndex(const MinHashParams& params, double threshold)
-    : hasher_(params), threshold_(threshold), size_(params.permutations), keys_(params.bands) {}
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void append_hex(std::string& out, uint64_t value, int digits) {
+  for (int i = digits - 1; i >= 0; --i) out += kHex[(value >> (4 * i)) & 0xF];
+}
+
+uint64_t parse_hex(std::string_view text) {
+  uint64_t value = 0;
+  for (const char c : text) value = (value << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return value;
+}
+
+}  // namespace
+
+NearIndex::NearIndex(const MinHashParams& params, double threshold, size_t memory_budget)
+    : hasher_(params), threshold_(threshold), size_(params.permutations), budget_(memory_budget), keys_(params.bands) {}
 
 void NearIndex::skip() {
-  if (signed_.size() % kChunk == 0) chunks_.emplace_back(new uint32_t[size_t{kChunk} * size_]());
+  if (!file_ && signed_.size() % kChunk == 0) chunks_.emplace_back(new uint32_t[size_t{kChunk} * size_]());
   signed_.push_back(false);
 }
 
 bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
   const auto ordinal = static_cast<uint32_t>(signed_.size());
   skip();
-  uint32_t* own = &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_];
-  if (!hasher_.sign(words, own)) return false;
+  if (file_) {
+    own_.resize(size_);
+    if (!hasher_.sign(words, own_.data())) return false;
+    insert_spilled(ordinal, own_.data());
+    return true;
+  }
+  if (!hasher_.sign(words, held(ordinal))) return false;
   insert(ordinal, clusters);
   return true;
 }
@@ -137,13 +160,26 @@ bool NearIndex::add(const std::vector<uint64_t>& words, UnionFind& clusters) {
 void NearIndex::add_signature(const uint32_t* signature, UnionFind& clusters) {
   const auto ordinal = static_cast<uint32_t>(signed_.size());
   skip();
-  std::copy(signature, signature + size_, &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_]);
+  if (file_) {
+    insert_spilled(ordinal, signature);
+    return;
+  }
+  std::copy(signature, signature + size_, held(ordinal));
   insert(ordinal, clusters);
+}
+
+double NearIndex::similarity(uint32_t a, uint32_t b) const {
+  if (!file_) return estimate_jaccard(held(a), held(b), size_);
+  a_.resize(size_);
+  b_.resize(size_);
+  file_->read(a, a_.data());
+  file_->read(b, b_.data());
+  return estimate_jaccard(a_.data(), b_.data(), size_);
 }
 
 void NearIndex::insert(uint32_t ordinal, UnionFind& clusters) {
   signed_[ordinal] = true;
-  hasher_.band_keys(signature(ordinal), keys_.data());
+  hasher_.band_keys(held(ordinal), keys_.data());
   for (const uint64_t key : keys_) {
     const uint32_t other = buckets_.find_or_insert(key, ordinal);
     if (other == ordinal) continue;
@@ -151,6 +187,60 @@ void NearIndex::insert(uint32_t ordinal, UnionFind& clusters) {
       clusters.unite(other, ordinal);
     }
   }
+  if (chunks_.size() * kChunk * size_ * sizeof(uint32_t) + buckets_.bytes() > budget_) spill();
+}
+
+void NearIndex::spill() {
+  file_ = std::make_unique<libstream::FixedRecordFile>(size_ * sizeof(uint32_t));
+  for (uint32_t i = 0; i < signed_.size(); ++i) {
+    if (signed_[i]) file_->write(i, held(i));
+  }
+  chunks_.clear();
+  chunks_.shrink_to_fit();
+  // The pairs get the budget too, but runs of at least 1 MiB: each run costs a descriptor and a
+  // read buffer when they are merged.
+  pairs_ = std::make_unique<libstream::ExternalSorter>(std::max<size_t>(budget_, size_t{1} << 20));
+  // A bucket's record is the first that had its key: it sorts first among the key's pairs.
+  std::string line;
+  buckets_.for_each([&](uint64_t key, uint32_t record) {
+    line.clear();
+    append_hex(line, record, 8);  // short enough for no allocation of its own
+    pairs_->add(key, line);
+  });
+  buckets_ = BucketTable();
+}
+
+void NearIndex::insert_spilled(uint32_t ordinal, const uint32_t* signature) {
+  signed_[ordinal] = true;
+  file_->write(ordinal, signature);
+  hasher_.band_keys(signature, keys_.data());
+  std::string line;
+  for (uint64_t key : keys_) {
+    if (key == 0) key = 1;  // as BucketTable stores it
+    line.clear();
+    append_hex(line, ordinal, 8);
+    pairs_->add(key, line);
+  }
+}
+
+void NearIndex::finish(UnionFind& clusters) {
+  if (!pairs_) return;
+  uint64_t current = 0;
+  uint32_t first = 0;
+  bool any = false;
+  pairs_->finish_keyed([&](uint64_t key, std::string_view line) {
+    const auto ordinal = static_cast<uint32_t>(parse_hex(line));
+    if (!any || key != current) {
+      any = true;
+      current = key;
+      first = ordinal;
+    } else if (ordinal != first && clusters.find(first) != clusters.find(ordinal) &&
+               similarity(first, ordinal) >= threshold_) {
+      clusters.unite(first, ordinal);
+    }
+    return true;
+  });
+  pairs_.reset();
 }
 
 }  // namespace tracemill::dedup

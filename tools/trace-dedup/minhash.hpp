@@ -3,8 +3,11 @@
 // Unit-tested in tests/unit/dedup_test.cpp.
 #pragma once
 
+#include <libstream/external_sort.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -92,6 +95,14 @@ class BucketTable {
   /// The record stored under `key`; when the key is new, stores `record` and returns it.
   uint32_t find_or_insert(uint64_t key, uint32_t record);
   [[nodiscard]] size_t size() const { return used_; }
+  [[nodiscard]] size_t bytes() const { return keys_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
+  /// Calls f(key, record) for every bucket, in no particular order.
+  template <class F>
+  void for_each(F f) const {
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != 0) f(keys_[i], records_[i]);
+    }
+  }
 
  private:
   void grow();
@@ -105,37 +116,58 @@ class BucketTable {
 /// a bucket with an earlier one of another cluster joins it when their signatures agree in at
 /// least `threshold` of their positions. Holds permutations * 4 bytes of signature and up to
 /// `bands` bucket slots (12 to 21 bytes each) per record.
+///
+/// Past `memory_budget` bytes of signatures and buckets, both leave memory: signatures go to a
+/// temporary file by record number, and each (band key, record) pair to an external sort;
+/// finish() then reads the pairs back grouped by key and compares every record with the first
+/// of its bucket, as add() would have. The clusters are the same: they are the connected
+/// components of the pairs found similar, whichever order the pairs are compared in.
 class NearIndex {
  public:
-  NearIndex(const MinHashParams& params, double threshold);
+  NearIndex(const MinHashParams& params, double threshold,
+            size_t memory_budget = std::numeric_limits<size_t>::max());
   /// Adds the next record (numbered clusters.size() - 1: call clusters.add() first) with the
-  /// word hashes of its text, uniting it in `clusters` with the earlier records found similar.
-  /// False for a text without words (it joins nothing).
+  /// word hashes of its text, uniting it in `clusters` with the earlier records found similar
+  /// (once spilled: in finish()). False for a text without words (it joins nothing).
   bool add(const std::vector<uint64_t>& words, UnionFind& clusters);
   /// As add(), with the record's signature (params.permutations values) made beforehand by a
   /// MinHasher of the same parameters (a shard's state).
   void add_signature(const uint32_t* signature, UnionFind& clusters);
   /// Adds the next record without a signature (rejected, contaminated, an exact duplicate).
   void skip();
+  /// After the last add(): the comparisons left from spilling. Call before reading `clusters`.
+  void finish(UnionFind& clusters);
   [[nodiscard]] bool has_signature(uint32_t ordinal) const { return signed_[ordinal]; }
-  [[nodiscard]] const uint32_t* signature(uint32_t ordinal) const {
-    return &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_];
-  }
-  [[nodiscard]] double similarity(uint32_t a, uint32_t b) const { return estimate_jaccard(signature(a), signature(b), size_); }
+  [[nodiscard]] bool spilled() const { return file_ != nullptr; }
+  /// The estimated Jaccard similarity of two signed records.
+  [[nodiscard]] double similarity(uint32_t a, uint32_t b) const;
 
  private:
+  [[nodiscard]] uint32_t* held(uint32_t ordinal) const {
+    return &chunks_[ordinal / kChunk][size_t{ordinal % kChunk} * size_];
+  }
   /// Puts the record `ordinal`, signed, into the LSH buckets and unites it with the similar.
   void insert(uint32_t ordinal, UnionFind& clusters);
+  /// Past the budget: moves the signatures and buckets held so far to disk.
+  void spill();
+  /// Once spilled: writes the signature of `ordinal` and queues its band keys.
+  void insert_spilled(uint32_t ordinal, const uint32_t* signature);
 
   MinHasher hasher_;
   double threshold_;
   size_t size_;
+  size_t budget_;
   // Signatures in chunks of kChunk records: growing never copies them, nor holds them twice.
   static constexpr uint32_t kChunk = 4096;
   std::vector<std::unique_ptr<uint32_t[]>> chunks_;
   std::vector<bool> signed_;
   std::vector<uint64_t> keys_;
   BucketTable buckets_;
+  // Once spilled (spill()):
+  std::unique_ptr<libstream::FixedRecordFile> file_;  // signatures by record number
+  std::unique_ptr<libstream::ExternalSorter> pairs_;  // band key -> record number (8 hex digits)
+  std::vector<uint32_t> own_;                          // the signature being added
+  mutable std::vector<uint32_t> a_, b_;                // signatures read back by similarity()
 };
 
 }  // namespace tracemill::dedup

@@ -38,6 +38,8 @@ class ExternalSorter {
   void add(uint64_t key, std::string_view record);
   /// Hands every record to `emit` in order; `emit` returns false to stop early.
   void finish(const std::function<bool(std::string_view)>& emit);
+  /// As finish(), handing each record's key too.
+  void finish_keyed(const std::function<bool(uint64_t, std::string_view)>& emit);
   [[nodiscard]] size_t spilled_runs() const { return runs_.size(); }
 
  private:
@@ -51,6 +53,24 @@ class ExternalSorter {
   size_t held_ = 0;
   std::vector<Item> items_;
   std::vector<int> runs_;  // descriptors of unlinked temporary files
+};
+
+/// Records of one fixed size in an unlinked temporary file in $TMPDIR (or /tmp), addressed by
+/// index: what a tool keeps per record past its memory budget and reads back at random.
+/// Indexes never written read back as zeros. Throws Error(io) when the disk fails.
+class FixedRecordFile {
+ public:
+  explicit FixedRecordFile(size_t record_size);
+  ~FixedRecordFile();
+  FixedRecordFile(const FixedRecordFile&) = delete;
+  FixedRecordFile& operator=(const FixedRecordFile&) = delete;
+
+  void write(uint64_t index, const void* data);
+  void read(uint64_t index, void* data) const;
+
+ private:
+  size_t size_;
+  int fd_ = -1;
 };
 
 }  // namespace libstream
