@@ -290,13 +290,14 @@ print("\n".join(out))' >"$data/dedup-planted.ndjson"
   head -c 100000000 "$dump" | head -n -1 >"$data/dedup-prefix.ndjson"
   prefix_bytes=$(stat -c %s "$data/dedup-prefix.ndjson")
   bench "trace-dedup (all message text)" "$runs" "$bin/trace-dedup" -q "$dump"
+  bench "trace-dedup --threads 0 (the reading thread only)" "$runs" "$bin/trace-dedup" -q --threads 0 "$dump"
   bench "trace-dedup (.zst)" "$runs" "$bin/trace-dedup" -q "$dump.zst"
   bench "trace-dedup < dump (standard input: records spilled for pass 2)" 1 bash -c "'$bin/trace-dedup' -q < '$dump'"
   bench "trace-dedup --exact-only" "$runs" "$bin/trace-dedup" -q --exact-only "$dump"
   bench "trace-dedup, the first $prefix_bytes bytes" "$runs" "$bin/trace-dedup" -q "$data/dedup-prefix.ndjson"
   bench "NumPy MinHash reference (datasketch's algorithm), the same first $prefix_bytes bytes" 1 bash -c "/usr/bin/python3 '$root/bench/minhash_reference.py' < '$data/dedup-prefix.ndjson'"
   report "trace-dedup" "trace-dedup (all message text)" \
-    "Text compared (all message text): $text bytes of the $bytes, so MB/s of text = MB/s x $(awk -v t="$text" -v b="$bytes" 'BEGIN{printf "%.3f", t / b}'). One thread (trace-dedup does not use a second one yet)." \
+    "Text compared (all message text): $text bytes of the $bytes, so MB/s of text = MB/s x $(awk -v t="$text" -v b="$bytes" 'BEGIN{printf "%.3f", t / b}'). Default: two worker threads (--threads 2); --threads 0 observes and signs on the reading thread." \
     "The two prefix rows ran on the first $prefix_bytes bytes: their MB/s is what counts, not their seconds." \
     "Planted duplicates (2000 sessions, every 7th again as is, every 4th again with one word changed): trace-dedup dropped $ours; $theirs." \
     "Defaults on both: 5-word shingles, 256 permutations in 64 bands, threshold 0.7." \

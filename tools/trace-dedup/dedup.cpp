@@ -21,14 +21,6 @@ std::string format_jaccard(double value) {
   return text;
 }
 
-const Value* find_first(const Value& root, const std::string& path, std::initializer_list<const char*> defaults) {
-  if (!path.empty()) return libstream::find_path(root, path);
-  for (const char* candidate : defaults) {
-    if (const Value* value = libstream::find_path(root, candidate); value != nullptr && !value->IsNull()) return value;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 Deduplicator::Deduplicator(const DedupOptions& options, libstream::ToolContext& context)
@@ -74,45 +66,12 @@ void Deduplicator::load_eval() {
   eval_count_ = eval_items_.size();
 }
 
-void Deduplicator::observe(const char* data, size_t size, Observation& seen) {
-  seen = Observation();
-  libstream::JsonError error;
-  const Value* root = parser_.parse(data, size, &error);
-  text_.clear();
-  if (root == nullptr) {
-    seen.problem = error.describe();
-  } else if (!root->IsObject()) {
-    seen.problem = "not a JSON object";
-  } else {
-    static_cast<void>(dedup::collect_text(*root, options_.text, text_, seen.problem));
-  }
-  if (!seen.problem.empty()) return;
-  if (const Value* id = find_first(*root, options_.id_field, {"session_id", "metadata.session_id"}); id != nullptr) {
-    seen.has_id = true;
-    if (id->IsString()) {
-      seen.id.assign(libstream::string_of(*id));
-    } else {
-      static_cast<void>(libstream::append_json_value(seen.id, *id));
-    }
-  }
-  if (options_.keep == KeepRule::best_reward) {
-    const Value* reward = find_first(*root, options_.reward_field, {"reward", "metadata.total_reward"});
-    if (reward != nullptr && reward->IsNumber()) seen.reward = reward->GetDouble();
-  }
-  seen.text_bytes = text_.size();
-  words_.clear();
-  dedup::word_hashes(text_, words_);
-  if (!eval_index_.empty()) {
-    if (const std::optional<uint32_t> item = eval_index_.find(words_)) {
-      seen.eval_item = *item;
-      return;
-    }
-  }
-  seen.exact = dedup::normalized_hash(text_);
-}
-
 uint32_t Deduplicator::admit(uint32_t source, uint64_t line, uint64_t offset, const Observation& seen,
-                             const std::vector<uint64_t>* words, const uint32_t* signature) {
+                             const uint32_t* signature) {
+  if (records_.size() >= kNone - 1) {
+    throw libstream::Error(libstream::ErrorKind::data, sources_[source] + ":" + std::to_string(line),
+                           "more than 4 billion records in one run: split the input (--partial, --merge)");
+  }
   const auto ordinal = static_cast<uint32_t>(records_.size());
   records_.emplace_back();
   clusters_.add();
@@ -145,43 +104,32 @@ uint32_t Deduplicator::admit(uint32_t source, uint64_t line, uint64_t offset, co
     near_.skip();  // its signature would equal the first's: nothing more to find
     return ordinal;
   }
-  bool signed_text = false;
   if (!options_.near) {
     near_.skip();
     return ordinal;
   }
-  if (words != nullptr) {
-    signed_text = near_.add(*words, clusters_);
-  } else if (signature != nullptr) {
+  if (signature != nullptr) {
     near_.add_signature(signature, clusters_);
-    signed_text = true;
   } else {
-    near_.skip();  // a state's record without words
+    near_.skip();  // a text without words
+    ++no_words_;
   }
-  if (!signed_text) ++no_words_;
   return ordinal;
-}
-
-void Deduplicator::examine(libstream::RecordSource& source, libstream::RawRecord& record) {
-  Observation seen;
-  observe(record.data, record.size, seen);
-  const uint32_t ordinal = admit(source_index(source.name()), record.line, record.offset, seen, &words_, nullptr);
-  if (!seen.problem.empty()) {
-    context_.reject(source, record, seen.problem);
-    return;
-  }
-  if (spill_) spill_->add(ordinal, context_.record_bytes(source, record));
 }
 
 void Deduplicator::first_pass() {
   if (!context_.inputs_can_be_reread()) {
     spill_ = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options_.spill_budget));
   }
-  context_.for_each_record(libstream::InputFormat::auto_detect,
-                           [&](libstream::RecordSource& source, libstream::RawRecord& record) {
-                             examine(source, record);
-                             return true;
-                           });
+  observe_all(spill_ != nullptr, false, [&](const ObservedRecord& record) {
+    const uint32_t ordinal = admit(record.source, record.line, record.offset, record.seen, record.signature);
+    if (!record.seen.problem.empty()) {
+      context_.reject(sources_[record.source], record.line, record.offset, record.seen.problem, record.raw,
+                      record.raw.size());
+    } else if (spill_) {
+      spill_->add(ordinal, record.kept);
+    }
+  });
 }
 
 void Deduplicator::decide() {
@@ -393,6 +341,11 @@ void add_dedup_options(CLI::App& app, DedupOptions& options) {
   app.add_option("--spill-budget", options.spill_budget,
                  "Standard input: memory for records kept for the second pass before they spill to temporary files")
       ->check(libstream::size_option())
+      ->capture_default_str();
+  app.add_option("--threads", options.threads,
+                 "Worker threads parsing and signing records (0: the reading thread only); the output is the same for "
+                 "every number")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   app.add_option("--memory-budget", options.memory_budget,
                  "Memory for signatures and LSH buckets; beyond it they spill to temporary files (same decisions)")

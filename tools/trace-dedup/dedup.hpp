@@ -30,6 +30,7 @@ struct DedupOptions {
   size_t ngram = 13;              ///< words in a decontamination n-gram
   std::string spill_budget = "256M";  ///< standard input: records held in memory before spilling
   std::string memory_budget = "1G";   ///< signatures and LSH buckets held in memory before spilling
+  unsigned threads = 2;  ///< worker threads observing and signing records (0: the reading thread)
   // Sharded runs (shards.cpp): a state per shard, merged into decisions, applied per shard.
   bool partial = false;   ///< write the shard's state instead of records
   bool merge = false;     ///< inputs are states; write the decisions of one pass over them all

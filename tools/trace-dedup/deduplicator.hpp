@@ -4,11 +4,13 @@
 #pragma once
 
 #include "dedup.hpp"
+#include "observer.hpp"
 #include "state.hpp"
 
 #include <libstream/document.hpp>
 #include <libstream/external_sort.hpp>
 
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -17,8 +19,6 @@
 #include <vector>
 
 namespace tracemill::dedup {
-
-constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
 /// What the first pass (or a merged state) knows about one record; text and words are not kept.
 struct RecordInfo {
@@ -52,15 +52,16 @@ struct Verdict {
 void emit(libstream::ToolContext& context, bool annotate, const Verdict& verdict, const std::string& source,
           uint64_t line, uint64_t offset, std::string_view bytes, std::string& scratch);
 
-/// A record as parsed and looked at, before it joins the clusters.
-struct Observation {
-  std::string problem;  // non-empty: the record is rejected
-  bool has_id = false;
-  std::string id;
-  double reward = -std::numeric_limits<double>::infinity();
-  uint32_t eval_item = kNone;
-  uint64_t exact = 0;
-  uint64_t text_bytes = 0;
+/// A record observed (on whichever thread), handed back in input order by observe_all().
+struct ObservedRecord {
+  uint32_t source;  // index into the source names
+  uint64_t line;
+  uint64_t offset;
+  std::string_view raw;   // as read: what was parsed, what a reject keeps
+  std::string_view kept;  // as written (record_bytes), when asked for
+  uint64_t raw_hash;      // stable_hash of raw, when asked for
+  const Observation& seen;
+  const uint32_t* signature;  // null: not signed (rejected, contaminated, no words, --exact-only)
 };
 
 class Deduplicator {
@@ -80,14 +81,13 @@ class Deduplicator {
   void apply();
 
  private:
-  /// Parses `record` and fills `seen` (problem, id, reward, eval overlap, exact key); the words
-  /// of its text are left in words_.
-  void observe(const char* data, size_t size, Observation& seen);
+  /// Reads every input record, observes and signs it on the worker threads (reading.cpp), and
+  /// calls `take` with each on this thread, in input order. `kept`: also keep each record as
+  /// written; `hashed`: also hash each record as read.
+  void observe_all(bool kept, bool hashed, const std::function<void(const ObservedRecord&)>& take);
   /// Appends a record to records_ and the clusters: rejected, contaminated, an exact repeat of
-  /// an earlier one, or compared by its words (one pass) or its given signature (--merge).
-  uint32_t admit(uint32_t source, uint64_t line, uint64_t offset, const Observation& seen,
-                 const std::vector<uint64_t>* words, const uint32_t* signature);
-  void examine(libstream::RecordSource& source, libstream::RawRecord& record);
+  /// an earlier one, or compared by its signature (null: a text without words).
+  uint32_t admit(uint32_t source, uint64_t line, uint64_t offset, const Observation& seen, const uint32_t* signature);
   void place(uint32_t ordinal, std::string_view bytes);
   [[nodiscard]] Verdict verdict(uint32_t ordinal);
   [[nodiscard]] std::string reference(uint32_t ordinal) const;
@@ -115,9 +115,8 @@ class Deduplicator {
   UnionFind clusters_;
   std::unordered_map<uint64_t, uint32_t> exact_first_;  // normalized hash -> first record with it
   std::vector<uint32_t> representative_;                // per cluster root: the record kept
-  libstream::DocumentParser parser_;
+  libstream::DocumentParser parser_;  // eval items, states, decisions
   std::string text_;
-  std::vector<uint64_t> words_;
   std::unique_ptr<libstream::ExternalSorter> spill_;  // standard input: the records for pass 2
   std::string annotated_;
 

@@ -63,19 +63,16 @@ void Deduplicator::check_options(const Value& header, const std::string& where, 
 void Deduplicator::partial() {
   const std::string header = format_state_header(decision_options(), eval_count_, eval_without_field_, eval_digest_) + "\n";
   context_.out().write(header.data(), header.size());  // not a record: read = written holds for the records
-  MinHasher signer(options_.minhash);
   std::unordered_set<uint64_t> keys;  // exact keys seen in this shard: a repeat needs no signature
-  Observation seen;
   StateRecord state;
   std::string line;
-  context_.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
-                                                                    libstream::RawRecord& record) {
+  observe_all(false, true, [&](const ObservedRecord& record) {
+    const Observation& seen = record.seen;
     state = StateRecord();
-    state.hash = libstream::stable_hash(std::string_view(record.data, record.size));  // before parsing
-    state.source = source.name();
+    state.hash = record.raw_hash;  // of the record as read, before parsing
+    state.source = sources_[record.source];
     state.line = record.line;
     state.offset = record.offset;
-    observe(record.data, record.size, seen);
     state.rejected = seen.problem;  // rejected by --decisions, which writes the shard's rejects
     state.has_id = seen.has_id;
     state.id = seen.id;
@@ -87,15 +84,13 @@ void Deduplicator::partial() {
       state.eval_line = eval_items_[seen.eval_item].line;
     } else if (seen.problem.empty()) {
       state.key = seen.exact;
-      if (options_.near && keys.insert(seen.exact).second) {
-        state.signature.resize(options_.minhash.permutations);
-        if (!signer.sign(words_, state.signature.data())) state.signature.clear();
+      if (record.signature != nullptr && keys.insert(seen.exact).second) {
+        state.signature.assign(record.signature, record.signature + options_.minhash.permutations);
       }
     }
     line.clear();
     format_state_record(state, line);
     context_.write_line(line);
-    return true;
   });
 }
 
@@ -158,7 +153,7 @@ void Deduplicator::merge() {
       seen.eval_item = static_cast<uint32_t>(eval_items_.size() - 1);
     }
     if (records_.size() >= kNone - 1) fail(where, "more than 4 billion records");
-    const uint32_t ordinal = admit(source_index(state.source), state.line, state.offset, seen, nullptr,
+    const uint32_t ordinal = admit(source_index(state.source), state.line, state.offset, seen,
                                    state.signature.empty() ? nullptr : state.signature.data());
     if (!state.rejected.empty()) problems.emplace(ordinal, state.rejected);
     hashes.push_back(state.hash);
