@@ -10,53 +10,14 @@
 # fail (ctest expects this run to fail).
 # usage: dedup-shards.sh BIN_DIR [normal|negative-control]
 set -euo pipefail
-bin=$(cd "$1" && pwd) mode=${2:-normal}
-dedup=$bin/trace-dedup
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-python3 - <<'PY'
-import json, random
-r = random.Random(16)
-vocab = ["w%d" % i for i in range(3000)]
-evals = [" ".join(r.choice(vocab) for _ in range(30)) for _ in range(40)]
-docs, lines = [], []
-for i in range(600):
-    kind = r.random()
-    if docs and kind < 0.15:
-        text = "  " + r.choice(docs).upper()  # an exact copy: case and spacing differ
-    elif docs and kind < 0.35:
-        words = r.choice(docs).split()
-        for _ in range(max(1, len(words) // 25)):  # a near copy: about 4% of words changed
-            words[r.randrange(len(words))] = r.choice(vocab)
-        text = " ".join(words)
-    elif kind < 0.40:
-        quote = r.choice(evals).split()[:14]  # overlaps an eval item by 14 words
-        text = " ".join(r.choice(vocab) for _ in range(20)) + " " + " ".join(quote) + " end"
-    elif kind < 0.42:
-        text = "!!! ???"  # no words: compared exactly only
-    else:
-        text = " ".join(r.choice(vocab) for _ in range(r.randrange(40, 120)))
-    docs.append(text)
-    record = {"session_id": "s%d" % i, "messages": [{"role": "user", "content": text}]}
-    if r.random() < 0.8:
-        record["reward"] = r.choice([0, 0.25, 0.5, 1, 2])
-    lines.append(json.dumps(record))
-    if r.random() < 0.02:
-        lines.append('{"session_id": "broken", "messages": [')
-    if r.random() < 0.02:
-        lines.append('{"session_id": "no-messages"}')
-open("input.ndjson", "w").write("\n".join(lines) + "\n")
-open("eval.jsonl", "w").write("".join(json.dumps({"question": q}) + "\n" for q in evals))
-PY
+source "$(dirname "${BASH_SOURCE[0]}")/dedup-common.sh" "$@"
+make_input seed=16 records=600 near=0.35 eval=0.40 nowords=0.42 change=25 no_messages=yes
 total=$(wc -l <input.ndjson)
 
 # Shards: the cut points (line numbers after which a shard ends), uneven, one shard empty.
 declare -A cuts=([1]="" [2]="97" [5]="200 200 333 590")
 option_sets=("" "--annotate" "--keep best-reward" "--eval eval.jsonl --eval-field question"
              "--annotate --keep best-reward --eval eval.jsonl --threshold 0.6")
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # Each step's ledger, from its --summary line: read = written + filtered + rejected.
 check_ledger() {
   local step=$1 file=$2 counts
