@@ -165,6 +165,28 @@ TEST(DedupState, OptionDifferencesNameEachOption) {
   EXPECT_EQ(option_differences(parse(parser, "{}"), {{"keep", "first"}}), "--keep ? (this run: first)");
 }
 
+TEST(DedupState, HeadersReadBackExactly) {
+  libstream::DocumentParser parser;
+  StateHeader state;
+  ASSERT_TRUE(parse_state_header(parse(parser, format_state_header({{"keep", "first"}}, 40, 2, 0xFEDCBA9876543210ULL)), state));
+  EXPECT_EQ(state.eval_items, 40u);
+  EXPECT_EQ(state.eval_without_field, 2u);
+  EXPECT_EQ(state.eval_digest, 0xFEDCBA9876543210ULL);
+  EXPECT_FALSE(parse_state_header(parse(parser, R"({"trace_dedup_state":1,"eval_items":40,"eval_digest":"0000000000000001"})"),
+                                  state));  // no eval_without_field
+  EXPECT_FALSE(parse_state_header(
+      parse(parser, R"({"trace_dedup_state":1,"eval_items":-1,"eval_without_field":0,"eval_digest":"0000000000000001"})"), state));
+  DecisionsHeader decisions;
+  ASSERT_TRUE(parse_decisions_header(parse(parser, format_decisions_header(3, 17, {"a.ndjson", "b \"2\""}, {})), decisions));
+  EXPECT_EQ(decisions.part, 3u);
+  EXPECT_EQ(decisions.records, 17u);
+  EXPECT_EQ(decisions.sources, (std::vector<std::string>{"a.ndjson", "b \"2\""}));
+  ASSERT_TRUE(parse_decisions_header(parse(parser, R"({"part":1,"records":0,"sources":["a",7]})"), decisions));
+  EXPECT_EQ(decisions.sources, (std::vector<std::string>{"a", ""}));
+  EXPECT_FALSE(parse_decisions_header(parse(parser, R"({"part":1,"records":0,"sources":"a"})"), decisions));
+  EXPECT_FALSE(parse_decisions_header(parse(parser, R"({"part":1,"sources":[]})"), decisions));
+}
+
 // A shard's signatures, made by its own MinHasher, fed to the merge's NearIndex: the clusters and
 // similarities of one pass over the words, for every cut of the sequence into shards.
 TEST(DedupState, SignaturesMadeApartClusterAsWordsDo) {

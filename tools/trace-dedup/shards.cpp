@@ -122,21 +122,19 @@ void Deduplicator::merge() {
     if (root == nullptr) fail(where, "not a trace-dedup state: " + error.describe());
     if (root->IsObject() && libstream::find_member(*root, "trace_dedup_state") != nullptr) {
       check_options(*root, where, "a state");
-      uint64_t items = 0, without = 0, digest = 0;
-      if (!root->HasMember("eval_items") || !(*root)["eval_items"].IsUint64() || !root->HasMember("eval_without_field") ||
-          !(*root)["eval_without_field"].IsUint64() || !parse_hex64(libstream::find_member(*root, "eval_digest"), digest)) {
+      StateHeader header;
+      if (!parse_state_header(*root, header)) {
         fail(where, "a state header without its eval set's eval_items, eval_without_field and eval_digest");
       }
-      items = (*root)["eval_items"].GetUint64();
-      without = (*root)["eval_without_field"].GetUint64();
-      if (have_eval && (items != eval_count_ || without != eval_without_field_ || digest != eval_digest)) {
-        fail(where, "this shard was checked against another eval set (" + std::to_string(items) + " items) than the first (" +
-                        std::to_string(eval_count_) + " items)");
+      if (have_eval && (header.eval_items != eval_count_ || header.eval_without_field != eval_without_field_ ||
+                        header.eval_digest != eval_digest)) {
+        fail(where, "this shard was checked against another eval set (" + std::to_string(header.eval_items) +
+                        " items) than the first (" + std::to_string(eval_count_) + " items)");
       }
       have_eval = true;
-      eval_count_ = items;
-      eval_without_field_ = without;
-      eval_digest = digest;
+      eval_count_ = header.eval_items;
+      eval_without_field_ = header.eval_without_field;
+      eval_digest = header.eval_digest;
       parts.push_back({source.name(), static_cast<uint32_t>(records_.size()), 0});
       last_line = record.line;
       return true;
@@ -216,27 +214,23 @@ void Deduplicator::apply() {
     return root;
   };
   const auto is_header = [](const Value& root) { return libstream::find_member(root, "trace_dedup_decisions") != nullptr; };
+  DecisionsHeader header;
   std::vector<std::string> sources;
   uint64_t part = 0, expected = 0, applied = 0;
   // The part with --part's number, or the first whose inputs include `name`.
   const auto find_part = [&](const std::string& name) {
     while (const Value* root = next_line()) {
       if (!is_header(*root)) continue;
-      const Value* number = libstream::find_member(*root, "part");
-      const Value* count = libstream::find_member(*root, "records");
-      const Value* names = libstream::find_member(*root, "sources");
-      if (number == nullptr || !number->IsUint64() || count == nullptr || !count->IsUint64() || names == nullptr ||
-          !names->IsArray()) {
+      if (!parse_decisions_header(*root, header)) {
         fail(at(decisions->name(), line.line), "a decisions header without its part, records and sources");
       }
-      sources.clear();
-      for (const Value& source : names->GetArray()) sources.emplace_back(source.IsString() ? libstream::string_of(source) : "");
-      const bool match = options_.part != 0 ? number->GetUint64() == options_.part
+      sources = std::move(header.sources);
+      const bool match = options_.part != 0 ? header.part == options_.part
                                             : std::find(sources.begin(), sources.end(), name) != sources.end();
       if (!match) continue;
       check_options(*root, at(decisions->name(), line.line), "these decisions were");
-      part = number->GetUint64();
-      expected = count->GetUint64();
+      part = header.part;
+      expected = header.records;
       return;
     }
     fail(options_.decisions, options_.part != 0 ? "no part " + std::to_string(options_.part) + " in these decisions"

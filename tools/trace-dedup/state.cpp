@@ -135,6 +135,12 @@ std::string format_state_header(const OptionList& options, uint64_t eval_items, 
   return out;
 }
 
+bool parse_state_header(const Value& line, StateHeader& header) {
+  header = StateHeader();
+  return get_uint(line, "eval_items", header.eval_items) && get_uint(line, "eval_without_field", header.eval_without_field) &&
+         parse_hex64(libstream::find_member(line, "eval_digest"), header.eval_digest);
+}
+
 void format_state_record(const StateRecord& record, std::string& out) {
   if (append_head(record, out)) return;
   if (record.has_id) append_string(out, "id", record.id);
@@ -213,6 +219,17 @@ std::string format_decisions_header(size_t part, uint64_t records, const std::ve
   append_options(out, options);
   out += '}';
   return out;
+}
+
+bool parse_decisions_header(const Value& line, DecisionsHeader& header) {
+  header = DecisionsHeader();
+  const Value* names = libstream::find_member(line, "sources");
+  if (!get_uint(line, "part", header.part) || !get_uint(line, "records", header.records) || names == nullptr ||
+      !names->IsArray()) {
+    return false;
+  }
+  for (const Value& name : names->GetArray()) header.sources.emplace_back(name.IsString() ? libstream::string_of(name) : "");
+  return true;
 }
 
 void format_decision(const DecisionRecord& record, std::string& out) {
