@@ -153,6 +153,19 @@ TEST(DedupState, DecisionsReadBackExactly) {
   }
 }
 
+TEST(DedupState, DropWithoutMembersReadsAsWrittenAsRead) {
+  libstream::DocumentParser parser;
+  std::string problem;
+  DecisionRecord back;
+  const std::string head = R"({"source":0,"line":1,"offset":0,"hash":"0000000000000001")";
+  ASSERT_TRUE(parse_decision(parse(parser, head + R"(,"reason":"r","drop":true})"), back, problem)) << problem;
+  EXPECT_FALSE(back.drop);  // format_decision writes no drop without members, and emit ignores one
+  EXPECT_EQ(back.reason, "");
+  ASSERT_TRUE(parse_decision(parse(parser, head + R"(,"members":"\"cluster\":1","reason":"r","drop":true})"), back, problem));
+  EXPECT_TRUE(back.drop);  // control: with members
+  EXPECT_EQ(back.reason, "r");
+}
+
 TEST(DedupState, OptionDifferencesNameEachOption) {
   const OptionList ours{{"threshold", "0.7"}, {"keep", "first"}, {"field", ""}};
   libstream::DocumentParser parser;

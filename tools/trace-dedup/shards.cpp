@@ -118,7 +118,8 @@ void Deduplicator::merge() {
                                                                libstream::RawRecord& record) {
     const std::string where = at(source.name(), record.line);
     libstream::JsonError error;
-    const Value* root = parser_.parse(record.data, record.size, &error);
+    // UTF-8 checked: --partial writes nothing else, so a string read is the one written back.
+    const Value* root = parser_.parse(record.data, record.size, &error, true);
     if (root == nullptr) fail(where, "not a trace-dedup state: " + error.describe());
     if (root->IsObject() && libstream::find_member(*root, "trace_dedup_state") != nullptr) {
       check_options(*root, where, "a state");
@@ -209,7 +210,7 @@ void Deduplicator::apply() {
     const std::string where = at(decisions->name(), line.line);
     if (!line.problem.empty()) fail(where, line.problem);
     libstream::JsonError error;
-    const Value* root = parser_.parse(line.data, line.size, &error);
+    const Value* root = parser_.parse(line.data, line.size, &error, true);  // as --merge writes them
     if (root == nullptr || !root->IsObject()) fail(where, "not a trace-dedup decision: " + error.describe());
     return root;
   };

@@ -247,7 +247,8 @@ void format_decision(const DecisionRecord& record, std::string& out) {
 bool parse_decision(const Value& line, DecisionRecord& record, std::string& problem) {
   record = DecisionRecord();
   if (const Head head = parse_head(line, "decision", record, problem); head != Head::more) return head == Head::rejected;
-  static_cast<void>(get_string(line, "members", record.members));
+  // A drop without members is not one (the record is written as read): read as it is written.
+  if (!get_string(line, "members", record.members) || record.members.empty()) return true;
   if (const Value* drop = libstream::find_member(line, "drop"); drop != nullptr && drop->IsTrue()) {
     record.drop = true;
     static_cast<void>(get_string(line, "reason", record.reason));
