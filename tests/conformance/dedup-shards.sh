@@ -5,7 +5,8 @@
 # option set, --partial per shard, --merge, --decisions per shard must give, concatenated,
 # the one pass's output byte for byte, its --rejects entries (the one pass lists unreadable
 # records first: its first pass finds them), and its --summary line. States or decisions made
-# with other options, and decisions applied to another shard, must be refused.
+# with other options, and decisions applied to another shard, must be refused. An input whose
+# name is not UTF-8 must be found by --decisions.
 # With MODE negative-control the states are merged in reverse order, so the comparison must
 # fail (ctest expects this run to fail).
 # usage: dedup-shards.sh BIN_DIR [normal|negative-control]
@@ -95,4 +96,19 @@ expect_refused "input had" "$dedup" --decisions short.decisions short.ndjson
 expect_refused "first line must be the header" "$dedup" --merge shard1.ndjson
 expect_refused "no part of these decisions reads short.ndjson" "$dedup" --decisions decisions short.ndjson
 echo "refusals checked"
+
+# An input whose name is not UTF-8: the state and the decisions hold it with U+FFFD, and
+# --decisions must still find it and give the one pass's output.
+latin1=$'caf\xe9.ndjson'
+cp shard1.ndjson "$latin1"
+"$dedup" -q --annotate --partial "$latin1" >latin1.state
+"$dedup" --annotate --merge latin1.state >latin1.decisions
+"$dedup" -q --annotate "$latin1" >latin1.one-pass
+if "$dedup" --annotate --decisions latin1.decisions "$latin1" >latin1.sharded 2>latin1.stderr; then
+  cmp -s latin1.one-pass latin1.sharded || fail "an input named in Latin-1: output differs from one pass"
+  grep -q '"dedup"' latin1.sharded || fail "an input named in Latin-1: no duplicates annotated (the check is vacuous)"
+else
+  fail "an input named in Latin-1: --decisions refused it: $(cat latin1.stderr)"
+fi
+echo "a name that is not UTF-8 checked"
 [[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }

@@ -249,6 +249,18 @@ TEST(DedupState, SignaturesMadeApartClusterAsWordsDo) {
   EXPECT_GT(joined, 50u);  // the planted copies were found: the comparison is not vacuous
 }
 
+// --decisions finds an input by its name as the decisions hold it: a name that is not UTF-8
+// reads back from a state with U+FFFD, which name_as_written gives too.
+TEST(DedupState, NamesAsWritten) {
+  EXPECT_EQ(name_as_written("shards/a \"1\".ndjson"), "shards/a \"1\".ndjson");
+  const std::string latin1 = "caf\xE9.ndjson";
+  EXPECT_EQ(name_as_written(latin1), "caf\xEF\xBF\xBD.ndjson");
+  StateRecord record;
+  record.source = latin1;
+  EXPECT_NE(round_trip(record, 256).source, latin1);  // control: the raw name does not come back
+  EXPECT_EQ(round_trip(record, 256).source, name_as_written(latin1));
+}
+
 TEST(DedupState, Hex64) {
   std::string text;
   append_hex64(text, 0x00000000DEADBEEFULL);

@@ -240,10 +240,15 @@ void Deduplicator::apply() {
   };
   DecisionRecord decision;
   std::string problem;
+  std::string input, input_as_written;  // this input's name, and as the decisions name it
   context_.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                     libstream::RawRecord& record) {
     const uint64_t hash = libstream::stable_hash(std::string_view(record.data, record.size));
-    if (part == 0) find_part(source.name());
+    if (source.name() != input) {
+      input = source.name();
+      input_as_written = name_as_written(input);
+    }
+    if (part == 0) find_part(input_as_written);
     const std::string where = at(source.name(), record.line);
     const Value* root = next_line();
     if (root == nullptr || is_header(*root)) {
@@ -251,7 +256,7 @@ void Deduplicator::apply() {
                       " records and this input has more: the decisions were made from other input");
     }
     if (!parse_decision(*root, decision, problem)) fail(at(decisions->name(), line.line), problem);
-    if (decision.source >= sources.size() || sources[decision.source] != source.name() || decision.line != record.line ||
+    if (decision.source >= sources.size() || sources[decision.source] != input_as_written || decision.line != record.line ||
         decision.offset != record.offset || decision.hash != hash) {
       fail(where, "not the record part " + std::to_string(part) + " of " + options_.decisions + " holds here (" +
                       (decision.source < sources.size() ? at(sources[decision.source], decision.line) : "?") +

@@ -256,6 +256,15 @@ bool parse_decision(const Value& line, DecisionRecord& record, std::string& prob
   return true;
 }
 
+std::string name_as_written(const std::string& name) {
+  if (libstream::is_valid_utf8(name)) return name;
+  std::string json;
+  libstream::append_json_string(json, name);
+  rapidjson::Document document;
+  document.Parse(json.data(), json.size());
+  return document.IsString() ? std::string(libstream::string_of(document)) : name;
+}
+
 std::string option_differences(const Value& line, const OptionList& ours) {
   const Value* theirs = line.IsObject() ? libstream::find_member(line, "options") : nullptr;
   std::string differences;

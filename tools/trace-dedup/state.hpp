@@ -82,6 +82,10 @@ void format_decision(const DecisionRecord& record, std::string& out);
 /// joined by "; "; empty when they agree.
 [[nodiscard]] std::string option_differences(const rapidjson::Value& line, const OptionList& ours);
 
+/// `name` as a state or decisions line holds it (their writers write bytes that are not UTF-8
+/// as U+FFFD): what --decisions compares an input's name with.
+[[nodiscard]] std::string name_as_written(const std::string& name);
+
 /// 16 lowercase hex digits; parse_hex64 is false on anything else.
 void append_hex64(std::string& out, uint64_t value);
 [[nodiscard]] bool parse_hex64(const rapidjson::Value* value, uint64_t& out);
