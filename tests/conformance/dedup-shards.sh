@@ -5,58 +5,20 @@
 # option set, --partial per shard, --merge, --decisions per shard must give, concatenated,
 # the one pass's output byte for byte, its --rejects entries (the one pass lists unreadable
 # records first: its first pass finds them), and its --summary line. States or decisions made
-# with other options, and decisions applied to another shard, must be refused.
+# with other options, and decisions applied to another shard, must be refused. An input whose
+# name is not UTF-8 must be found by --decisions.
 # With MODE negative-control the states are merged in reverse order, so the comparison must
 # fail (ctest expects this run to fail).
 # usage: dedup-shards.sh BIN_DIR [normal|negative-control]
 set -euo pipefail
-bin=$(cd "$1" && pwd) mode=${2:-normal}
-dedup=$bin/trace-dedup
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-python3 - <<'PY'
-import json, random
-r = random.Random(16)
-vocab = ["w%d" % i for i in range(3000)]
-evals = [" ".join(r.choice(vocab) for _ in range(30)) for _ in range(40)]
-docs, lines = [], []
-for i in range(600):
-    kind = r.random()
-    if docs and kind < 0.15:
-        text = "  " + r.choice(docs).upper()  # an exact copy: case and spacing differ
-    elif docs and kind < 0.35:
-        words = r.choice(docs).split()
-        for _ in range(max(1, len(words) // 25)):  # a near copy: about 4% of words changed
-            words[r.randrange(len(words))] = r.choice(vocab)
-        text = " ".join(words)
-    elif kind < 0.40:
-        quote = r.choice(evals).split()[:14]  # overlaps an eval item by 14 words
-        text = " ".join(r.choice(vocab) for _ in range(20)) + " " + " ".join(quote) + " end"
-    elif kind < 0.42:
-        text = "!!! ???"  # no words: compared exactly only
-    else:
-        text = " ".join(r.choice(vocab) for _ in range(r.randrange(40, 120)))
-    docs.append(text)
-    record = {"session_id": "s%d" % i, "messages": [{"role": "user", "content": text}]}
-    if r.random() < 0.8:
-        record["reward"] = r.choice([0, 0.25, 0.5, 1, 2])
-    lines.append(json.dumps(record))
-    if r.random() < 0.02:
-        lines.append('{"session_id": "broken", "messages": [')
-    if r.random() < 0.02:
-        lines.append('{"session_id": "no-messages"}')
-open("input.ndjson", "w").write("\n".join(lines) + "\n")
-open("eval.jsonl", "w").write("".join(json.dumps({"question": q}) + "\n" for q in evals))
-PY
+source "$(dirname "${BASH_SOURCE[0]}")/dedup-common.sh" "$@"
+make_input seed=16 records=600 near=0.35 eval=0.40 nowords=0.42 change=25 no_messages=yes
 total=$(wc -l <input.ndjson)
 
 # Shards: the cut points (line numbers after which a shard ends), uneven, one shard empty.
 declare -A cuts=([1]="" [2]="97" [5]="200 200 333 590")
 option_sets=("" "--annotate" "--keep best-reward" "--eval eval.jsonl --eval-field question"
              "--annotate --keep best-reward --eval eval.jsonl --threshold 0.6")
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # Each step's ledger, from its --summary line: read = written + filtered + rejected.
 check_ledger() {
   local step=$1 file=$2 counts
@@ -134,4 +96,19 @@ expect_refused "input had" "$dedup" --decisions short.decisions short.ndjson
 expect_refused "first line must be the header" "$dedup" --merge shard1.ndjson
 expect_refused "no part of these decisions reads short.ndjson" "$dedup" --decisions decisions short.ndjson
 echo "refusals checked"
+
+# An input whose name is not UTF-8: the state and the decisions hold it with U+FFFD, and
+# --decisions must still find it and give the one pass's output.
+latin1=$'caf\xe9.ndjson'
+cp shard1.ndjson "$latin1"
+"$dedup" -q --annotate --partial "$latin1" >latin1.state
+"$dedup" --annotate --merge latin1.state >latin1.decisions
+"$dedup" -q --annotate "$latin1" >latin1.one-pass
+if "$dedup" --annotate --decisions latin1.decisions "$latin1" >latin1.sharded 2>latin1.stderr; then
+  cmp -s latin1.one-pass latin1.sharded || fail "an input named in Latin-1: output differs from one pass"
+  grep -q '"dedup"' latin1.sharded || fail "an input named in Latin-1: no duplicates annotated (the check is vacuous)"
+else
+  fail "an input named in Latin-1: --decisions refused it: $(cat latin1.stderr)"
+fi
+echo "a name that is not UTF-8 checked"
 [[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }

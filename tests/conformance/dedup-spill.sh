@@ -9,49 +9,12 @@
 # candidate pairs), so the comparison must fail (ctest expects this run to fail).
 # usage: dedup-spill.sh BIN_DIR [normal|negative-control]
 set -euo pipefail
-bin=$(cd "$1" && pwd) mode=${2:-normal}
-dedup=$bin/trace-dedup
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-python3 - <<'PY'
-import json, random
-r = random.Random(17)
-vocab = ["w%d" % i for i in range(3000)]
-evals = [" ".join(r.choice(vocab) for _ in range(30)) for _ in range(40)]
-docs, lines = [], []
-for i in range(1500):
-    kind = r.random()
-    if docs and kind < 0.15:
-        text = "  " + r.choice(docs).upper()  # an exact copy: case and spacing differ
-    elif docs and kind < 0.40:
-        words = r.choice(docs).split()
-        for _ in range(max(1, len(words) // r.choice([25, 10, 6]))):  # near copies, some borderline
-            words[r.randrange(len(words))] = r.choice(vocab)
-        text = " ".join(words)
-    elif kind < 0.44:
-        quote = r.choice(evals).split()[:14]  # overlaps an eval item by 14 words
-        text = " ".join(r.choice(vocab) for _ in range(20)) + " " + " ".join(quote) + " end"
-    elif kind < 0.46:
-        text = "!!! ???"  # no words: compared exactly only
-    else:
-        text = " ".join(r.choice(vocab) for _ in range(r.randrange(40, 120)))
-    docs.append(text)
-    record = {"session_id": "s%d" % i, "messages": [{"role": "user", "content": text}]}
-    if r.random() < 0.8:
-        record["reward"] = r.choice([0, 0.25, 0.5, 1, 2])
-    lines.append(json.dumps(record))
-    if r.random() < 0.02:
-        lines.append('{"session_id": "broken", "messages": [')
-open("input.ndjson", "w").write("\n".join(lines) + "\n")
-open("eval.jsonl", "w").write("".join(json.dumps({"question": q}) + "\n" for q in evals))
-PY
+source "$(dirname "${BASH_SOURCE[0]}")/dedup-common.sh" "$@"
+make_input seed=17 records=1500 near=0.40 eval=0.44 nowords=0.46 change=25,10,6 no_messages=no
 spilled=(--memory-budget 1K)
 [[ $mode == negative-control ]] && spilled+=(--bands 32)
 option_sets=("" "--annotate" "--keep best-reward" "--eval eval.jsonl --eval-field question --threshold 0.6"
              "--annotate --keep best-reward --shingle 3 --permutations 128 --bands 32")
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # run NAME OPTIONS...: NAME.ndjson, NAME.rejects, NAME.stderr (the --rejects file has one name,
 # which the summary quotes).
 run() {

@@ -153,6 +153,19 @@ TEST(DedupState, DecisionsReadBackExactly) {
   }
 }
 
+TEST(DedupState, DropWithoutMembersReadsAsWrittenAsRead) {
+  libstream::DocumentParser parser;
+  std::string problem;
+  DecisionRecord back;
+  const std::string head = R"({"source":0,"line":1,"offset":0,"hash":"0000000000000001")";
+  ASSERT_TRUE(parse_decision(parse(parser, head + R"(,"reason":"r","drop":true})"), back, problem)) << problem;
+  EXPECT_FALSE(back.drop);  // format_decision writes no drop without members, and emit ignores one
+  EXPECT_EQ(back.reason, "");
+  ASSERT_TRUE(parse_decision(parse(parser, head + R"(,"members":"\"cluster\":1","reason":"r","drop":true})"), back, problem));
+  EXPECT_TRUE(back.drop);  // control: with members
+  EXPECT_EQ(back.reason, "r");
+}
+
 TEST(DedupState, OptionDifferencesNameEachOption) {
   const OptionList ours{{"threshold", "0.7"}, {"keep", "first"}, {"field", ""}};
   libstream::DocumentParser parser;
@@ -163,6 +176,28 @@ TEST(DedupState, OptionDifferencesNameEachOption) {
             "--threshold 0.8 (this run: 0.7); --field prompt (this run: \"\")");
   // A line without options (not a state) differs in every option.
   EXPECT_EQ(option_differences(parse(parser, "{}"), {{"keep", "first"}}), "--keep ? (this run: first)");
+}
+
+TEST(DedupState, HeadersReadBackExactly) {
+  libstream::DocumentParser parser;
+  StateHeader state;
+  ASSERT_TRUE(parse_state_header(parse(parser, format_state_header({{"keep", "first"}}, 40, 2, 0xFEDCBA9876543210ULL)), state));
+  EXPECT_EQ(state.eval_items, 40u);
+  EXPECT_EQ(state.eval_without_field, 2u);
+  EXPECT_EQ(state.eval_digest, 0xFEDCBA9876543210ULL);
+  EXPECT_FALSE(parse_state_header(parse(parser, R"({"trace_dedup_state":1,"eval_items":40,"eval_digest":"0000000000000001"})"),
+                                  state));  // no eval_without_field
+  EXPECT_FALSE(parse_state_header(
+      parse(parser, R"({"trace_dedup_state":1,"eval_items":-1,"eval_without_field":0,"eval_digest":"0000000000000001"})"), state));
+  DecisionsHeader decisions;
+  ASSERT_TRUE(parse_decisions_header(parse(parser, format_decisions_header(3, 17, {"a.ndjson", "b \"2\""}, {})), decisions));
+  EXPECT_EQ(decisions.part, 3u);
+  EXPECT_EQ(decisions.records, 17u);
+  EXPECT_EQ(decisions.sources, (std::vector<std::string>{"a.ndjson", "b \"2\""}));
+  ASSERT_TRUE(parse_decisions_header(parse(parser, R"({"part":1,"records":0,"sources":["a",7]})"), decisions));
+  EXPECT_EQ(decisions.sources, (std::vector<std::string>{"a", ""}));
+  EXPECT_FALSE(parse_decisions_header(parse(parser, R"({"part":1,"records":0,"sources":"a"})"), decisions));
+  EXPECT_FALSE(parse_decisions_header(parse(parser, R"({"part":1,"sources":[]})"), decisions));
 }
 
 // A shard's signatures, made by its own MinHasher, fed to the merge's NearIndex: the clusters and
@@ -212,6 +247,18 @@ TEST(DedupState, SignaturesMadeApartClusterAsWordsDo) {
     }
   }
   EXPECT_GT(joined, 50u);  // the planted copies were found: the comparison is not vacuous
+}
+
+// --decisions finds an input by its name as the decisions hold it: a name that is not UTF-8
+// reads back from a state with U+FFFD, which name_as_written gives too.
+TEST(DedupState, NamesAsWritten) {
+  EXPECT_EQ(name_as_written("shards/a \"1\".ndjson"), "shards/a \"1\".ndjson");
+  const std::string latin1 = "caf\xE9.ndjson";
+  EXPECT_EQ(name_as_written(latin1), "caf\xEF\xBF\xBD.ndjson");
+  StateRecord record;
+  record.source = latin1;
+  EXPECT_NE(round_trip(record, 256).source, latin1);  // control: the raw name does not come back
+  EXPECT_EQ(round_trip(record, 256).source, name_as_written(latin1));
 }
 
 TEST(DedupState, Hex64) {

@@ -113,25 +113,24 @@ void Deduplicator::merge() {
                                                                libstream::RawRecord& record) {
     const std::string where = at(source.name(), record.line);
     libstream::JsonError error;
-    const Value* root = parser_.parse(record.data, record.size, &error);
+    // UTF-8 checked: --partial writes nothing else, so a string read is the one written back.
+    const Value* root = parser_.parse(record.data, record.size, &error, true);
     if (root == nullptr) fail(where, "not a trace-dedup state: " + error.describe());
     if (root->IsObject() && libstream::find_member(*root, "trace_dedup_state") != nullptr) {
       check_options(*root, where, "a state");
-      uint64_t items = 0, without = 0, digest = 0;
-      if (!root->HasMember("eval_items") || !(*root)["eval_items"].IsUint64() || !root->HasMember("eval_without_field") ||
-          !(*root)["eval_without_field"].IsUint64() || !parse_hex64(libstream::find_member(*root, "eval_digest"), digest)) {
+      StateHeader header;
+      if (!parse_state_header(*root, header)) {
         fail(where, "a state header without its eval set's eval_items, eval_without_field and eval_digest");
       }
-      items = (*root)["eval_items"].GetUint64();
-      without = (*root)["eval_without_field"].GetUint64();
-      if (have_eval && (items != eval_count_ || without != eval_without_field_ || digest != eval_digest)) {
-        fail(where, "this shard was checked against another eval set (" + std::to_string(items) + " items) than the first (" +
-                        std::to_string(eval_count_) + " items)");
+      if (have_eval && (header.eval_items != eval_count_ || header.eval_without_field != eval_without_field_ ||
+                        header.eval_digest != eval_digest)) {
+        fail(where, "this shard was checked against another eval set (" + std::to_string(header.eval_items) +
+                        " items) than the first (" + std::to_string(eval_count_) + " items)");
       }
       have_eval = true;
-      eval_count_ = items;
-      eval_without_field_ = without;
-      eval_digest = digest;
+      eval_count_ = header.eval_items;
+      eval_without_field_ = header.eval_without_field;
+      eval_digest = header.eval_digest;
       parts.push_back({source.name(), static_cast<uint32_t>(records_.size()), 0});
       last_line = record.line;
       return true;
@@ -206,32 +205,28 @@ void Deduplicator::apply() {
     const std::string where = at(decisions->name(), line.line);
     if (!line.problem.empty()) fail(where, line.problem);
     libstream::JsonError error;
-    const Value* root = parser_.parse(line.data, line.size, &error);
+    const Value* root = parser_.parse(line.data, line.size, &error, true);  // as --merge writes them
     if (root == nullptr || !root->IsObject()) fail(where, "not a trace-dedup decision: " + error.describe());
     return root;
   };
   const auto is_header = [](const Value& root) { return libstream::find_member(root, "trace_dedup_decisions") != nullptr; };
+  DecisionsHeader header;
   std::vector<std::string> sources;
   uint64_t part = 0, expected = 0, applied = 0;
   // The part with --part's number, or the first whose inputs include `name`.
   const auto find_part = [&](const std::string& name) {
     while (const Value* root = next_line()) {
       if (!is_header(*root)) continue;
-      const Value* number = libstream::find_member(*root, "part");
-      const Value* count = libstream::find_member(*root, "records");
-      const Value* names = libstream::find_member(*root, "sources");
-      if (number == nullptr || !number->IsUint64() || count == nullptr || !count->IsUint64() || names == nullptr ||
-          !names->IsArray()) {
+      if (!parse_decisions_header(*root, header)) {
         fail(at(decisions->name(), line.line), "a decisions header without its part, records and sources");
       }
-      sources.clear();
-      for (const Value& source : names->GetArray()) sources.emplace_back(source.IsString() ? libstream::string_of(source) : "");
-      const bool match = options_.part != 0 ? number->GetUint64() == options_.part
+      sources = std::move(header.sources);
+      const bool match = options_.part != 0 ? header.part == options_.part
                                             : std::find(sources.begin(), sources.end(), name) != sources.end();
       if (!match) continue;
       check_options(*root, at(decisions->name(), line.line), "these decisions were");
-      part = number->GetUint64();
-      expected = count->GetUint64();
+      part = header.part;
+      expected = header.records;
       return;
     }
     fail(options_.decisions, options_.part != 0 ? "no part " + std::to_string(options_.part) + " in these decisions"
@@ -240,10 +235,15 @@ void Deduplicator::apply() {
   };
   DecisionRecord decision;
   std::string problem;
+  std::string input, input_as_written;  // this input's name, and as the decisions name it
   context_.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
                                                                     libstream::RawRecord& record) {
     const uint64_t hash = libstream::stable_hash(std::string_view(record.data, record.size));
-    if (part == 0) find_part(source.name());
+    if (source.name() != input) {
+      input = source.name();
+      input_as_written = name_as_written(input);
+    }
+    if (part == 0) find_part(input_as_written);
     const std::string where = at(source.name(), record.line);
     const Value* root = next_line();
     if (root == nullptr || is_header(*root)) {
@@ -251,7 +251,7 @@ void Deduplicator::apply() {
                       " records and this input has more: the decisions were made from other input");
     }
     if (!parse_decision(*root, decision, problem)) fail(at(decisions->name(), line.line), problem);
-    if (decision.source >= sources.size() || sources[decision.source] != source.name() || decision.line != record.line ||
+    if (decision.source >= sources.size() || sources[decision.source] != input_as_written || decision.line != record.line ||
         decision.offset != record.offset || decision.hash != hash) {
       fail(where, "not the record part " + std::to_string(part) + " of " + options_.decisions + " holds here (" +
                       (decision.source < sources.size() ? at(sources[decision.source], decision.line) : "?") +

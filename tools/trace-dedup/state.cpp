@@ -27,6 +27,14 @@ void append_string(std::string& out, const char* name, std::string_view value) {
   libstream::append_json_string(out, value);
 }
 
+void append_hex64_member(std::string& out, const char* name, uint64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":\"";
+  append_hex64(out, value);
+  out += '"';
+}
+
 void append_options(std::string& out, const OptionList& options) {
   out += "{";
   for (size_t i = 0; i < options.size(); ++i) {
@@ -58,6 +66,47 @@ int hex_digit(char c) {
   return -1;
 }
 
+// A state names its record's source; decisions give its index into the part's sources.
+void append_source(std::string& out, const std::string& source) { libstream::append_json_string(out, source); }
+void append_source(std::string& out, uint32_t source) { out += std::to_string(source); }
+
+bool get_source(const Value& line, std::string& out) { return get_string(line, "source", out); }
+bool get_source(const Value& line, uint32_t& out) {
+  uint64_t source = 0;
+  if (!get_uint(line, "source", source) || source > UINT32_MAX) return false;
+  out = static_cast<uint32_t>(source);
+  return true;
+}
+
+// The head a state line and a decision line share: {"source":S,"line":N,"offset":N,"hash":"HEX",
+// then for a rejected record its reason, which ends the line. True when it did.
+template <typename Record>
+bool append_head(const Record& record, std::string& out) {
+  out += "{\"source\":";
+  append_source(out, record.source);
+  append_number(out, "line", record.line);
+  append_number(out, "offset", record.offset);
+  append_hex64_member(out, "hash", record.hash);
+  if (record.rejected.empty()) return false;
+  append_string(out, "rejected", record.rejected);
+  out += '}';
+  return true;
+}
+
+enum class Head { missing, rejected, more };
+
+// Reads what append_head writes; `what` names the line in the problem when the head is missing.
+// A "rejected" member ends the record, as it ends the line written.
+template <typename Record>
+Head parse_head(const Value& line, const char* what, Record& record, std::string& problem) {
+  if (!line.IsObject() || !get_source(line, record.source) || !get_uint(line, "line", record.line) ||
+      !get_uint(line, "offset", record.offset) || !parse_hex64(libstream::find_member(line, "hash"), record.hash)) {
+    problem = std::string("not a trace-dedup ") + what + " (source, line, offset, hash)";
+    return Head::missing;
+  }
+  return get_string(line, "rejected", record.rejected) ? Head::rejected : Head::more;
+}
+
 }  // namespace
 
 void append_hex64(std::string& out, uint64_t value) {
@@ -81,25 +130,19 @@ std::string format_state_header(const OptionList& options, uint64_t eval_items, 
   append_options(out, options);
   append_number(out, "eval_items", eval_items);
   append_number(out, "eval_without_field", eval_without_field);
-  out += ",\"eval_digest\":\"";
-  append_hex64(out, eval_digest);
-  out += "\"}";
+  append_hex64_member(out, "eval_digest", eval_digest);
+  out += '}';
   return out;
 }
 
+bool parse_state_header(const Value& line, StateHeader& header) {
+  header = StateHeader();
+  return get_uint(line, "eval_items", header.eval_items) && get_uint(line, "eval_without_field", header.eval_without_field) &&
+         parse_hex64(libstream::find_member(line, "eval_digest"), header.eval_digest);
+}
+
 void format_state_record(const StateRecord& record, std::string& out) {
-  out += "{\"source\":";
-  libstream::append_json_string(out, record.source);
-  append_number(out, "line", record.line);
-  append_number(out, "offset", record.offset);
-  out += ",\"hash\":\"";
-  append_hex64(out, record.hash);
-  out += '"';
-  if (!record.rejected.empty()) {
-    append_string(out, "rejected", record.rejected);
-    out += '}';
-    return;
-  }
+  if (append_head(record, out)) return;
   if (record.has_id) append_string(out, "id", record.id);
   if (record.reward > -std::numeric_limits<double>::infinity()) {
     char number[40];
@@ -114,9 +157,7 @@ void format_state_record(const StateRecord& record, std::string& out) {
     out += ",\"line\":" + std::to_string(record.eval_line) + "}}";
     return;
   }
-  out += ",\"key\":\"";
-  append_hex64(out, record.key);
-  out += '"';
+  append_hex64_member(out, "key", record.key);
   if (!record.signature.empty()) {
     out += ",\"signature\":\"";  // 8 hex digits per value
     for (const uint32_t value : record.signature) {
@@ -129,12 +170,7 @@ void format_state_record(const StateRecord& record, std::string& out) {
 
 bool parse_state_record(const Value& line, size_t permutations, StateRecord& record, std::string& problem) {
   record = StateRecord();
-  if (!line.IsObject() || !get_string(line, "source", record.source) || !get_uint(line, "line", record.line) ||
-      !get_uint(line, "offset", record.offset) || !parse_hex64(libstream::find_member(line, "hash"), record.hash)) {
-    problem = "not a trace-dedup state record (source, line, offset, hash)";
-    return false;
-  }
-  if (get_string(line, "rejected", record.rejected)) return true;
+  if (const Head head = parse_head(line, "state record", record, problem); head != Head::more) return head == Head::rejected;
   record.has_id = get_string(line, "id", record.id);
   if (const Value* reward = libstream::find_member(line, "reward"); reward != nullptr && reward->IsNumber()) {
     record.reward = reward->GetDouble();
@@ -185,16 +221,20 @@ std::string format_decisions_header(size_t part, uint64_t records, const std::ve
   return out;
 }
 
+bool parse_decisions_header(const Value& line, DecisionsHeader& header) {
+  header = DecisionsHeader();
+  const Value* names = libstream::find_member(line, "sources");
+  if (!get_uint(line, "part", header.part) || !get_uint(line, "records", header.records) || names == nullptr ||
+      !names->IsArray()) {
+    return false;
+  }
+  for (const Value& name : names->GetArray()) header.sources.emplace_back(name.IsString() ? libstream::string_of(name) : "");
+  return true;
+}
+
 void format_decision(const DecisionRecord& record, std::string& out) {
-  out += "{\"source\":" + std::to_string(record.source);
-  append_number(out, "line", record.line);
-  append_number(out, "offset", record.offset);
-  out += ",\"hash\":\"";
-  append_hex64(out, record.hash);
-  out += '"';
-  if (!record.rejected.empty()) {
-    append_string(out, "rejected", record.rejected);
-  } else if (!record.members.empty()) {
+  if (append_head(record, out)) return;
+  if (!record.members.empty()) {
     append_string(out, "members", record.members);
     if (record.drop) {
       append_string(out, "reason", record.reason);
@@ -206,20 +246,23 @@ void format_decision(const DecisionRecord& record, std::string& out) {
 
 bool parse_decision(const Value& line, DecisionRecord& record, std::string& problem) {
   record = DecisionRecord();
-  uint64_t source = 0;
-  if (!line.IsObject() || !get_uint(line, "source", source) || source > UINT32_MAX || !get_uint(line, "line", record.line) ||
-      !get_uint(line, "offset", record.offset) || !parse_hex64(libstream::find_member(line, "hash"), record.hash)) {
-    problem = "not a trace-dedup decision (source, line, offset, hash)";
-    return false;
-  }
-  record.source = static_cast<uint32_t>(source);
-  if (get_string(line, "rejected", record.rejected)) return true;
-  static_cast<void>(get_string(line, "members", record.members));
+  if (const Head head = parse_head(line, "decision", record, problem); head != Head::more) return head == Head::rejected;
+  // A drop without members is not one (the record is written as read): read as it is written.
+  if (!get_string(line, "members", record.members) || record.members.empty()) return true;
   if (const Value* drop = libstream::find_member(line, "drop"); drop != nullptr && drop->IsTrue()) {
     record.drop = true;
     static_cast<void>(get_string(line, "reason", record.reason));
   }
   return true;
+}
+
+std::string name_as_written(const std::string& name) {
+  if (libstream::is_valid_utf8(name)) return name;
+  std::string json;
+  libstream::append_json_string(json, name);
+  rapidjson::Document document;
+  document.Parse(json.data(), json.size());
+  return document.IsString() ? std::string(libstream::string_of(document)) : name;
 }
 
 std::string option_differences(const Value& line, const OptionList& ours) {

@@ -49,6 +49,15 @@ using OptionList = std::vector<std::pair<std::string, std::string>>;
 /// {"trace_dedup_state":1,"options":{...},"eval_items":N,"eval_without_field":N,"eval_digest":"HEX"}
 [[nodiscard]] std::string format_state_header(const OptionList& options, uint64_t eval_items, uint64_t eval_without_field,
                                               uint64_t eval_digest);
+/// What a state header says of the eval set its shard was checked against (its options:
+/// option_differences).
+struct StateHeader {
+  uint64_t eval_items = 0;
+  uint64_t eval_without_field = 0;
+  uint64_t eval_digest = 0;
+};
+/// Reads format_state_header's eval members; false when one is missing or not a count (digest: hex).
+[[nodiscard]] bool parse_state_header(const rapidjson::Value& line, StateHeader& header);
 /// One record's state line (without the newline).
 void format_state_record(const StateRecord& record, std::string& out);
 /// Reads a state line back; false with `problem` set when it is not one.
@@ -58,12 +67,24 @@ void format_state_record(const StateRecord& record, std::string& out);
 /// {"trace_dedup_decisions":1,"part":K,"records":N,"sources":[...],"options":{...}}
 [[nodiscard]] std::string format_decisions_header(size_t part, uint64_t records, const std::vector<std::string>& sources,
                                                   const OptionList& options);
+/// A decisions header's part, record count and sources (its options: option_differences).
+struct DecisionsHeader {
+  uint64_t part = 0;
+  uint64_t records = 0;
+  std::vector<std::string> sources;  ///< a source that is not a string reads as ""
+};
+/// Reads format_decisions_header's members; false when part, records or sources is missing.
+[[nodiscard]] bool parse_decisions_header(const rapidjson::Value& line, DecisionsHeader& header);
 void format_decision(const DecisionRecord& record, std::string& out);
 [[nodiscard]] bool parse_decision(const rapidjson::Value& line, DecisionRecord& record, std::string& problem);
 
 /// Differences between `line`'s "options" member and `ours`, as "--name THEIRS (this run: OURS)"
 /// joined by "; "; empty when they agree.
 [[nodiscard]] std::string option_differences(const rapidjson::Value& line, const OptionList& ours);
+
+/// `name` as a state or decisions line holds it (their writers write bytes that are not UTF-8
+/// as U+FFFD): what --decisions compares an input's name with.
+[[nodiscard]] std::string name_as_written(const std::string& name);
 
 /// 16 lowercase hex digits; parse_hex64 is false on anything else.
 void append_hex64(std::string& out, uint64_t value);
