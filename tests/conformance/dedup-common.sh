@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # (mode and dedup are for the scripts sourcing this)
-# Sourced by dedup-shards.sh and dedup-spill.sh with their arguments (BIN_DIR [MODE]): sets bin,
-# mode, dedup (the tool), failures and fail, and moves into a temporary folder removed on exit.
+# Sourced by dedup-shards.sh, dedup-spill.sh and dedup-threads.sh with their arguments
+# (BIN_DIR [MODE]): sets bin, mode, dedup (the tool), failures and fail, and moves into a
+# temporary folder removed on exit.
 # make_input writes the input both compare runs on: input.ndjson and eval.jsonl.
 set -euo pipefail
 bin=$(cd "$1" && pwd) mode=${2:-normal}
