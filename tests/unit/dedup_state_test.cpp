@@ -153,6 +153,23 @@ TEST(DedupState, DecisionsReadBackExactly) {
   }
 }
 
+TEST(DedupState, DecisionMembersThatAreNotJsonAreRefused) {
+  // Members are copied into written records (--annotate, --rejects): an edited decisions file
+  // must not turn them into invalid JSON.
+  libstream::DocumentParser parser;
+  std::string problem;
+  DecisionRecord back;
+  const std::string head = R"({"source":0,"line":1,"offset":0,"hash":"0000000000000001","members":)";
+  for (const char* members : {R"("\"cluster\":3,\"x\"")", R"("\"cluster\":3}{\"a\":1")", R"("1,2")", R"("\"a\":01")"}) {
+    EXPECT_FALSE(parse_decision(parse(parser, head + members + "}"), back, problem)) << members;
+    EXPECT_EQ(problem, "a decision's members are not the members of a JSON object");
+  }
+  problem.clear();
+  EXPECT_TRUE(parse_decision(parse(parser, head + R"("\"cluster\":3,\"representative\":true"})"), back, problem))
+      << problem;  // control
+  EXPECT_EQ(back.members, R"("cluster":3,"representative":true)");
+}
+
 TEST(DedupState, DropWithoutMembersReadsAsWrittenAsRead) {
   libstream::DocumentParser parser;
   std::string problem;

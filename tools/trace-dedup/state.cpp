@@ -249,6 +249,15 @@ bool parse_decision(const Value& line, DecisionRecord& record, std::string& prob
   if (const Head head = parse_head(line, "decision", record, problem); head != Head::more) return head == Head::rejected;
   // A drop without members is not one (the record is written as read): read as it is written.
   if (!get_string(line, "members", record.members) || record.members.empty()) return true;
+  // The members go into written records as they are (--annotate, --rejects): an edited file
+  // must not make them invalid JSON.
+  libstream::DocumentParser parser;
+  const std::string wrapped = "{" + record.members + "}";
+  const Value* object = parser.parse(wrapped.data(), wrapped.size(), nullptr);
+  if (object == nullptr || !object->IsObject()) {
+    problem = "a decision's members are not the members of a JSON object";
+    return false;
+  }
   if (const Value* drop = libstream::find_member(line, "drop"); drop != nullptr && drop->IsTrue()) {
     record.drop = true;
     static_cast<void>(get_string(line, "reason", record.reason));
