@@ -2,6 +2,7 @@
 // the profile (validate.cpp), the valid ones written unchanged, the counts reported at the end.
 #include "validate.hpp"
 
+#include <libstream/batched_records.hpp>
 #include <libstream/document.hpp>
 #include <libstream/tokenizer.hpp>
 
@@ -39,6 +40,13 @@ struct Distribution {
   }
 };
 
+/// What a worker thread found in one record.
+struct Checked {
+  bool parsed = false;
+  std::string parse_error;
+  RecordCheck check;
+};
+
 const char* profile_name(Profile profile) {
   switch (profile) {
     case Profile::json: return "json";
@@ -71,6 +79,11 @@ void add_validate_options(CLI::App& app, ValidateOptions& options) {
   app.add_flag("--stats", options.stats,
                "openai-chat: print the distributions of messages and tokens per example, and the "
                "billable tokens and default epochs (keeps three numbers per example)");
+  app.add_option("--threads", options.threads,
+                 "Worker threads parsing and checking records (0: the reading thread only); the output is the same "
+                 "for every number")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   libstream::add_tokenizer_options(app, options.tokenizer);
   app.add_flag("--token-estimate", options.token_estimate,
                "openai-chat: estimate tokens without the tokenizer's vocabulary instead of counting them");
@@ -91,8 +104,6 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
     }
   }
   const std::string measure = options.counter != nullptr ? "(" + tokenizer->encoding() + ")" : "(estimate)";
-  libstream::DocumentParser parser;
-  libstream::JsonError parse_error;
   std::map<std::string, uint64_t> errors;
   std::map<std::string, uint64_t> warnings;
   uint64_t valid = 0;
@@ -102,42 +113,67 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
   // the same terminal, would bury it (a 200 MB dataset before three lines of statistics).
   const bool withhold_records = options.stats && context.options().output.path == "-" && ::isatty(1) == 1;
 
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
-                                                                   libstream::RawRecord& record) {
-    const Value* root = parser.parse(record.data, record.size, &parse_error, /*validate_utf8=*/true);
-    if (root == nullptr) {
-      ++errors["invalid_json"];
-      ++invalid;
-      context.reject(source, record, parse_error.describe());
-      return true;
+  // Parsing and checking run on the worker threads; counting, rejecting and writing here, in
+  // input order.
+  std::vector<libstream::DocumentParser> parsers(std::max(options.threads, 1u));
+  libstream::BatchedReading how;
+  how.threads = options.threads;
+  how.keep_written = true;
+  const auto check_batch = [&](const libstream::RecordBatch& batch, std::vector<Checked>& results, unsigned worker) {
+    libstream::JsonError parse_error;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::string_view raw = batch.raw_record(i);
+      Checked& result = results[i];
+      result.check = RecordCheck();
+      const Value* root = parsers[worker].parse(raw.data(), raw.size(), &parse_error, /*validate_utf8=*/true);
+      result.parsed = root != nullptr;
+      if (root == nullptr) {
+        result.parse_error = parse_error.describe();
+        continue;
+      }
+      RecordCheck& check = result.check;
+      if (options.profile == Profile::openai_chat) check_openai_chat(*root, options, check);
+      if (options.profile == Profile::trace) check_trace(*root, check);
+      if (options.profile == Profile::openai_preference) check_openai_preference(*root, options, check);
+      if (options.profile == Profile::trl_dpo || options.profile == Profile::trl_kto) {
+        check_trl_preference(*root, options.profile == Profile::trl_kto, check);
+      }
     }
-    RecordCheck check;
-    if (options.profile == Profile::openai_chat) check_openai_chat(*root, options, check);
-    if (options.profile == Profile::trace) check_trace(*root, check);
-    if (options.profile == Profile::openai_preference) check_openai_preference(*root, options, check);
-    if (options.profile == Profile::trl_dpo || options.profile == Profile::trl_kto) {
-      check_trl_preference(*root, options.profile == Profile::trl_kto, check);
+  };
+  const auto take_batch = [&](const libstream::RecordBatch& batch, std::vector<Checked>& results,
+                              const std::vector<std::string>& names) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const libstream::RecordBatch::Entry& entry = batch.entries[i];
+      const std::string_view raw = batch.raw_record(i);
+      const Checked& result = results[i];
+      if (!result.parsed) {
+        ++errors["invalid_json"];
+        ++invalid;
+        context.reject(names[entry.source], entry.line, entry.offset, result.parse_error, raw, raw.size());
+        continue;
+      }
+      const RecordCheck& check = result.check;
+      for (const Finding& f : check.warnings) ++warnings[f.code];
+      if (options.stats && options.profile == Profile::openai_chat) {
+        messages.values.push_back(check.messages);
+        tokens.values.push_back(check.tokens);
+        assistant_tokens.values.push_back(check.assistant_tokens);
+      }
+      if (!check.errors.empty()) {
+        for (const Finding& f : check.errors) ++errors[f.code];
+        ++invalid;
+        context.reject(names[entry.source], entry.line, entry.offset, describe(check.errors), raw, raw.size());
+        continue;
+      }
+      ++valid;
+      if (withhold_records) {
+        ++context.counters().filtered;  // a report on a terminal: the records are not shown
+      } else {
+        context.write_line(batch.kept_record(i));
+      }
     }
-    for (const Finding& f : check.warnings) ++warnings[f.code];
-    if (options.stats && options.profile == Profile::openai_chat) {
-      messages.values.push_back(check.messages);
-      tokens.values.push_back(check.tokens);
-      assistant_tokens.values.push_back(check.assistant_tokens);
-    }
-    if (!check.errors.empty()) {
-      for (const Finding& f : check.errors) ++errors[f.code];
-      ++invalid;
-      context.reject(source, record, describe(check.errors));
-      return true;
-    }
-    ++valid;
-    if (withhold_records) {
-      ++context.counters().filtered;  // a report on a terminal: the records are not shown
-    } else {
-      context.write_line(context.record_bytes(source, record));
-    }
-    return true;
-  });
+  };
+  libstream::for_each_record_batch<Checked>(context, how, check_batch, take_batch);
   if (withhold_records && valid > 0) {
     context.info(std::to_string(valid) + " valid record" + (valid == 1 ? "" : "s") +
                  " not written to the terminal (--stats: give -o FILE or a pipe to keep them)");

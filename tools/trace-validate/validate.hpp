@@ -25,6 +25,7 @@ struct ValidateOptions {
   /// unless token_estimate asks for the estimate that needs no vocabulary.
   libstream::TokenizerOptions tokenizer{"", "", "", "cl100k_base"};
   bool token_estimate = false;
+  unsigned threads = 2;  ///< worker threads parsing and checking records (0: the reading thread)
   const libstream::Tokenizer* counter = nullptr;  ///< set by run_validate; null: the estimate
   /// openai-chat: the tokens one training example may hold for --model (0: no known limit);
   /// an example over it is an error. Set by run_validate from training_example_limit().

@@ -1,0 +1,107 @@
+// Records read on the calling thread, gathered into batches, worked on by worker threads and
+// handed back in input order: how a tool whose per-record work (parsing, checking, hashing)
+// dominates uses more than one core and still writes the same bytes, rejects and messages in
+// the same order with any number of threads (see ordered_workers.hpp for why the order holds).
+#pragma once
+
+#include <libstream/cli.hpp>
+#include <libstream/ordered_workers.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace libstream {
+
+/// Records as read, one after another, with where each came from.
+struct RecordBatch {
+  struct Entry {
+    size_t raw_end;   // in raw
+    size_t kept_end;  // in kept
+    uint64_t line;
+    uint64_t offset;
+    uint32_t source;  // index into the source names handed to `take`
+    bool kept_is_raw;  // written as framed: kept holds no copy
+  };
+  std::string raw;   // the records as framed: what a tool parses and a reject keeps
+  std::string kept;  // the records as written (ToolContext::record_bytes), when asked for
+  std::vector<Entry> entries;
+
+  [[nodiscard]] size_t size() const { return entries.size(); }
+  [[nodiscard]] std::string_view raw_record(size_t i) const {
+    const size_t begin = i == 0 ? 0 : entries[i - 1].raw_end;
+    return std::string_view(raw).substr(begin, entries[i].raw_end - begin);
+  }
+  [[nodiscard]] std::string_view kept_record(size_t i) const {
+    if (entries[i].kept_is_raw) return raw_record(i);
+    const size_t begin = i == 0 ? 0 : entries[i - 1].kept_end;
+    return std::string_view(kept).substr(begin, entries[i].kept_end - begin);
+  }
+};
+
+struct BatchedReading {
+  unsigned threads = 2;       ///< worker threads; 0: the work runs on the reading thread
+  bool keep_written = false;  ///< also keep each record as written (RecordBatch::kept)
+  InputFormat format = InputFormat::auto_detect;
+};
+
+/// Reads every input record (ToolContext::for_each_record: framing failures are rejected as
+/// they are read), gathers them into batches of about 1 MiB (at most 1,024 records), runs
+/// `work(batch, results, worker)` on the worker threads (results sized to the batch; worker
+/// 0..threads-1 indexes per-thread state) and `take(batch, results, source_names)` on this
+/// thread, batch after batch in input order, four batches behind the one being filled.
+template <class Result>
+void for_each_record_batch(
+    ToolContext& context, const BatchedReading& how,
+    const std::function<void(const RecordBatch&, std::vector<Result>&, unsigned)>& work,
+    const std::function<void(const RecordBatch&, std::vector<Result>&, const std::vector<std::string>&)>& take) {
+  constexpr size_t kBatchBytes = size_t{1} << 20;
+  constexpr size_t kBatchRecords = 1024;
+  // Fixed, not a function of the thread count: hand-backs then fall between the same records
+  // for every count, and with them the rejects for_each_record writes as it reads.
+  constexpr size_t kLookahead = 4;
+  struct Batch {
+    RecordBatch records;
+    std::vector<Result> results;
+  };
+  std::vector<std::string> names;
+  OrderedWorkers<Batch> workers(
+      how.threads, kLookahead,
+      [&work](Batch& batch, unsigned worker) {
+        batch.results.resize(batch.records.size());
+        work(batch.records, batch.results, worker);
+      },
+      [&take, &names](Batch& batch) { take(batch.records, batch.results, names); });
+  const auto fresh = [&workers] {
+    Batch batch = workers.next_batch();
+    batch.records.raw.clear();
+    batch.records.kept.clear();
+    batch.records.entries.clear();
+    return batch;
+  };
+  Batch batch = fresh();
+  context.for_each_record(how.format, [&](RecordSource& source, RawRecord& record) {
+    if (names.empty() || names.back() != source.name()) names.push_back(source.name());
+    RecordBatch& records = batch.records;
+    records.raw.append(record.data, record.size);
+    bool kept_is_raw = true;
+    if (how.keep_written) {
+      const std::string_view written = context.record_bytes(source, record);
+      kept_is_raw = written.data() == record.data && written.size() == record.size;
+      if (!kept_is_raw) records.kept.append(written);
+    }
+    records.entries.push_back({records.raw.size(), records.kept.size(), record.line, record.offset,
+                               static_cast<uint32_t>(names.size() - 1), kept_is_raw});
+    if (records.raw.size() >= kBatchBytes || records.entries.size() >= kBatchRecords) {
+      workers.submit(std::move(batch));
+      batch = fresh();
+    }
+    return true;
+  });
+  if (!batch.records.entries.empty()) workers.submit(std::move(batch));
+  workers.finish();
+}
+
+}  // namespace libstream

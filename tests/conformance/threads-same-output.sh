@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Tools that work on records in worker threads (--threads; libstream/batched_records.hpp) write
+# the same records, rejects, counts and messages with 1, 2 and 3 threads as on the reading
+# thread alone (--threads 0), byte for byte, from a file and from standard input. The input
+# spans about ten batches: generated trace/v1 sessions (scripts/gen-traces, some cut in half by
+# a crashed writer), the golden cases' chat examples with findings, and lines over
+# --max-record-size (rejected as they are read, between batches handed back) spread through it.
+# With MODE negative-control the threaded runs read the input with its first two batches'
+# worth of lines swapped, as a tool writing batches in the order they finish might: the
+# comparison must fail (ctest expects this run to fail).
+# usage: threads-same-output.sh BIN_DIR SCRIPTS_DIR [normal|negative-control]
+set -euo pipefail
+bin=$(cd "$1" && pwd) scripts=$(cd "$2" && pwd) mode=${3:-normal}
+cases=$(cd "$(dirname "${BASH_SOURCE[0]}")/../cli" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+"$scripts/gen-traces" --seed 9 --size 9M --broken-every 37 >sessions.ndjson
+cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors}/stdin.ndjson >chat.ndjson
+python3 - <<'PY'
+import json
+sessions = open("sessions.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
+chat = open("chat.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
+lines = []
+for i, session in enumerate(sessions):
+    lines.append(session)
+    lines.append(chat[i % len(chat)])
+    if i % 41 == 0:
+        lines.append(json.dumps({"messages": [{"role": "user", "content": "x" * 300000}]}))
+def write(name, rows):
+    open(name, "wb").write(("\n".join(rows) + "\n").encode("utf-8", "surrogateescape"))
+write("original.ndjson", lines)
+# Lines up to the second batch boundary (about 1 MiB each) moved after the next ones.
+size, cut = 0, []
+for n, line in enumerate(lines):
+    size += len(line) + 1
+    if size >= (1 << 20) and len(cut) < 2:
+        cut.append(n + 1)
+        size = 0
+a, b = cut
+write("swapped.ndjson", lines[a:b] + lines[:a] + lines[b:])
+PY
+threaded_input=original.ndjson
+[[ $mode == negative-control ]] && threaded_input=swapped.ndjson
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# run NAME TOOL OPTIONS...: NAME.out, NAME.rejects, NAME.stderr (exit status ignored: --strict)
+run() {
+  local name=$1 tool=$2
+  shift 2
+  "$bin/$tool" "$@" --max-record-size 256K --summary --rejects rejects >"$name.out" 2>"$name.stderr" || true
+  mv rejects "$name.rejects"
+}
+compare() {
+  local what=$1 a=$2 b=$3
+  [[ -s $a.out ]] || fail "$what: no output"
+  grep -q 'longer than' "$a.rejects" || fail "$what: no over-long line rejected"
+  cmp -s "$a.out" "$b.out" || fail "$what: output differs"
+  cmp -s "$a.rejects" "$b.rejects" || fail "$what: rejects differ"
+  cmp -s "$a.stderr" "$b.stderr" || fail "$what: messages differ"
+}
+runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
+      "trace-validate --profile openai-chat --token-estimate --stats" "trace-validate --profile openai-preference --token-estimate"
+      "trace-validate --profile trl-dpo" "trace-validate --profile trl-kto")
+for options in "${runs[@]}"; do
+  cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
+  # shellcheck disable=SC2086 # options are words
+  run one $options --threads 0 input.ndjson
+  # shellcheck disable=SC2086
+  run stdin-one $options --threads 0 <input.ndjson
+  for threads in 1 2 3; do
+    what="$options --threads $threads"
+    before=$failures
+    cp "$threaded_input" input.ndjson
+    # shellcheck disable=SC2086
+    run many $options --threads "$threads" input.ndjson
+    # shellcheck disable=SC2086
+    run stdin-many $options --threads "$threads" <input.ndjson
+    compare "$what" one many
+    compare "$what, standard input" stdin-one stdin-many
+    [[ $failures -eq $before ]] && echo "ok: $what: $(wc -l <many.out) records written, $(grep -c . many.rejects || true) in rejects"
+  done
+done
+[[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }
