@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$scripts/gen-traces" --seed 9 --size 9M --broken-every 37 >sessions.ndjson
-cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors}/stdin.ndjson >chat.ndjson
+cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors,trl-kto-errors}/stdin.ndjson >chat.ndjson
 python3 - <<'PY'
 import json
 sessions = open("sessions.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
