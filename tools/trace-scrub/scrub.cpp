@@ -1,5 +1,6 @@
 #include "scrub.hpp"
 
+#include <libstream/batched_records.hpp>
 #include <libstream/error.hpp>
 
 #include <openssl/evp.h>
@@ -33,6 +34,11 @@ void add_scrub_options(CLI::App& app, ScrubOptions& options) {
                  "Key the placeholders' HMAC with this file's bytes, so that a placeholder cannot be traced back "
                  "to a guessable value (an IP address) by whoever lacks the key")
       ->type_name("FILE");
+  app.add_option("--threads", options.threads,
+                 "Worker threads scrubbing records (0: the reading thread only); the output is the same for every "
+                 "number")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   app.add_flag("--report", options.report, "Print how many findings each rule made, on stderr");
   app.add_flag("--check", options.check,
                "Write no records; report the findings and exit 1 if there are any (a gate for CI)");
@@ -236,39 +242,59 @@ void run_scrub(const ScrubOptions& options, libstream::ToolContext& context) {
   } catch (const std::invalid_argument& e) {
     throw libstream::Error(libstream::ErrorKind::usage, "", e.what());
   }
-  Scrubber scrubber(*rules, std::move(hash_key));
+  // Records are scrubbed on the worker threads, each with its own Scrubber (its counts summed
+  // at the end); rejected and written here, in input order.
+  std::vector<std::unique_ptr<Scrubber>> scrubbers;
+  for (unsigned i = 0; i < std::max(options.threads, 1u); ++i) scrubbers.push_back(std::make_unique<Scrubber>(*rules, hash_key));
+  struct Scrubbed {
+    Scrubber::Outcome outcome = Scrubber::Outcome::unchanged;
+    std::string text;
+    libstream::JsonError error;
+  };
   libstream::Counters& counters = context.counters();
-  libstream::JsonError error;
-  std::string scrubbed;
-
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
-                                                                   libstream::RawRecord& record) {
-    const std::string_view bytes = context.record_bytes(source, record);
-    const Scrubber::Outcome outcome = scrubber.scrub(bytes, scrubbed, error);
-    if (outcome == Scrubber::Outcome::invalid) {
-      // Offsets count from the record's first byte, as in every tool's rejects.
-      if (bytes.data() >= record.data && bytes.data() <= record.data + record.size) {
-        error.offset += static_cast<size_t>(bytes.data() - record.data);
-      }
-      context.reject(source, record, error.describe());
-      return true;
-    }
-    if (options.check) {
-      ++counters.filtered;  // a check writes nothing
-    } else {
-      context.write_line(outcome == Scrubber::Outcome::scrubbed ? std::string_view(scrubbed) : bytes);
-    }
-    return true;
-  });
+  libstream::BatchedReading how;
+  how.threads = options.threads;
+  how.keep_written = true;
+  libstream::for_each_record_batch<Scrubbed>(
+      context, how,
+      [&](const libstream::RecordBatch& batch, std::vector<Scrubbed>& results, unsigned worker) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          Scrubbed& result = results[i];
+          result.outcome = scrubbers[worker]->scrub(batch.kept_record(i), result.text, result.error);
+          // Offsets count from the record's first byte, as in every tool's rejects.
+          if (result.outcome == Scrubber::Outcome::invalid) result.error.offset += batch.kept_offset_in_raw(i);
+        }
+      },
+      [&](const libstream::RecordBatch& batch, std::vector<Scrubbed>& results, const std::vector<std::string>& names) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          const Scrubbed& result = results[i];
+          if (result.outcome == Scrubber::Outcome::invalid) {
+            const libstream::RecordBatch::Entry& entry = batch.entries[i];
+            const std::string_view raw = batch.raw_record(i);
+            context.reject(names[entry.source], entry.line, entry.offset, result.error.describe(), raw, raw.size());
+          } else if (options.check) {
+            ++counters.filtered;  // a check writes nothing
+          } else {
+            context.write_line(result.outcome == Scrubber::Outcome::scrubbed ? std::string_view(result.text)
+                                                                              : batch.kept_record(i));
+          }
+        }
+      });
+  std::vector<uint64_t> counts(rules->size(), 0);
+  uint64_t records_with_findings = 0;
+  for (const auto& scrubber : scrubbers) {
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] += scrubber->counts()[i];
+    records_with_findings += scrubber->records_with_findings();
+  }
 
   uint64_t total = 0;
-  for (const uint64_t count : scrubber.counts()) total += count;
+  for (const uint64_t count : counts) total += count;
   if (options.report || options.check || context.options().summary) {
     context.info(std::to_string(total) + " finding" + (total == 1 ? "" : "s") + " in " +
-                 std::to_string(scrubber.records_with_findings()) + " of " +
+                 std::to_string(records_with_findings) + " of " +
                  std::to_string(counters.read - counters.rejected) + (counters.read - counters.rejected == 1 ? " record" : " records"));
     for (size_t i = 0; i < rules->size(); ++i) {
-      if (scrubber.counts()[i] > 0) context.info(rules->rule(i).name + ": " + std::to_string(scrubber.counts()[i]));
+      if (counts[i] > 0) context.info(rules->rule(i).name + ": " + std::to_string(counts[i]));
     }
   }
   if (options.check && total > 0) context.error("", "--check: secrets or personal data found");

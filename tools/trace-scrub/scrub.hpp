@@ -22,6 +22,7 @@ struct ScrubOptions {
   std::string hash_key_file;          ///< key of the placeholders' HMAC (empty: no key)
   bool report = false;                ///< counts per rule on stderr
   bool check = false;                 ///< write nothing; exit 1 when anything is found
+  unsigned threads = 2;               ///< worker threads scrubbing records (0: the reading thread)
 };
 
 void add_scrub_options(CLI::App& app, ScrubOptions& options);

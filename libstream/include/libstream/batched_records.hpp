@@ -18,12 +18,13 @@ namespace libstream {
 /// Records as read, one after another, with where each came from.
 struct RecordBatch {
   struct Entry {
-    size_t raw_end;   // in raw
-    size_t kept_end;  // in kept
+    size_t raw_end;     // in raw
+    size_t kept_begin;  // in raw when kept_in_raw, else in kept
+    size_t kept_end;
     uint64_t line;
     uint64_t offset;
-    uint32_t source;  // index into the source names handed to `take`
-    bool kept_is_raw;  // written as framed: kept holds no copy
+    uint32_t source;   // index into the source names handed to `take`
+    bool kept_in_raw;  // written as framed, or trimmed of blanks: a part of raw, not copied
   };
   std::string raw;   // the records as framed: what a tool parses and a reject keeps
   std::string kept;  // the records as written (ToolContext::record_bytes), when asked for
@@ -35,9 +36,13 @@ struct RecordBatch {
     return std::string_view(raw).substr(begin, entries[i].raw_end - begin);
   }
   [[nodiscard]] std::string_view kept_record(size_t i) const {
-    if (entries[i].kept_is_raw) return raw_record(i);
-    const size_t begin = i == 0 ? 0 : entries[i - 1].kept_end;
-    return std::string_view(kept).substr(begin, entries[i].kept_end - begin);
+    const Entry& entry = entries[i];
+    return std::string_view(entry.kept_in_raw ? raw : kept).substr(entry.kept_begin, entry.kept_end - entry.kept_begin);
+  }
+  /// Where the record as written starts in the record as read (0 when it was rewritten).
+  [[nodiscard]] size_t kept_offset_in_raw(size_t i) const {
+    const size_t raw_begin = i == 0 ? 0 : entries[i - 1].raw_end;
+    return entries[i].kept_in_raw ? entries[i].kept_begin - raw_begin : 0;
   }
 };
 
@@ -85,15 +90,23 @@ void for_each_record_batch(
   context.for_each_record(how.format, [&](RecordSource& source, RawRecord& record) {
     if (names.empty() || names.back() != source.name()) names.push_back(source.name());
     RecordBatch& records = batch.records;
+    const size_t raw_begin = records.raw.size();
     records.raw.append(record.data, record.size);
-    bool kept_is_raw = true;
+    RecordBatch::Entry entry{records.raw.size(), raw_begin, records.raw.size(), record.line, record.offset,
+                             static_cast<uint32_t>(names.size() - 1), true};
     if (how.keep_written) {
       const std::string_view written = context.record_bytes(source, record);
-      kept_is_raw = written.data() == record.data && written.size() == record.size;
-      if (!kept_is_raw) records.kept.append(written);
+      if (written.data() >= record.data && written.data() + written.size() <= record.data + record.size) {
+        entry.kept_begin = raw_begin + static_cast<size_t>(written.data() - record.data);
+        entry.kept_end = entry.kept_begin + written.size();
+      } else {
+        entry.kept_in_raw = false;
+        entry.kept_begin = records.kept.size();
+        records.kept.append(written);
+        entry.kept_end = records.kept.size();
+      }
     }
-    records.entries.push_back({records.raw.size(), records.kept.size(), record.line, record.offset,
-                               static_cast<uint32_t>(names.size() - 1), kept_is_raw});
+    records.entries.push_back(entry);
     if (records.raw.size() >= kBatchBytes || records.entries.size() >= kBatchRecords) {
       workers.submit(std::move(batch));
       batch = fresh();
