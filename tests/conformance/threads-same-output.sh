@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tools that work on records in worker threads (--threads; libstream/batched_records.hpp:
-# trace-validate, trace-scrub) write
+# trace-validate, trace-scrub, trace-tokens) write
 # the same records, rejects, counts and messages with 1, 2 and 3 threads as on the reading
 # thread alone (--threads 0), byte for byte, from a file and from standard input. The input
 # spans about ten batches: generated trace/v1 sessions (scripts/gen-traces, some cut in half by
@@ -63,7 +63,8 @@ compare() {
 }
 runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
       "trace-validate --profile openai-chat --token-estimate --stats" "trace-validate --profile openai-preference --token-estimate"
-      "trace-validate --profile trl-dpo" "trace-validate --profile trl-kto" "trace-scrub --report" "trace-scrub --check")
+      "trace-validate --profile trl-dpo" "trace-validate --profile trl-kto" "trace-scrub --report" "trace-scrub --check"
+      "trace-tokens --encoding o200k_base" "trace-tokens --totals")
 for options in "${runs[@]}"; do
   cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
   # shellcheck disable=SC2086 # options are words

@@ -1,8 +1,10 @@
 #include "tokens.hpp"
 
+#include <libstream/batched_records.hpp>
 #include <libstream/document.hpp>
 
 #include <memory>
+#include <mutex>
 
 namespace tracemill {
 
@@ -17,6 +19,10 @@ void add_tokens_options(CLI::App& app, TokensOptions& options) {
         }
         return name.empty() ? std::string("an empty member name") : std::string();
       });
+  app.add_option("--threads", options.threads,
+                 "Worker threads counting records (0: the reading thread only); the output is the same for every number")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   app.add_flag("--totals", options.totals,
                "Print one JSON line of totals (records, messages, total, chat_total) instead of the records");
 }
@@ -43,41 +49,71 @@ std::string with_member(std::string_view record, bool empty_object, const std::s
 
 void run_tokens(const TokensOptions& options, libstream::ToolContext& context) {
   const std::string encoding = libstream::chosen_encoding(options.tokenizer);  // usage errors first
-  std::shared_ptr<const libstream::Tokenizer> tokenizer;  // loaded at the first record
-  libstream::DocumentParser parser;
-  libstream::JsonError error;
+  // Loaded when a record first needs it (an input without one needs no vocabulary), by
+  // whichever worker gets there first; a load that fails is retried by the next record and
+  // its error ends the run when that record's batch comes back.
+  std::shared_ptr<const libstream::Tokenizer> tokenizer;
+  std::once_flag tokenizer_loaded;
   uint64_t records = 0, messages = 0, total = 0, chat_total = 0;
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
-                                                                   libstream::RawRecord& record) {
-    const rapidjson::Value* root = parser.parse(record.data, record.size, &error);
-    if (root == nullptr) {
-      context.reject(source, record, error.describe());
-      return true;
-    }
-    const rapidjson::Value* list = libstream::find_member(*root, "messages");
-    if (list == nullptr || !list->IsArray()) {
-      context.reject(source, record, list == nullptr ? "no messages array" : "messages is not an array");
-      return true;
-    }
-    if (libstream::find_member(*root, options.member.c_str()) != nullptr) {
-      context.reject(source, record, "already has a \"" + options.member + "\" member (--member names another)");
-      return true;
-    }
-    if (!tokenizer) tokenizer = libstream::load_tokenizer(options.tokenizer);
-    const libstream::ChatTokens counts =
-        libstream::count_chat_tokens(*tokenizer, *list, libstream::find_member(*root, "tools"));
-    ++records;
-    messages += counts.per_message.size();
-    total += counts.text;
-    chat_total += counts.chat;
-    if (options.totals) {
-      ++context.counters().filtered;
-      return true;
-    }
-    context.write_line(with_member(context.record_bytes(source, record), root->MemberCount() == 0, options.member,
-                                   counts_json(encoding, counts)));
-    return true;
-  });
+  struct Counted {
+    std::string problem;  // non-empty: rejected
+    libstream::ChatTokens counts;
+    std::string line;  // the record with its counts (unless --totals)
+  };
+  std::vector<libstream::DocumentParser> parsers(std::max(options.threads, 1u));
+  libstream::BatchedReading how;
+  how.threads = options.threads;
+  how.keep_written = !options.totals;
+  libstream::for_each_record_batch<Counted>(
+      context, how,
+      [&](const libstream::RecordBatch& batch, std::vector<Counted>& results, unsigned worker) {
+        libstream::JsonError error;
+        for (size_t i = 0; i < batch.size(); ++i) {
+          Counted& result = results[i];
+          result.problem.clear();
+          const std::string_view raw = batch.raw_record(i);
+          const rapidjson::Value* root = parsers[worker].parse(raw.data(), raw.size(), &error);
+          if (root == nullptr) {
+            result.problem = error.describe();
+            continue;
+          }
+          const rapidjson::Value* list = libstream::find_member(*root, "messages");
+          if (list == nullptr || !list->IsArray()) {
+            result.problem = list == nullptr ? "no messages array" : "messages is not an array";
+            continue;
+          }
+          if (libstream::find_member(*root, options.member.c_str()) != nullptr) {
+            result.problem = "already has a \"" + options.member + "\" member (--member names another)";
+            continue;
+          }
+          std::call_once(tokenizer_loaded, [&] { tokenizer = libstream::load_tokenizer(options.tokenizer); });
+          result.counts = libstream::count_chat_tokens(*tokenizer, *list, libstream::find_member(*root, "tools"));
+          if (!options.totals) {
+            result.line = with_member(batch.kept_record(i), root->MemberCount() == 0, options.member,
+                                      counts_json(encoding, result.counts));
+          }
+        }
+      },
+      [&](const libstream::RecordBatch& batch, std::vector<Counted>& results, const std::vector<std::string>& names) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          const Counted& result = results[i];
+          if (!result.problem.empty()) {
+            const libstream::RecordBatch::Entry& entry = batch.entries[i];
+            const std::string_view raw = batch.raw_record(i);
+            context.reject(names[entry.source], entry.line, entry.offset, result.problem, raw, raw.size());
+            continue;
+          }
+          ++records;
+          messages += result.counts.per_message.size();
+          total += result.counts.text;
+          chat_total += result.counts.chat;
+          if (options.totals) {
+            ++context.counters().filtered;
+          } else {
+            context.write_line(result.line);
+          }
+        }
+      });
   if (options.totals) {
     const std::string line = "{\"encoding\":\"" + encoding + "\",\"records\":" + std::to_string(records) +
                              ",\"messages\":" + std::to_string(messages) + ",\"total\":" + std::to_string(total) +

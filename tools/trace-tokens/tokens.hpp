@@ -14,6 +14,7 @@ struct TokensOptions {
   libstream::TokenizerOptions tokenizer;
   std::string member = "tokens";  ///< the top-level member the counts go into
   bool totals = false;            ///< print one line of totals instead of the records
+  unsigned threads = 2;           ///< worker threads counting records (0: the reading thread)
 };
 
 void add_tokens_options(CLI::App& app, TokensOptions& options);
