@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # (mode and dedup are for the scripts sourcing this)
-# Sourced by dedup-shards.sh, dedup-spill.sh and dedup-threads.sh with their arguments
+# Sourced by dedup-shards.sh and dedup-spill.sh with their arguments
 # (BIN_DIR [MODE]): sets bin, mode, dedup (the tool), failures and fail, and moves into a
 # temporary folder removed on exit.
 # make_input writes the input both compare runs on: input.ndjson and eval.jsonl.

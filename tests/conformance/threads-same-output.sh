@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Tools that work on records in worker threads (--threads; libstream/batched_records.hpp:
-# trace-validate, trace-scrub, trace-tokens) write
-# the same records, rejects, counts and messages with 1, 2 and 3 threads as on the reading
-# thread alone (--threads 0), byte for byte, from a file and from standard input. The input
-# spans about ten batches: generated trace/v1 sessions (scripts/gen-traces, some cut in half by
-# a crashed writer), the golden cases' chat examples with findings, and lines over
-# --max-record-size (rejected as they are read, between batches handed back) spread through it.
+# trace-validate, trace-scrub, trace-tokens, and trace-dedup's first pass and --partial)
+# write the same records, rejects, counts and messages with 1, 2 and 3 threads as on the
+# reading thread alone (--threads 0), byte for byte, from a file and from standard input. The
+# input spans about ten batches: generated trace/v1 sessions (scripts/gen-traces: three runs
+# per task sharing their start, some cut in half by a crashed writer), the golden cases'
+# chat, preference and session records with findings (invalid UTF-8 too) and records with
+# secrets, repeated, and lines over --max-record-size (rejected as they are read, between
+# batches handed back) spread through it.
 # With MODE negative-control the threaded runs read the input with its first two batches'
 # worth of lines swapped, as a tool writing batches in the order they finish might: the
 # comparison must fail (ctest expects this run to fail).
@@ -16,7 +18,7 @@ cases=$(cd "$(dirname "${BASH_SOURCE[0]}")/../cli" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-"$scripts/gen-traces" --seed 9 --size 9M --broken-every 37 >sessions.ndjson
+"$scripts/gen-traces" --seed 9 --size 9M --broken-every 37 --rollouts 3 >sessions.ndjson
 cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors,trl-kto-errors}/stdin.ndjson \
   "$cases"/trace-scrub/{planted-secrets,escapes-decoded-before-scanning,rejects-invalid-json}/stdin.ndjson >chat.ndjson
 python3 - <<'PY'
@@ -64,7 +66,8 @@ compare() {
 runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
       "trace-validate --profile openai-chat --token-estimate --stats" "trace-validate --profile openai-preference --token-estimate"
       "trace-validate --profile trl-dpo" "trace-validate --profile trl-kto" "trace-scrub --report" "trace-scrub --check"
-      "trace-tokens --encoding o200k_base" "trace-tokens --totals")
+      "trace-tokens --encoding o200k_base" "trace-tokens --totals"
+      "trace-dedup" "trace-dedup --annotate --keep best-reward --threshold 0.5" "trace-dedup --partial")
 for options in "${runs[@]}"; do
   cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
   # shellcheck disable=SC2086 # options are words

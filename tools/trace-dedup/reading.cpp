@@ -21,13 +21,9 @@ struct Observed {
 }  // namespace
 
 void Deduplicator::observe_all(bool kept, bool hashed, const std::function<void(const ObservedRecord&)>& take) {
+  const libstream::BatchedReading how{options_.threads, kept};
   std::vector<std::unique_ptr<Observer>> observers;
-  for (unsigned i = 0; i < std::max(options_.threads, 1u); ++i) {
-    observers.push_back(std::make_unique<Observer>(options_, eval_index_));
-  }
-  libstream::BatchedReading how;
-  how.threads = options_.threads;
-  how.keep_written = kept;
+  for (unsigned i = 0; i < how.workers(); ++i) observers.push_back(std::make_unique<Observer>(options_, eval_index_));
   libstream::for_each_record_batch<Observed>(
       context_, how,
       [&](const libstream::RecordBatch& batch, std::vector<Observed>& results, unsigned worker) {

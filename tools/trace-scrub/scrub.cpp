@@ -244,17 +244,15 @@ void run_scrub(const ScrubOptions& options, libstream::ToolContext& context) {
   }
   // Records are scrubbed on the worker threads, each with its own Scrubber (its counts summed
   // at the end); rejected and written here, in input order.
+  const libstream::BatchedReading how{options.threads, /*keep_written=*/true};
   std::vector<std::unique_ptr<Scrubber>> scrubbers;
-  for (unsigned i = 0; i < std::max(options.threads, 1u); ++i) scrubbers.push_back(std::make_unique<Scrubber>(*rules, hash_key));
+  for (unsigned i = 0; i < how.workers(); ++i) scrubbers.push_back(std::make_unique<Scrubber>(*rules, hash_key));
   struct Scrubbed {
     Scrubber::Outcome outcome = Scrubber::Outcome::unchanged;
     std::string text;
     libstream::JsonError error;
   };
   libstream::Counters& counters = context.counters();
-  libstream::BatchedReading how;
-  how.threads = options.threads;
-  how.keep_written = true;
   libstream::for_each_record_batch<Scrubbed>(
       context, how,
       [&](const libstream::RecordBatch& batch, std::vector<Scrubbed>& results, unsigned worker) {
@@ -269,9 +267,7 @@ void run_scrub(const ScrubOptions& options, libstream::ToolContext& context) {
         for (size_t i = 0; i < batch.size(); ++i) {
           const Scrubbed& result = results[i];
           if (result.outcome == Scrubber::Outcome::invalid) {
-            const libstream::RecordBatch::Entry& entry = batch.entries[i];
-            const std::string_view raw = batch.raw_record(i);
-            context.reject(names[entry.source], entry.line, entry.offset, result.error.describe(), raw, raw.size());
+            libstream::reject_batch_record(context, batch, i, names, result.error.describe());
           } else if (options.check) {
             ++counters.filtered;  // a check writes nothing
           } else {

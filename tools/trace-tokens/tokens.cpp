@@ -60,10 +60,8 @@ void run_tokens(const TokensOptions& options, libstream::ToolContext& context) {
     libstream::ChatTokens counts;
     std::string line;  // the record with its counts (unless --totals)
   };
-  std::vector<libstream::DocumentParser> parsers(std::max(options.threads, 1u));
-  libstream::BatchedReading how;
-  how.threads = options.threads;
-  how.keep_written = !options.totals;
+  const libstream::BatchedReading how{options.threads, /*keep_written=*/!options.totals};
+  std::vector<libstream::DocumentParser> parsers(how.workers());
   libstream::for_each_record_batch<Counted>(
       context, how,
       [&](const libstream::RecordBatch& batch, std::vector<Counted>& results, unsigned worker) {
@@ -98,9 +96,7 @@ void run_tokens(const TokensOptions& options, libstream::ToolContext& context) {
         for (size_t i = 0; i < batch.size(); ++i) {
           const Counted& result = results[i];
           if (!result.problem.empty()) {
-            const libstream::RecordBatch::Entry& entry = batch.entries[i];
-            const std::string_view raw = batch.raw_record(i);
-            context.reject(names[entry.source], entry.line, entry.offset, result.problem, raw, raw.size());
+            libstream::reject_batch_record(context, batch, i, names, result.problem);
             continue;
           }
           ++records;

@@ -115,10 +115,8 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
 
   // Parsing and checking run on the worker threads; counting, rejecting and writing here, in
   // input order.
-  std::vector<libstream::DocumentParser> parsers(std::max(options.threads, 1u));
-  libstream::BatchedReading how;
-  how.threads = options.threads;
-  how.keep_written = true;
+  const libstream::BatchedReading how{options.threads, /*keep_written=*/true};
+  std::vector<libstream::DocumentParser> parsers(how.workers());
   const auto check_batch = [&](const libstream::RecordBatch& batch, std::vector<Checked>& results, unsigned worker) {
     libstream::JsonError parse_error;
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -143,13 +141,11 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
   const auto take_batch = [&](const libstream::RecordBatch& batch, std::vector<Checked>& results,
                               const std::vector<std::string>& names) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      const libstream::RecordBatch::Entry& entry = batch.entries[i];
-      const std::string_view raw = batch.raw_record(i);
       const Checked& result = results[i];
       if (!result.parsed) {
         ++errors["invalid_json"];
         ++invalid;
-        context.reject(names[entry.source], entry.line, entry.offset, result.parse_error, raw, raw.size());
+        libstream::reject_batch_record(context, batch, i, names, result.parse_error);
         continue;
       }
       const RecordCheck& check = result.check;
@@ -162,7 +158,7 @@ void run_validate(const ValidateOptions& given, libstream::ToolContext& context)
       if (!check.errors.empty()) {
         for (const Finding& f : check.errors) ++errors[f.code];
         ++invalid;
-        context.reject(names[entry.source], entry.line, entry.offset, describe(check.errors), raw, raw.size());
+        libstream::reject_batch_record(context, batch, i, names, describe(check.errors));
         continue;
       }
       ++valid;

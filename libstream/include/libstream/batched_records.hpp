@@ -50,7 +50,18 @@ struct BatchedReading {
   unsigned threads = 2;       ///< worker threads; 0: the work runs on the reading thread
   bool keep_written = false;  ///< also keep each record as written (RecordBatch::kept)
   InputFormat format = InputFormat::auto_detect;
+
+  /// How many sets of per-thread state `work` needs (one when it runs on the reading thread).
+  [[nodiscard]] unsigned workers() const { return threads > 0 ? threads : 1; }
 };
+
+/// Rejects record `i` of `batch` as ToolContext::reject would have while reading it.
+inline void reject_batch_record(ToolContext& context, const RecordBatch& batch, size_t i,
+                                const std::vector<std::string>& names, const std::string& reason) {
+  const RecordBatch::Entry& entry = batch.entries[i];
+  const std::string_view raw = batch.raw_record(i);
+  context.reject(names[entry.source], entry.line, entry.offset, reason, raw, raw.size());
+}
 
 /// Reads every input record (ToolContext::for_each_record: framing failures are rejected as
 /// they are read), gathers them into batches of about 1 MiB (at most 1,024 records), runs
