@@ -41,41 +41,26 @@ bool same_decision(const DecisionRecord& a, const DecisionRecord& b) {
          a.members == b.members && a.reason == b.reason && a.drop == b.drop;
 }
 
-void check_state_record(const Value& line, size_t permutations, libstream::DocumentParser& parser) {
-  StateRecord record;
+// A line the reader accepts is written again, that text read back to the same record, and
+// written again to the same bytes; a line it refuses comes with a reason. `read(line, record,
+// problem)`, `write(record, text)`, `same(a, b)`: one record type's reader, writer and equality.
+template <class Record, class Read, class Write, class Same>
+void check_round_trip(const Value& line, libstream::DocumentParser& parser, Read read, Write write, Same same) {
+  Record record;
   std::string problem;
-  if (!parse_state_record(line, permutations, record, problem)) {
+  if (!read(line, record, problem)) {
     FUZZ_CHECK(!problem.empty());
     return;
   }
   std::string text;
-  format_state_record(record, text);
+  write(record, text);
   const Value* again = parse(parser, text);
   FUZZ_CHECK(again != nullptr);
-  StateRecord back;
-  FUZZ_CHECK(parse_state_record(*again, permutations, back, problem));
-  FUZZ_CHECK(same_state(record, back));
+  Record back;
+  FUZZ_CHECK(read(*again, back, problem));
+  FUZZ_CHECK(same(record, back));
   std::string text_again;
-  format_state_record(back, text_again);
-  FUZZ_CHECK(text_again == text);
-}
-
-void check_decision(const Value& line, libstream::DocumentParser& parser) {
-  DecisionRecord record;
-  std::string problem;
-  if (!parse_decision(line, record, problem)) {
-    FUZZ_CHECK(!problem.empty());
-    return;
-  }
-  std::string text;
-  format_decision(record, text);
-  const Value* again = parse(parser, text);
-  FUZZ_CHECK(again != nullptr);
-  DecisionRecord back;
-  FUZZ_CHECK(parse_decision(*again, back, problem));
-  FUZZ_CHECK(same_decision(record, back));
-  std::string text_again;
-  format_decision(back, text_again);
+  write(back, text_again);
   FUZZ_CHECK(text_again == text);
 }
 
@@ -146,8 +131,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     const Value* line = parse(line_parser, text);
     if (line == nullptr) continue;
-    check_state_record(*line, permutations, copy_parser);
-    check_decision(*line, copy_parser);
+    check_round_trip<StateRecord>(
+        *line, copy_parser,
+        [permutations](const Value& v, StateRecord& r, std::string& p) { return parse_state_record(v, permutations, r, p); },
+        format_state_record, same_state);
+    check_round_trip<DecisionRecord>(*line, copy_parser, parse_decision, format_decision, same_decision);
     check_headers(*line, copy_parser);
   }
   return 0;
