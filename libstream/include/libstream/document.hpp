@@ -10,7 +10,8 @@
 // - a magnitude below the smallest double becomes a zero of the same sign (the nearest double);
 // - a magnitude past the largest double (1.8e308, 1e400) cannot be held, so the record is refused:
 //   "Number too big to be stored in double" (rapidjson's own message, also given for zeros written
-//   with an exponent above 308 such as 0e309, which its reader refuses before conversion);
+//   with an exponent above 308 such as 0e309, and for integer parts of 309 or more digits
+//   whatever the exponent, which its reader refuses before conversion);
 // - nesting deeper than kMaxJsonDepth is refused ("nesting deeper than 1000 levels"), so a value
 //   from these parsers can be walked recursively without overflowing any thread's stack.
 #pragma once
