@@ -203,12 +203,17 @@ const rapidjson::Value* ToolContext::checked_session(const rapidjson::Value* roo
     reject(source, record, error.describe());
     return nullptr;
   }
-  const rapidjson::Value* id = find_present(*root, "session_id");
-  if (id == nullptr || !id->IsString()) {
-    reject(source, record, "not a session record: no string session_id (normalise it to trace/v1 first)");
+  if (const char* refusal = not_a_session(*root)) {
+    reject(source, record, refusal);
     return nullptr;
   }
   return root;
+}
+
+const char* ToolContext::not_a_session(const rapidjson::Value& root) {
+  const rapidjson::Value* id = find_present(root, "session_id");
+  if (id != nullptr && id->IsString()) return nullptr;
+  return "not a session record: no string session_id (normalise it to trace/v1 first)";
 }
 
 std::string_view ToolContext::record_bytes(const RecordSource& source, const RawRecord& record, bool compact) {

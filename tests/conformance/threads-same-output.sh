@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tools that work on records in worker threads (--threads; libstream/batched_records.hpp:
-# trace-validate, trace-scrub, trace-tokens, and trace-dedup's first pass and --partial)
+# trace-validate, trace-scrub, trace-tokens, trace-filter, and trace-dedup's first pass and
+# --partial)
 # write the same records, rejects, counts and messages with 1, 2 and 3 threads as on the
 # reading thread alone (--threads 0), byte for byte, from a file and from standard input. The
 # input spans about ten batches: generated trace/v1 sessions (scripts/gen-traces: three runs
@@ -57,7 +58,7 @@ run() {
 }
 compare() {
   local what=$1 a=$2 b=$3
-  [[ -s $a.out || $what == *--check* ]] || fail "$what: no output"  # (a check writes nothing)
+  [[ -s $a.out || $what == *--check* || $what == *--dry-run* ]] || fail "$what: no output"  # (a check writes nothing)
   grep -q 'longer than' "$a.rejects" || fail "$what: no over-long line rejected"
   cmp -s "$a.out" "$b.out" || fail "$what: output differs"
   cmp -s "$a.rejects" "$b.rejects" || fail "$what: rejects differ"
@@ -67,7 +68,10 @@ runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
       "trace-validate --profile openai-chat --token-estimate --stats" "trace-validate --profile openai-preference --token-estimate"
       "trace-validate --profile trl-dpo" "trace-validate --profile trl-kto" "trace-scrub --report" "trace-scrub --check"
       "trace-tokens --encoding o200k_base" "trace-tokens --totals"
-      "trace-dedup" "trace-dedup --annotate --keep best-reward --threshold 0.5" "trace-dedup --partial")
+      "trace-dedup" "trace-dedup --annotate --keep best-reward --threshold 0.5" "trace-dedup --partial"
+      "trace-filter --min-reward 1" "trace-filter --where reward>=0.5 --offset 20 --limit 300"
+      "trace-filter --shuffle --seed 3 --offset 5 --limit 100" "trace-filter --best-of 1 --group-by task_id"
+      "trace-filter --sample 0.5 --dry-run")
 for options in "${runs[@]}"; do
   cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
   # shellcheck disable=SC2086 # options are words
@@ -87,4 +91,23 @@ for options in "${runs[@]}"; do
     [[ $failures -eq $before ]] && echo "ok: $what: $(wc -l <many.out) records written, $(grep -c . many.rejects || true) in rejects"
   done
 done
+# trace-filter --limit stops reading where one thread would have: its records are the first
+# of the unlimited run, and the sessions read ahead of the stop are not in the ledger. (The
+# negative control skips one session: the first comparison must fail.)
+skip=()
+[[ $mode == negative-control ]] && skip=(--offset 1)
+for threads in 0 2; do
+  run all trace-filter --threads "$threads" original.ndjson
+  run limited trace-filter "${skip[@]}" --limit 50 --threads "$threads" original.ndjson
+  head -n 50 all.out | cmp -s - limited.out || fail "--limit 50 --threads $threads: not the first 50 sessions"
+  ledger=$(grep -o 'read [0-9]*, written [0-9]*, filtered [0-9]*, rejected [0-9]*' limited.stderr)
+  read -r read written filtered rejected <<<"$(echo "$ledger" | tr -dc '0-9 ')"
+  [[ $written -eq 50 && $read -eq $((written + filtered + rejected)) ]] || fail "--limit 50 --threads $threads: ledger '$ledger'"
+  # Read as far as the 50th session and no further: 50 sessions, the records rejected before
+  # it, and the over-long lines (rejected while reading) up to five batches beyond it.
+  last=$(grep -n -m 1 -F -x -f <(sed -n 50p limited.out) original.ndjson | cut -d: -f1)
+  [[ $read -ge $last && $read -lt $((last + 5 * 1024)) && $filtered -eq 0 ]] ||
+    fail "--limit 50 --threads $threads: read $read records, the 50th session is line $last"
+done
+[[ $failures -eq 0 ]] && echo "ok: trace-filter --limit 50 reads as far as its 50th session"
 [[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }

@@ -418,6 +418,11 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
   app.add_option("--offset", o.offset, "Skip the first N selected sessions")->group(sampling);
   app.add_option("-n,--limit", o.limit, "Stop after writing N sessions")->check(CLI::PositiveNumber)->group(sampling);
   app.add_flag("--dry-run", o.dry_run, "Write nothing; report how many sessions each criterion drops")->group(sampling);
+  app.add_option("--threads", o.threads,
+                 "Worker threads parsing and deciding on sessions (0: the reading thread only); the output is the "
+                 "same for every number")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 
   // The [filter] and [filters] tables of --config are read here, after parsing, so that
   // options given on the command line override them key by key.
@@ -443,134 +448,6 @@ void add_filter_options(CLI::App& app, FilterOptions& o) {
       throw CLI::ValidationError("--config", path + ": " + e.what());
     }
   });
-}
-
-namespace {
-Selection compile(const FilterOptions& options) {
-  try {
-    return Selection(options);
-  } catch (const std::invalid_argument& e) {
-    throw libstream::Error(libstream::ErrorKind::usage, "", e.what());  // exit 2
-  }
-}
-}  // namespace
-
-void run_filter(const FilterOptions& options, libstream::ToolContext& context) {
-  for (const std::string& note : options.config_notes) context.warning("", note);
-  const Selection selection = compile(options);
-  const auto usage = [](const std::string& message) { throw libstream::Error(libstream::ErrorKind::usage, "", message); };
-  if (options.best_of > 0 && options.group_by.empty()) usage("--best-of needs --group-by (the paths that name a task)");
-  if (options.best_of > 0 && options.shuffle) usage("--best-of and --shuffle each order the output: use one");
-  if (options.best_of == 0 && !options.group_by.empty()) usage("--group-by groups sessions for --best-of");
-  libstream::Projection projection = selection.projection();  // decide() reads a few members; kept records are written as read
-  for (const std::string& path : options.group_by) projection.keep(path);
-  if (options.best_of > 0) projection.keep(options.rank_by);
-  libstream::ProjectingParser parser(std::move(projection));
-  std::map<std::string, uint64_t> dropped;
-  uint64_t selected = 0;
-  uint64_t missing_values = 0;
-  libstream::Counters& counters = context.counters();
-  std::unique_ptr<libstream::ExternalSorter> sorter;
-  if (options.shuffle || options.best_of > 0) {
-    sorter = std::make_unique<libstream::ExternalSorter>(libstream::parse_size(options.shuffle_memory));
-  }
-  std::string group_key;
-  // One selected session, in output order: --offset, --limit, then written (or counted).
-  const auto take = [&](std::string_view bytes) {
-    ++selected;
-    if (selected <= options.offset) {
-      ++dropped["--offset"];
-      ++counters.filtered;
-      return true;
-    }
-    if (options.dry_run) {
-      ++counters.filtered;  // selected, but a dry run writes nothing
-    } else {
-      context.write_line(bytes);
-    }
-    const uint64_t kept = selected - options.offset;
-    return options.limit == 0 || kept < options.limit;
-  };
-
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& source,
-                                                                   libstream::RawRecord& record) {
-    const Value* root = context.parse_session(parser, source, record);
-    if (root == nullptr) return true;  // rejected with the reason
-    const Value* id = libstream::find_present(*root, "session_id");
-    bool missing = false;
-    const std::string why = selection.decide(*root, missing);
-    missing_values += missing;
-    if (!why.empty()) {
-      ++dropped[why];
-      ++counters.filtered;
-      return true;
-    }
-    if (options.best_of > 0) {  // "KEY\tSCORE\tSESSION_ID\tRECORD": each group together, best first
-      const Value* score = libstream::find_path(*root, options.rank_by);
-      if (!libstream::group_key(*root, options.group_by, group_key) || score == nullptr || !score->IsNumber()) {
-        ++dropped[score == nullptr || !score->IsNumber() ? "--best-of (no number at --rank-by)" : "--best-of (no --group-by value)"];
-        ++counters.filtered;
-        return true;
-      }
-      std::string line = group_key;
-      line += '\t';
-      line += libstream::descending_score_key(score->GetDouble());
-      line += '\t';
-      static_cast<void>(libstream::append_json_value(line, *id));
-      line += '\t';
-      line += context.record_bytes(source, record);  // never a raw tab or newline
-      sorter->add(libstream::stable_hash(group_key), line);
-      return true;
-    }
-    if (sorter) {  // offset and limit apply to the shuffled order, at the end
-      const std::string key = options.seed + ":" + std::string(libstream::string_of(*id));
-      sorter->add(libstream::stable_hash(key), context.record_bytes(source, record));
-      return true;
-    }
-    return take(context.record_bytes(source, record));
-  });
-  if (sorter && options.best_of > 0) {
-    std::string current;
-    uint64_t rank = 0;
-    sorter->finish([&](std::string_view line) {
-      const size_t key_end = line.find('\t');
-      const std::string_view key = line.substr(0, key_end);
-      rank = key == current ? rank + 1 : 0;
-      if (rank == 0) current.assign(key);
-      if (rank >= options.best_of) {
-        ++dropped["--best-of"];
-        ++counters.filtered;
-        return true;
-      }
-      size_t start = key_end + 18;  // past "\tSCORE\t"; the session_id's JSON holds no raw tab
-      start = line.find('\t', start) + 1;
-      return take(line.substr(start));
-    });
-    const uint64_t untaken = counters.read - counters.rejected - counters.filtered - counters.written;
-    counters.filtered += untaken;
-    if (untaken > 0) dropped["--limit"] += untaken;
-  } else if (sorter) {
-    // Everything was read; the sessions not taken below are counted as filtered.
-    sorter->finish([&](std::string_view bytes) { return take(bytes); });
-    const uint64_t untaken = counters.read - counters.rejected - counters.filtered - counters.written;
-    counters.filtered += untaken;
-    if (untaken > 0) dropped["--limit"] += untaken;
-  }
-
-  const uint64_t kept = selected > options.offset ? selected - options.offset : 0;
-  if (options.dry_run || context.options().summary) {
-    const uint64_t considered = counters.read - counters.rejected;
-    const uint64_t percent_tenths = considered == 0 ? 0 : (kept * 1000 + considered / 2) / considered;
-    context.info("kept " + std::to_string(kept) + " of " + std::to_string(considered) + (considered == 1 ? " session (" : " sessions (") +
-                 std::to_string(percent_tenths / 10) + "." + std::to_string(percent_tenths % 10) + "%)" +
-                 (options.dry_run ? ", dry run: nothing written" : ""));
-    for (const auto& [criterion, count] : dropped) context.info("dropped by " + criterion + ": " + std::to_string(count));
-  }
-  if (missing_values > 0 && !context.options().quiet) {
-    context.warning("", std::to_string(missing_values) + " session" + (missing_values == 1 ? "" : "s") +
-                            " had a missing or non-numeric value under a bound (" +
-                            (options.missing == MissingPolicy::fail ? "dropped; --missing pass keeps them" : "kept: --missing pass") + ")");
-  }
 }
 
 }  // namespace tracemill

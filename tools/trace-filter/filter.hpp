@@ -46,6 +46,7 @@ struct FilterOptions {
   uint64_t limit = 0;                      ///< 0 = no limit
   MissingPolicy missing = MissingPolicy::fail;
   bool dry_run = false;
+  unsigned threads = 2;                    ///< worker threads parsing and deciding (0: the reading thread)
   std::vector<std::string> config_notes;  ///< warnings from reading --config, shown when the run starts
 };
 

@@ -7,6 +7,7 @@
 #include <libstream/cli.hpp>
 #include <libstream/ordered_workers.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -68,11 +69,17 @@ inline void reject_batch_record(ToolContext& context, const RecordBatch& batch, 
 /// `work(batch, results, worker)` on the worker threads (results sized to the batch; worker
 /// 0..threads-1 indexes per-thread state) and `take(batch, results, source_names)` on this
 /// thread, batch after batch in input order, four batches behind the one being filled.
+///
+/// `take` returns how many of the batch's records it took; fewer than all stops the reading
+/// (a tool's --limit). Records read ahead of that point and never taken are then uncounted
+/// from the ledger's `read`, as if reading had stopped right there: a stop falls at the same
+/// record for every thread count, so the counts are the same for every count too. (A framing
+/// failure read ahead is already rejected and stays counted.)
 template <class Result>
-void for_each_record_batch(
+void for_each_record_batch_until(
     ToolContext& context, const BatchedReading& how,
     const std::function<void(const RecordBatch&, std::vector<Result>&, unsigned)>& work,
-    const std::function<void(const RecordBatch&, std::vector<Result>&, const std::vector<std::string>&)>& take) {
+    const std::function<size_t(const RecordBatch&, std::vector<Result>&, const std::vector<std::string>&)>& take) {
   constexpr size_t kBatchBytes = size_t{1} << 20;
   constexpr size_t kBatchRecords = 1024;
   // Fixed, not a function of the thread count: hand-backs then fall between the same records
@@ -83,15 +90,24 @@ void for_each_record_batch(
     std::vector<Result> results;
   };
   std::vector<std::string> names;
+  bool stopped = false;
+  uint64_t untaken = 0;  // read ahead of a stop
   OrderedWorkers<Batch> workers(
       how.threads, kLookahead,
       [&work](Batch& batch, unsigned worker) {
         batch.results.resize(batch.records.size());
         work(batch.records, batch.results, worker);
       },
-      [&take, &names](Batch& batch) { take(batch.records, batch.results, names); });
+      [&](Batch& batch) {
+        const size_t taken = stopped ? 0 : take(batch.records, batch.results, names);
+        if (taken < batch.records.size()) stopped = true;
+        untaken += batch.records.size() - std::min(taken, batch.records.size());
+      });
   const auto fresh = [&workers] {
     Batch batch = workers.next_batch();
+    // Room for a whole batch at once: growing by doubling would copy each batch's records
+    // about twice more (a fresh batch's storage is only reused after the first five).
+    batch.records.raw.reserve(kBatchBytes + (kBatchBytes >> 3));
     batch.records.raw.clear();
     batch.records.kept.clear();
     batch.records.entries.clear();
@@ -122,10 +138,31 @@ void for_each_record_batch(
       workers.submit(std::move(batch));
       batch = fresh();
     }
-    return true;
+    return !stopped;
   });
-  if (!batch.records.entries.empty()) workers.submit(std::move(batch));
+  if (!batch.records.entries.empty()) {
+    if (stopped) {
+      untaken += batch.records.entries.size();
+    } else {
+      workers.submit(std::move(batch));
+    }
+  }
   workers.finish();
+  context.counters().read -= untaken;
+}
+
+/// As above, for a tool that takes every record.
+template <class Result>
+void for_each_record_batch(
+    ToolContext& context, const BatchedReading& how,
+    const std::function<void(const RecordBatch&, std::vector<Result>&, unsigned)>& work,
+    const std::function<void(const RecordBatch&, std::vector<Result>&, const std::vector<std::string>&)>& take) {
+  for_each_record_batch_until<Result>(
+      context, how, work,
+      [&take](const RecordBatch& batch, std::vector<Result>& results, const std::vector<std::string>& names) {
+        take(batch, results, names);
+        return batch.size();
+      });
 }
 
 }  // namespace libstream

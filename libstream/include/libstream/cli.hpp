@@ -122,6 +122,10 @@ class ToolContext {
   void keep_filtered(const std::string& source, uint64_t line, uint64_t offset, const std::string& reason,
                      std::string_view raw, std::string_view extra_members);
 
+  /// Why a parsed record is not a trace/v1 session record (no string session_id), or nullptr
+  /// when it is one: parse_session's test, for tools that parse on worker threads.
+  [[nodiscard]] static const char* not_a_session(const rapidjson::Value& root);
+
   /// Parses `record` as a trace/v1 session with `parser`: the root object, or nullptr after
   /// rejecting the record with the reason (not JSON, or no string session_id).
   [[nodiscard]] const rapidjson::Value* parse_session(DocumentParser& parser, const RecordSource& source,
