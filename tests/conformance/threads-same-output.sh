@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tools that work on records in worker threads (--threads; libstream/batched_records.hpp:
-# trace-validate, trace-scrub, trace-tokens, trace-filter, and trace-dedup's first pass and
-# --partial)
+# trace-validate, trace-scrub, trace-tokens, trace-filter, trace-pair's example modes, and
+# trace-dedup's first pass and --partial)
 # write the same records, rejects, counts and messages with 1, 2 and 3 threads as on the
 # reading thread alone (--threads 0), byte for byte, from a file and from standard input. The
 # input spans about ten batches: generated trace/v1 sessions (scripts/gen-traces: three runs
@@ -21,7 +21,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$scripts/gen-traces" --seed 9 --size 9M --broken-every 37 --rollouts 3 >sessions.ndjson
 cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors,trl-kto-errors}/stdin.ndjson \
-  "$cases"/trace-scrub/{planted-secrets,escapes-decoded-before-scanning,rejects-invalid-json}/stdin.ndjson >chat.ndjson
+  "$cases"/trace-scrub/{planted-secrets,escapes-decoded-before-scanning,rejects-invalid-json}/stdin.ndjson \
+  "$cases"/trace-pair/window-hand-computed/stdin.ndjson >chat.ndjson
 python3 - <<'PY'
 import json
 sessions = open("sessions.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
@@ -55,6 +56,7 @@ run() {
   shift 2
   "$bin/$tool" "$@" --max-record-size 256K --summary --rejects rejects >"$name.out" 2>"$name.stderr" || true
   mv rejects "$name.rejects"
+  if [[ -f meta ]]; then cat meta >>"$name.out" && rm meta; fi  # trace-pair --metadata-out: compared too
 }
 compare() {
   local what=$1 a=$2 b=$3
@@ -71,7 +73,9 @@ runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
       "trace-dedup" "trace-dedup --annotate --keep best-reward --threshold 0.5" "trace-dedup --partial"
       "trace-filter --min-reward 1" "trace-filter --where reward>=0.5 --offset 20 --limit 300"
       "trace-filter --shuffle --seed 3 --offset 5 --limit 100" "trace-filter --best-of 1 --group-by task_id"
-      "trace-filter --sample 0.5 --dry-run")
+      "trace-filter --sample 0.5 --dry-run"
+      "trace-pair --mode turn --token-estimate --max-tokens 2000" "trace-pair --mode trajectory --metadata-out meta"
+      "trace-pair --mode pairs --tool-format hf" "trace-pair --mode window --window 2 --min-window-reward 2" "trace-pair --mode pairs --dedup")
 for options in "${runs[@]}"; do
   cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
   # shellcheck disable=SC2086 # options are words

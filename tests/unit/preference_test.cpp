@@ -21,16 +21,7 @@ using tracemill::GroupSession;
 using tracemill::OutMessage;
 using tracemill::SplitAt;
 
-class StringSink final : public libstream::ByteSink {
- public:
-  explicit StringSink(std::string& out) : out_(out) {}
-  void write(const char* data, size_t size) override { out_.append(data, size); }
-  void flush() override {}
-  void commit() override {}
-
- private:
-  std::string& out_;
-};
+using libstream::StringSink;
 
 OutMessage user(const std::string& text) { return {false, "{\"role\":\"user\",\"content\":\"" + text + "\"}"}; }
 OutMessage reply(const std::string& text) { return {true, "{\"role\":\"assistant\",\"content\":\"" + text + "\"}"}; }

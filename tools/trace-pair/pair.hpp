@@ -4,6 +4,7 @@
 #include "preference.hpp"
 
 #include <libstream/cli.hpp>
+#include <libstream/document.hpp>
 #include <libstream/tokenizer_options.hpp>
 
 #include <rapidjson/document.h>
@@ -44,6 +45,9 @@ struct PairOptions {
   double min_window_reward = 1.0;
   std::string window_score = "achievements";  ///< achievements, or reward:TYPE (a turns[].rewards type)
   PreferenceOptions preference;  ///< --mode preference and kto (preference.hpp)
+  /// Worker threads making examples (turn, trajectory, pairs, window); --dedup keeps one
+  /// set of the examples written, so it runs on the reading thread.
+  unsigned threads = 2;
 };
 
 void add_pair_options(CLI::App& app, PairOptions& options);
@@ -109,6 +113,7 @@ class Pairer {
   std::unordered_map<std::string, std::string> call_names_;  // call id -> function name (hf tool messages)
   std::vector<std::pair<std::string, std::string>> pending_;  // calls not answered yet: id, name
   std::string example_;        // an example being checked before it is written
+  libstream::DocumentParser example_parser_;  // reads it back for the check
   PairResult* result_ = nullptr;  // the session being paired, for counts made while serialising
 };
 

@@ -63,7 +63,7 @@ struct Collector {
 
 // Content parts: the types each role may use in the fine-tuning schema.
 void check_parts(const Value& parts, const std::string& path, std::string_view role, Collector& out,
-                 uint64_t& tokens) {
+                 uint64_t* tokens) {
   for (rapidjson::SizeType k = 0; k < parts.Size(); ++k) {
     const Value& part = parts[k];
     const std::string where = at(path, k);
@@ -86,8 +86,8 @@ void check_parts(const Value& parts, const std::string& path, std::string_view r
       out.error("invalid_content_part", at(where, field), "absent");
     } else if (name == "image_url" ? !value->IsObject() || libstream::find_member(*value, "url") == nullptr : !value->IsString()) {
       out.error("invalid_content_part", at(where, field), "unexpected " + kind(*value));
-    } else if (value->IsString()) {
-      tokens += libstream::estimate_tokens(libstream::string_of(*value));
+    } else if (value->IsString() && tokens != nullptr) {
+      *tokens += libstream::estimate_tokens(libstream::string_of(*value));
     }
   }
 }
@@ -172,6 +172,8 @@ void check_tools(const Value& record, Collector& out) {
 
 void check_openai_chat(const Value& record, const ValidateOptions& options, RecordCheck& check) {
   Collector out{check};
+  // Estimated here only when they are not counted exactly below (or not wanted at all).
+  const bool estimating = options.count_tokens && options.counter == nullptr;
   if (!record.IsObject()) {
     out.error("data_type", "", "expected an object, found " + kind(record));
     return;
@@ -212,7 +214,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       continue;
     }
     const std::string_view role = libstream::string_of(*role_value);
-    tokens += libstream::estimate_tokens(role);
+    if (estimating) tokens += libstream::estimate_tokens(role);
     const bool assistant = role == "assistant";
 
     std::string unknown;
@@ -228,7 +230,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       }
       if (!allowed) unknown += (unknown.empty() ? "" : ", ") + std::string(key);
       if (key == "name") tokens += 1;
-      if (key == "name" && m.value.IsString()) tokens += libstream::estimate_tokens(libstream::string_of(m.value));
+      if (key == "name" && m.value.IsString() && estimating) tokens += libstream::estimate_tokens(libstream::string_of(m.value));
     }
     if (!unknown.empty()) {
       out.error("message_unrecognized_key", path, "keys not allowed on a message of role " + std::string(role) + ": " + unknown);
@@ -252,10 +254,10 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       if (content->GetStringLength() == 0 && !(assistant && has_calls) && role != "tool") {
         out.error("missing_content", at(path, "content"), "empty");
       }
-      content_tokens = libstream::estimate_tokens(libstream::string_of(*content));
+      if (estimating) content_tokens = libstream::estimate_tokens(libstream::string_of(*content));
     } else if (content->IsArray()) {
       if (content->Empty() && !(assistant && has_calls)) out.error("missing_content", at(path, "content"), "an empty array");
-      check_parts(*content, at(path, "content"), role, out, content_tokens);
+      check_parts(*content, at(path, "content"), role, out, estimating ? &content_tokens : nullptr);
     } else {
       out.error("missing_content", at(path, "content"), "expected a string or an array of parts, found " + kind(*content));
     }
@@ -264,7 +266,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
     if (assistant) {
       has_assistant = true;
       check.assistant_tokens += content_tokens;
-      if (tool_calls != nullptr) check_tool_calls(*tool_calls, at(path, "tool_calls"), issued, out, &tokens);
+      if (tool_calls != nullptr) check_tool_calls(*tool_calls, at(path, "tool_calls"), issued, out, estimating ? &tokens : nullptr);
       const Value* weight = libstream::find_member(message, "weight");
       if (weight != nullptr && !(weight->IsInt() && (weight->GetInt() == 0 || weight->GetInt() == 1))) {
         out.error("invalid_weight", at(path, "weight"), "expected 0 or 1, found " + kind(*weight));
@@ -294,6 +296,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
   }
   if (!has_system) out.warning("missing_system_message", "messages", "no system message");
   if (!has_user) out.warning("missing_user_message", "messages", "no user message");
+  if (!options.count_tokens) return;
   if (options.counter != nullptr) {  // exact counts replace the estimate
     const libstream::ChatTokens exact = libstream::count_chat_tokens(*options.counter, *messages, libstream::find_member(record, "tools"));
     tokens = exact.chat;

@@ -25,6 +25,9 @@ struct ValidateOptions {
   /// unless token_estimate asks for the estimate that needs no vocabulary.
   libstream::TokenizerOptions tokenizer{"", "", "", "cl100k_base"};
   bool token_estimate = false;
+  /// openai-chat: count (or estimate) each example's tokens; false checks the rules alone (no
+  /// token warning or limit), as trace-pair's check of the examples it makes.
+  bool count_tokens = true;
   unsigned threads = 2;  ///< worker threads parsing and checking records (0: the reading thread)
   const libstream::Tokenizer* counter = nullptr;  ///< set by run_validate; null: the estimate
   /// openai-chat: the tokens one training example may hold for --model (0: no known limit);

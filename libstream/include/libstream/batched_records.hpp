@@ -51,6 +51,10 @@ struct BatchedReading {
   unsigned threads = 2;       ///< worker threads; 0: the work runs on the reading thread
   bool keep_written = false;  ///< also keep each record as written (RecordBatch::kept)
   InputFormat format = InputFormat::auto_detect;
+  /// A batch's records, about (a batch ends with the record that reaches it). Smaller for a
+  /// tool whose results outweigh its input (trace-pair's examples): five batches are in
+  /// flight at a time.
+  size_t batch_bytes = size_t{1} << 20;
 
   /// How many sets of per-thread state `work` needs (one when it runs on the reading thread).
   [[nodiscard]] unsigned workers() const { return threads > 0 ? threads : 1; }
@@ -65,7 +69,7 @@ inline void reject_batch_record(ToolContext& context, const RecordBatch& batch, 
 }
 
 /// Reads every input record (ToolContext::for_each_record: framing failures are rejected as
-/// they are read), gathers them into batches of about 1 MiB (at most 1,024 records), runs
+/// they are read), gathers them into batches of about `how.batch_bytes` (at most 1,024 records), runs
 /// `work(batch, results, worker)` on the worker threads (results sized to the batch; worker
 /// 0..threads-1 indexes per-thread state) and `take(batch, results, source_names)` on this
 /// thread, batch after batch in input order, four batches behind the one being filled.
@@ -80,7 +84,7 @@ void for_each_record_batch_until(
     ToolContext& context, const BatchedReading& how,
     const std::function<void(const RecordBatch&, std::vector<Result>&, unsigned)>& work,
     const std::function<size_t(const RecordBatch&, std::vector<Result>&, const std::vector<std::string>&)>& take) {
-  constexpr size_t kBatchBytes = size_t{1} << 20;
+  const size_t batch_bytes = how.batch_bytes;
   constexpr size_t kBatchRecords = 1024;
   // Fixed, not a function of the thread count: hand-backs then fall between the same records
   // for every count, and with them the rejects for_each_record writes as it reads.
@@ -103,11 +107,11 @@ void for_each_record_batch_until(
         if (taken < batch.records.size()) stopped = true;
         untaken += batch.records.size() - std::min(taken, batch.records.size());
       });
-  const auto fresh = [&workers] {
+  const auto fresh = [&workers, batch_bytes] {
     Batch batch = workers.next_batch();
     // Room for a whole batch at once: growing by doubling would copy each batch's records
     // about twice more (a fresh batch's storage is only reused after the first five).
-    batch.records.raw.reserve(kBatchBytes + (kBatchBytes >> 3));
+    batch.records.raw.reserve(batch_bytes + (batch_bytes >> 3));
     batch.records.raw.clear();
     batch.records.kept.clear();
     batch.records.entries.clear();
@@ -134,7 +138,7 @@ void for_each_record_batch_until(
       }
     }
     records.entries.push_back(entry);
-    if (records.raw.size() >= kBatchBytes || records.entries.size() >= kBatchRecords) {
+    if (records.raw.size() >= batch_bytes || records.entries.size() >= kBatchRecords) {
       workers.submit(std::move(batch));
       batch = fresh();
     }

@@ -70,6 +70,21 @@ class FailingSink final : public ByteSink {
 /// Compresses into `inner` as one zstd frame, ended on commit().
 [[nodiscard]] std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, int level);
 
+/// Appends to a string: output gathered in memory (a worker thread's part of a batch) before
+/// it goes to the real sink.
+class StringSink final : public ByteSink {
+ public:
+  explicit StringSink(std::string& out) : out_(&out) {}
+  void write(const char* data, size_t size) override { out_->append(data, size); }
+  void flush() override {}
+  void commit() override {}
+  /// Appends to `out` from now on.
+  void redirect(std::string& out) { out_ = &out; }
+
+ private:
+  std::string* out_;
+};
+
 /// Buffers small writes into large ones in front of any sink. A write error is sticky:
 /// once the inner sink failed, every later write, flush and commit throws it again, so an
 /// error swallowed by one caller (a diagnostic that flushed first) still ends the run.
