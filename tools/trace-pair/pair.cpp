@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <unordered_map>
@@ -62,6 +63,8 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
     problem = "role \"" + std::string(role_name) + "\" is not system, user, assistant or tool (normalise to trace/v1 first)";
     return false;
   }
+  out.call_ids.clear();
+  out.answers.clear();
   std::string& b = out.bytes;
   b.assign("{\"role\":\"");
   b.append(role_name);
@@ -97,6 +100,7 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       const Value* name = function != nullptr ? libstream::find_member(*function, "name") : nullptr;
       pending_.emplace_back(id != nullptr && id->IsString() ? std::string(libstream::string_of(*id)) : std::string(),
                             name != nullptr && name->IsString() ? std::string(libstream::string_of(*name)) : std::string());
+      if (id != nullptr && id->IsString()) out.call_ids.emplace_back(libstream::string_of(*id));
     }
   }
   if (out.role == Role::tool) {
@@ -125,6 +129,7 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
       if (!id.empty()) {
         b += ",\"tool_call_id\":";
         libstream::append_json_string(b, id);
+        out.answers = id;
       }
     } else {
       const auto it = call_names_.find(id);
@@ -155,7 +160,55 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
     out.masked_bytes += ",\"weight\":0}";
   }
   b += '}';
+  if (options_.tool_format == ToolFormat::openai && on_invalid) check_own_rules(out);
   return true;
+}
+
+namespace {
+
+// The openai-chat rules that span messages: an example that breaks only these may still be
+// valid once its messages are put together, so a message alone is not failed for them.
+bool spans_messages(const Finding& error) {
+  const std::string_view code = error.code;
+  return code == "tool_call_id_unknown" || code == "duplicate_tool_call_id" ||
+         code == "example_missing_assistant_message" || code == "no_trainable_assistant";
+}
+
+}  // namespace
+
+void Pairer::check_own_rules(Message& m) {
+  example_.assign("{\"messages\":[");
+  example_ += m.bytes;
+  example_ += "]}";
+  const Value* parsed = example_parser_.parse(example_.data(), example_.size(), nullptr);
+  if (parsed == nullptr) {
+    m.own_rules_pass = false;
+    return;
+  }
+  RecordCheck check;
+  ValidateOptions rules;
+  rules.count_tokens = false;
+  check_openai_chat(*parsed, rules, check);
+  // The masked form differs by "weight":0 alone, which the rules allow on an assistant message.
+  m.own_rules_pass = std::all_of(check.errors.begin(), check.errors.end(), spans_messages);
+}
+
+bool Pairer::passes_rules(const std::vector<size_t>& picked, size_t last_assistant) {
+  issued_.clear();
+  bool trainable = false;
+  for (size_t k = 0; k < picked.size(); ++k) {
+    const Message& m = messages_[picked[k]];
+    if (!m.own_rules_pass) return false;
+    if (m.role == Role::assistant) {
+      trainable = trainable || weights_ != WeightPolicy::last || k == last_assistant;
+      for (const std::string& id : m.call_ids) {
+        if (!issued_.insert(id).second) return false;
+      }
+    } else if (m.role == Role::tool && (m.answers.empty() || issued_.count(m.answers) == 0)) {
+      return false;
+    }
+  }
+  return trainable;
 }
 
 void Pairer::fit_budget(std::vector<size_t>& picked, PairResult& result) const {
@@ -204,10 +257,13 @@ void Pairer::emit_example(const std::vector<size_t>& all_picked, const std::stri
       return;
     }
   }
-  if (options_.tool_format == ToolFormat::openai && on_invalid) {
+  if (options_.tool_format == ToolFormat::openai && on_invalid && !passes_rules(picked, last_assistant)) {
     // Checked against trace-validate's openai-chat rules before it goes out: an example that
     // would fail them (a tool result whose call was trimmed away, a call without a name) is
-    // set aside with its reasons, never written.
+    // set aside with its reasons, never written. Each message was checked once on its own;
+    // only an example whose messages or cross-message rules fail that test is read again
+    // whole, for the verdict and its reasons (checking every example whole grew with the
+    // square of a session's turns).
     example_.assign("{\"messages\":[");
     for (size_t k = 0; k < picked.size(); ++k) {
       if (k > 0) example_ += ',';

@@ -91,12 +91,24 @@ class Pairer {
     uint64_t tokens = 0;        // tokens of the message as written (exact, or the estimate)
     std::optional<int64_t> turn;
     std::optional<uint64_t> context;  // context_messages: the prompt was only this many messages
+    // For the example check (openai tool format): whether the message alone passes the
+    // openai-chat rules that do not span messages, the call ids it issues and the call id it
+    // answers (tool messages; empty when it names none).
+    bool own_rules_pass = false;
+    std::vector<std::string> call_ids;
+    std::string answers;
   };
   /// The messages an assistant message at kept[k] saw: all before it, or its context_messages.
   [[nodiscard]] std::vector<size_t> history(const std::vector<size_t>& kept, size_t k) const;
   void pair_windows(const rapidjson::Value& session, const std::vector<size_t>& kept, libstream::BufferedSink& out,
                     PairResult& result);
   void fit_budget(std::vector<size_t>& picked, PairResult& result) const;
+  /// Sets `m.own_rules_pass`: `m` alone checked against the openai-chat rules, the ones that
+  /// span messages (a result's call, duplicate ids, a trainable reply) aside.
+  void check_own_rules(Message& m);
+  /// True when the example of `picked` surely passes the openai-chat rules: each message passed
+  /// its own, and the rules spanning messages hold. False: check the whole example.
+  bool passes_rules(const std::vector<size_t>& picked, size_t last_assistant);
   bool serialize(const rapidjson::Value& message, Message& out, std::string& problem);
   /// Appends `calls` with their arguments as JSON objects: Hugging Face/TRL's
   /// {type, function: {name, arguments}} or, with --tool-format synth, {tool_name, arguments}.
@@ -112,6 +124,7 @@ class Pairer {
   std::unordered_set<uint64_t> seen_;                         // --dedup: hashes of examples written
   std::unordered_map<std::string, std::string> call_names_;  // call id -> function name (hf tool messages)
   std::vector<std::pair<std::string, std::string>> pending_;  // calls not answered yet: id, name
+  std::unordered_set<std::string_view> issued_;  // passes_rules: call ids issued so far in the example
   std::string example_;        // an example being checked before it is written
   libstream::DocumentParser example_parser_;  // reads it back for the check
   PairResult* result_ = nullptr;  // the session being paired, for counts made while serialising
