@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Tools that work on records in worker threads (--threads; libstream/batched_records.hpp:
-# trace-validate, trace-scrub, trace-tokens, trace-filter, trace-pair's example modes, and
-# trace-dedup's first pass and --partial)
+# trace-validate, trace-scrub, trace-tokens, trace-filter, trace-pair's example modes,
+# trace-normalize, and trace-dedup's first pass and --partial)
 # write the same records, rejects, counts and messages with 1, 2 and 3 threads as on the
 # reading thread alone (--threads 0), byte for byte, from a file and from standard input. The
 # input spans about ten batches: generated trace/v1 sessions (scripts/gen-traces: three runs
 # per task sharing their start, some cut in half by a crashed writer), the golden cases'
 # chat, preference and session records with findings (invalid UTF-8 too) and records with
-# secrets, repeated, and lines over --max-record-size (rejected as they are read, between
+# secrets, repeated, trace-normalize's golden inputs of every dialect in blocks now and then,
+# and lines over --max-record-size (rejected as they are read, between
 # batches handed back) spread through it.
 # With MODE negative-control the threaded runs read the input with its first two batches'
 # worth of lines swapped, as a tool writing batches in the order they finish might: the
@@ -23,14 +24,19 @@ cd "$work"
 cat "$cases"/trace-validate/{openai-chat-errors-with-paths,token-limit-warning,json-profile-invalid-utf8,trace-profile-silent-loss,openai-preference-errors,trl-dpo-errors,trl-kto-errors}/stdin.ndjson \
   "$cases"/trace-scrub/{planted-secrets,escapes-decoded-before-scanning,rejects-invalid-json}/stdin.ndjson \
   "$cases"/trace-pair/window-hand-computed/stdin.ndjson >chat.ndjson
+cat "$cases"/trace-normalize/*/stdin.ndjson >dialects.ndjson
 python3 - <<'PY'
 import json
 sessions = open("sessions.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
 chat = open("chat.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
+# trace-normalize's golden inputs in one block (line-per-event sessions stay whole), now and then
+dialects = open("dialects.ndjson", "rb").read().decode("utf-8", "surrogateescape").splitlines()
 lines = []
 for i, session in enumerate(sessions):
     lines.append(session)
     lines.append(chat[i % len(chat)])
+    if i % 150 == 75:
+        lines.extend(dialects)
     if i % 41 == 0:
         lines.append(json.dumps({"messages": [{"role": "user", "content": "x" * 300000}]}))
 def write(name, rows):
@@ -75,7 +81,8 @@ runs=("trace-validate --profile json" "trace-validate --profile trace --strict"
       "trace-filter --shuffle --seed 3 --offset 5 --limit 100" "trace-filter --best-of 1 --group-by task_id"
       "trace-filter --sample 0.5 --dry-run"
       "trace-pair --mode turn --token-estimate --max-tokens 2000" "trace-pair --mode trajectory --metadata-out meta"
-      "trace-pair --mode pairs --tool-format hf" "trace-pair --mode window --window 2 --min-window-reward 2" "trace-pair --mode pairs --dedup")
+      "trace-pair --mode pairs --tool-format hf" "trace-pair --mode window --window 2 --min-window-reward 2" "trace-pair --mode pairs --dedup"
+      "trace-normalize" "trace-normalize --dialect sft")
 for options in "${runs[@]}"; do
   cp original.ndjson input.ndjson  # every run reads "input.ndjson": only the order may differ
   # shellcheck disable=SC2086 # options are words

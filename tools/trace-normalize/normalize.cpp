@@ -3,23 +3,18 @@
 #include "dataset_info.hpp"
 #include "dialects/dialect.hpp"
 #include "mapping.hpp"
-#include "session_lines.hpp"
 #include "span_chat.hpp"
 
 #include <libstream/document.hpp>
 #include <libstream/error.hpp>
 #include <libstream/json.hpp>
-#include <libstream/projection.hpp>
 
 #include <cstring>
 
 #include <rapidjson/error/en.h>
 
-#include <deque>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
 
 namespace tracemill {
 
@@ -281,143 +276,11 @@ void add_normalize_options(CLI::App& app, NormalizeOptions& options) {
       ->type_name("N")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-}
-
-void run_normalize(const NormalizeOptions& options, libstream::ToolContext& context) {
-  Normalizer normalizer(options);
-  libstream::DocumentParser parser;
-  // trace/v1 records pass through unchanged: for them only `schema` is built (the scan still
-  // checks the whole record as JSON), not a DOM of every message.
-  libstream::Projection schema_only;
-  schema_only.keep_member("schema");
-  libstream::ProjectingParser schema_parser(std::move(schema_only));
-  const bool detecting = options.dialect == "auto";
-  std::string line;
-  normalize::SessionLines session;
-  std::string last_span_file;
-  // Span records: the spans of a trace may be many records apart (one span per line, OTLP
-  // batches); a bounded window of open traces groups them (span_session.hpp).
-  normalize::spans::SpanWindow window(options.span_window, [&](normalize::spans::SpanList& group, const std::string& id, size_t part) {
-    const std::string where = group.front()->file + ":" + std::to_string(group.front()->line);
-    normalizer.normalize_spans(group, id, part, line, [&](const std::string& message) { context.warning(where, message); });
-    context.write_line(line);
-    --context.counters().written;  // counted with its records, when they were read
-  });
-  context.for_each_record(libstream::InputFormat::auto_detect, [&](libstream::RecordSource& reader, libstream::RawRecord& record) {
-    libstream::JsonError error;
-    const auto is_trace_v1 = [](const Value& head) {
-      const auto schema = normalize::text(libstream::find_member(head, "schema"));
-      return head.IsObject() && schema && *schema == "trace/v1";
-    };
-    // While a session is open, a line is parsed once, where the session keeps its lines, and
-    // trace/v1 is told from that DOM; otherwise by the schema-only scan first.
-    const bool collecting = session.active();
-    // A record whose text never spells "schema" cannot be trace/v1 (an escaped spelling is
-    // caught on the DOM below): the schema-only scan, a second pass over its bytes, is skipped.
-    static constexpr std::string_view kSchemaKey = "\"schema\"";
-    const bool may_be_trace_v1 = !collecting && detecting &&
-                                 memmem(record.data, record.size, kSchemaKey.data(), kSchemaKey.size()) != nullptr;
-    if (may_be_trace_v1) {
-      const Value* head = schema_parser.parse(record.data, record.size, &error);
-      if (head == nullptr) {
-        context.reject(reader, record, error.describe());
-        return true;
-      }
-      if (is_trace_v1(*head)) {
-        if (normalizer.mapping() != nullptr) normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
-        context.write_line(context.record_bytes(reader, record));  // idempotent: unchanged
-        return true;
-      }
-    }
-    const Value* root = collecting ? session.parse(record, error) : parser.parse(record.data, record.size, &error);
-    if (root == nullptr) {
-      // Rejected with the schema-only scan's words when that scan was skipped, as when it ran.
-      libstream::JsonError scan_error;
-      if (!collecting && detecting && !may_be_trace_v1 && schema_parser.parse(record.data, record.size, &scan_error) == nullptr) {
-        error = scan_error;
-      }
-      context.reject(reader, record, error.describe());  // a broken line of a session: rejected alone
-      return true;
-    }
-    if (detecting && (collecting || !may_be_trace_v1) && is_trace_v1(*root)) {
-      if (!collecting && normalizer.mapping() != nullptr) {
-        normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
-      }
-      session.flush(normalizer, context, line);
-      context.write_line(context.record_bytes(reader, record));
-      return true;
-    }
-    if (collecting) {
-      if (session.continues(reader.name())) {
-        session.keep();
-        return true;
-      }
-      session.flush(normalizer, context, line);  // `root` stays valid: the flush keeps the last line parsed
-    }
-    const DialectSpec* dialect = root->IsObject() ? normalizer.dialect_of(*root) : nullptr;
-    if (dialect != nullptr && dialect->spans != nullptr) {
-      std::vector<std::unique_ptr<normalize::spans::Span>> spans;
-      try {
-        dialect->spans->decode(*root, std::string_view(record.data, record.size), spans);
-      } catch (const MappingError& e) {
-        context.reject(reader, record, e.reason);  // none of its spans joins a trace
-        return true;
-      }
-      if (spans.empty()) {
-        ++context.counters().filtered;  // a document of no spans (an empty export)
-        return true;
-      }
-      ++context.counters().written;  // a record counts once, whatever sessions its spans join
-      last_span_file = reader.name();
-      for (auto& span : spans) {
-        span->file = reader.name();
-        span->line = record.line;
-        window.add(std::move(span));
-      }
-      return true;
-    }
-    if (dialect != nullptr && dialect->lines != nullptr) {
-      if (!collecting) root = session.parse(record, error);  // the session's first line, into its slot
-      session.start(dialect, reader.name());
-      return true;
-    }
-    const std::string where = reader.name() + ":" + std::to_string(record.line);
-    try {
-      // NDJSON lines are one line already: their untouched members are copied byte for byte.
-      const std::string_view raw = reader.framed_by_structure() ? std::string_view() : std::string_view(record.data, record.size);
-      normalizer.normalize(*root, reader.name(), line, [&](const std::string& message) { context.warning(where, message); }, raw);
-      if (normalizer.last_session_count() != 1) {
-        // A record holding several sessions writes them all, one line each, and counts once
-        // (read = written + filtered + rejected counts records); one holding none is filtered.
-        if (line.empty()) {
-          ++context.counters().filtered;  // the dialect says why when it matters
-        } else {
-          context.write_line(line);
-        }
-      } else if (line.empty()) {
-        context.write_line(context.record_bytes(reader, record));  // trace/v1: unchanged
-      } else {
-        context.write_line(line);
-      }
-    } catch (const MappingError& e) {
-      context.reject(reader, record, e.reason);
-    }
-    return true;
-  });
-  session.flush(normalizer, context, line);
-  window.flush_all();
-  if (window.splits() > 0) {
-    context.warning(last_span_file, std::to_string(window.splits()) + " trace(s) split in two or more sessions: their spans were more than --span-window " +
-                                           std::to_string(options.span_window) + " traces apart");
-  }
-  for (const auto& [what, count] : normalizer.tallies()) context.warning("", std::to_string(count) + " " + what);
-  if (normalize::Mapping* mapping = normalizer.mapping()) {
-    // Every path that missed and every value made up or converted, once, with its count.
-    std::vector<std::string> warnings, errors;
-    mapping->report(warnings, errors);
-    for (const std::string& w : warnings) context.warning("", w);
-    for (const std::string& e : errors) context.error("", e);
-  }
+  app.add_option("--threads", options.threads,
+                 "Worker threads checking records and telling trace/v1 ones, passed through, from the rest (0: the "
+                 "reading thread only); the output is the same for every number")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 }
 
 }  // namespace tracemill

@@ -38,6 +38,9 @@ struct NormalizeOptions {
   std::string dataset_info;       ///< LLaMA-Factory dataset_info.json whose entry `dataset` maps columns
   std::string dataset;
   size_t span_window = 1000;      ///< traces (or conversations) of span records held at once
+  /// Worker threads telling trace/v1 records (passed through) from the rest, which the
+  /// reading thread maps in input order (0: the reading thread does both).
+  unsigned threads = 2;
 };
 
 /// A record the rules cannot map: rejected with this reason, never emptied.
@@ -69,6 +72,8 @@ class Normalizer {
 
   /// What the dialects counted over the run (MapContext::tallies), reported at its end.
   [[nodiscard]] const std::map<std::string, uint64_t>& tallies() const { return tallies_; }
+  /// The tallies counted since the last call, which start again from nothing.
+  std::map<std::string, uint64_t> take_tallies() { return std::exchange(tallies_, {}); }
   /// Maps the spans of one trace (or conversation) to one trace/v1 line; `part` > 1 for the
   /// later part of a trace the span window had to write early.
   void normalize_spans(std::vector<std::unique_ptr<normalize::spans::Span>>& spans, const std::string& session_id, size_t part,

@@ -26,10 +26,18 @@ struct RecordBatch {
     uint64_t offset;
     uint32_t source;   // index into the source names handed to `take`
     bool kept_in_raw;  // written as framed, or trimmed of blanks: a part of raw, not copied
+    bool framed_by_structure;  // RecordSource::framed_by_structure() of its input
   };
   std::string raw;   // the records as framed: what a tool parses and a reject keeps
   std::string kept;  // the records as written (ToolContext::record_bytes), when asked for
   std::vector<Entry> entries;
+  // The names of the inputs its records come from (the batch's own copy, for the workers):
+  // entry.source - first_source indexes it.
+  std::vector<std::string> source_names;
+  uint32_t first_source = 0;
+
+  /// The name of the input record `i` was read from.
+  [[nodiscard]] const std::string& source_name(size_t i) const { return source_names[entries[i].source - first_source]; }
 
   [[nodiscard]] size_t size() const { return entries.size(); }
   [[nodiscard]] std::string_view raw_record(size_t i) const {
@@ -115,16 +123,20 @@ void for_each_record_batch_until(
     batch.records.raw.clear();
     batch.records.kept.clear();
     batch.records.entries.clear();
+    batch.records.source_names.clear();
     return batch;
   };
   Batch batch = fresh();
   context.for_each_record(how.format, [&](RecordSource& source, RawRecord& record) {
     if (names.empty() || names.back() != source.name()) names.push_back(source.name());
     RecordBatch& records = batch.records;
+    const auto source_index = static_cast<uint32_t>(names.size() - 1);
+    if (records.source_names.empty()) records.first_source = source_index;
+    if (records.first_source + records.source_names.size() <= source_index) records.source_names.push_back(names.back());
     const size_t raw_begin = records.raw.size();
     records.raw.append(record.data, record.size);
     RecordBatch::Entry entry{records.raw.size(), raw_begin, records.raw.size(), record.line, record.offset,
-                             static_cast<uint32_t>(names.size() - 1), true};
+                             source_index, true, source.framed_by_structure()};
     if (how.keep_written) {
       const std::string_view written = context.record_bytes(source, record);
       if (written.data() >= record.data && written.data() + written.size() <= record.data + record.size) {

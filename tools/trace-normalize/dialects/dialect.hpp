@@ -108,6 +108,9 @@ struct DialectSpec {
       nullptr;
   /// Span records (OpenTelemetry, OpenInference, any-agent); null otherwise.
   const SpanRules* spans = nullptr;
+  /// Reads or leaves MapContext::carried: its records are mapped in input order on the reading
+  /// thread, never on a worker thread (a results row needs the metadata read before it).
+  bool uses_carried = false;
 };
 
 /// Every dialect, in detection order.

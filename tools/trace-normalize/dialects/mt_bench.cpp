@@ -92,8 +92,10 @@ void map_answer(const Value& r, const MapContext& context, std::vector<std::stri
 }  // namespace
 
 extern const DialectSpec kMtBenchQuestion{"mt-bench-question", "question_id with a turns list",
-                                          "MT-bench questions and answers", recognise_question, map_question, nullptr};
+                                          "MT-bench questions and answers", recognise_question, map_question, nullptr,
+                                          nullptr, nullptr, /*uses_carried=*/true};
 extern const DialectSpec kMtBenchAnswer{"mt-bench-answer", "question_id with a choices list (and model_id or answer_id)",
-                                        "MT-bench questions and answers", recognise_answer, nullptr, nullptr, map_answer};
+                                        "MT-bench questions and answers", recognise_answer, nullptr, nullptr, map_answer,
+                                        nullptr, /*uses_carried=*/true};
 
 }  // namespace tracemill::normalize

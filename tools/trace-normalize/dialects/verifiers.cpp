@@ -102,8 +102,9 @@ void map_metadata(const Value& r, const MapContext& context, std::vector<std::st
 }  // namespace
 
 extern const DialectSpec kVerifiers{"verifiers", "prompt and completion (vf-eval results rows)", "verifiers vf-eval results",
-                                    recognise_rollout, map_rollout, nullptr};
+                                    recognise_rollout, map_rollout, nullptr, nullptr, nullptr, /*uses_carried=*/true};
 extern const DialectSpec kVerifiersMetadata{"vf-metadata", "model, env and rollouts_per_example (vf-eval metadata.json)",
-                                            "verifiers vf-eval results", recognise_metadata, nullptr, nullptr, map_metadata};
+                                            "verifiers vf-eval results", recognise_metadata, nullptr, nullptr, map_metadata,
+                                            nullptr, /*uses_carried=*/true};
 
 }  // namespace tracemill::normalize
