@@ -41,6 +41,9 @@ struct NormalizeOptions {
   /// Worker threads telling trace/v1 records (passed through) from the rest, which the
   /// reading thread maps in input order (0: the reading thread does both).
   unsigned threads = 2;
+  /// Bytes of records a batch holds, about (not an option: the driver's fuzz target makes
+  /// batches small so that many are in flight).
+  size_t batch_bytes = size_t{1} << 20;
 };
 
 /// A record the rules cannot map: rejected with this reason, never emptied.

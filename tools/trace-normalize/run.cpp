@@ -95,7 +95,8 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     --context.counters().written;  // counted with its records, when they were read
   });
 
-  const libstream::BatchedReading how{options.threads, /*keep_written=*/true};
+  libstream::BatchedReading how{options.threads, /*keep_written=*/true};
+  how.batch_bytes = options.batch_bytes;
   std::vector<std::unique_ptr<libstream::ProjectingParser>> schema_parsers;
   for (unsigned k = 0; k < how.workers(); ++k) schema_parsers.push_back(schema_only_parser());
   std::map<std::string, uint64_t> tallies;  // of the records mapped on workers whose outcome was used
@@ -177,10 +178,13 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
     }
   };
 
-  // One record, in input order. `name` is its input's; `written` the record as it goes out
-  // unchanged.
-  const auto take = [&](const libstream::RecordBatch& batch, size_t i, Screened& screened,
-                        const std::string& name) {
+  // --map is applied to every record but trace/v1 ones, and says so once.
+  const auto note_passed_through = [&] {
+    if (normalizer.mapping() != nullptr) normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
+  };
+  // One record, in input order; `written` is the record as it goes out unchanged.
+  const auto take = [&](const libstream::RecordBatch& batch, size_t i, Screened& screened) {
+    const std::string& name = batch.source_name(i);
     const libstream::RecordBatch::Entry& entry = batch.entries[i];
     const std::string_view raw = batch.raw_record(i);
     const std::string_view written = batch.kept_record(i);
@@ -205,7 +209,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
         return;
       }
       if (screened.trace_v1) {
-        if (normalizer.mapping() != nullptr) normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
+        note_passed_through();
         context.write_line(written);  // idempotent: unchanged
         return;
       }
@@ -225,9 +229,7 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
       return;
     }
     if (detecting && (collecting || !may_be_trace_v1) && is_trace_v1(*root)) {
-      if (!collecting && normalizer.mapping() != nullptr) {
-        normalizer.mapping()->note("records already trace/v1, passed through unchanged (not mapped)");
-      }
+      if (!collecting) note_passed_through();
       session.flush(normalizer, context, line);
       context.write_line(written);
       return;
@@ -278,8 +280,8 @@ void run_normalize(const NormalizeOptions& options, libstream::ToolContext& cont
   };
   libstream::for_each_record_batch<Screened>(
       context, how, screen,
-      [&](const libstream::RecordBatch& batch, std::vector<Screened>& results, const std::vector<std::string>& names) {
-        for (size_t i = 0; i < batch.size(); ++i) take(batch, i, results[i], names[batch.entries[i].source]);
+      [&](const libstream::RecordBatch& batch, std::vector<Screened>& results, const std::vector<std::string>&) {
+        for (size_t i = 0; i < batch.size(); ++i) take(batch, i, results[i]);
       });
 
   session.flush(normalizer, context, line);
