@@ -102,19 +102,29 @@ size_t append_columns(std::string& out, sqlite3_stmt* row, std::string_view skip
   return written;
 }
 
+/// The open database: closed when the source is destroyed, and also when the source's
+/// constructor throws after opening it (its members are destroyed then, its destructor never
+/// runs). Declared before the statements, so they are finalized first.
+struct Connection {
+  sqlite3* handle = nullptr;
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { sqlite3_close(handle); }
+};
+
 class SqliteSource final : public RecordSource {
  public:
   SqliteSource(const std::string& name, const std::string& file) : name_(name) {
-    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-      const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
+    if (sqlite3_open_v2(file.c_str(), &connection_.handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      const std::string message = connection_.handle != nullptr ? sqlite3_errmsg(connection_.handle) : "out of memory";
       throw Error(ErrorKind::data, name_, "cannot open the SQLite database: " + message);
     }
-    sqlite3_busy_timeout(db_, 5000);  // a writer may hold the WAL briefly
+    sqlite3_busy_timeout(connection_.handle, 5000);  // a writer may hold the WAL briefly
     struct stat info {};
     if (::stat(file.c_str(), &info) == 0) size_ = static_cast<uint64_t>(info.st_size);
     {
-      Statement tables(db_, "SELECT name FROM sqlite_master WHERE type IN ('table','view')", name_);
+      Statement tables(connection_.handle, "SELECT name FROM sqlite_master WHERE type IN ('table','view')", name_);
       while (tables.step()) tables_.insert(reinterpret_cast<const char*>(sqlite3_column_text(tables.get(), 0)));
     }
     if (has("session_traces")) {
@@ -122,15 +132,15 @@ class SqliteSource final : public RecordSource {
       units_ = count("session_traces");
       // julianday() reads both text formats of created_at (docs/synth-ai-sources.md, "created_at formats") as instants.
       outer_ = std::make_unique<Statement>(
-          db_, "SELECT * FROM session_traces ORDER BY julianday(created_at), session_id", name_);
+          connection_.handle, "SELECT * FROM session_traces ORDER BY julianday(created_at), session_id", name_);
       for (const auto& [table, member] : kChildren) {
         if (has(table)) {
           children_.push_back({member, std::make_unique<Statement>(
-                                           db_, std::string("SELECT * FROM ") + table + " WHERE session_id = ?1 ORDER BY id", name_)});
+                                           connection_.handle, std::string("SELECT * FROM ") + table + " WHERE session_id = ?1 ORDER BY id", name_)});
         }
       }
       if (has("experiments") && has_column("experiments", "experiment_id")) {
-        experiment_ = std::make_unique<Statement>(db_, "SELECT * FROM experiments WHERE experiment_id = ?1", name_);
+        experiment_ = std::make_unique<Statement>(connection_.handle, "SELECT * FROM experiments WHERE experiment_id = ?1", name_);
       }
     } else if (has("experiment_jobs") && has("experiments")) {
       queue_ = true;
@@ -148,13 +158,6 @@ class SqliteSource final : public RecordSource {
                   "experiment queue (experiments, experiment_jobs, trials); its tables: " +
                       (names.empty() ? std::string("none") : names));
     }
-  }
-  ~SqliteSource() override {
-    outer_.reset();
-    children_.clear();
-    experiment_.reset();
-    queue_statement_.reset();
-    sqlite3_close(db_);
   }
 
   bool next(RawRecord& record) override {
@@ -196,11 +199,11 @@ class SqliteSource final : public RecordSource {
 
   bool has(const std::string& table) const { return tables_.count(table) != 0; }
   bool has_column(const std::string& table, const char* column) {
-    Statement info(db_, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'", name_);
+    Statement info(connection_.handle, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'", name_);
     return info.step();
   }
   uint64_t count(const std::string& table) {
-    Statement rows(db_, "SELECT count(*) FROM " + table, name_);
+    Statement rows(connection_.handle, "SELECT count(*) FROM " + table, name_);
     return rows.step() ? static_cast<uint64_t>(sqlite3_column_int64(rows.get(), 0)) : 0;
   }
 
@@ -249,7 +252,7 @@ class SqliteSource final : public RecordSource {
     for (;;) {
       if (!queue_statement_) {
         if (queue_index_ >= queue_tables_.size()) return false;
-        queue_statement_ = std::make_unique<Statement>(db_, queue_tables_[queue_index_].sql, name_);
+        queue_statement_ = std::make_unique<Statement>(connection_.handle, queue_tables_[queue_index_].sql, name_);
       }
       if (queue_statement_->step()) {
         record_ += "{\"record_type\":\"";
@@ -266,7 +269,7 @@ class SqliteSource final : public RecordSource {
 
   std::string name_;
   std::string note_;
-  sqlite3* db_ = nullptr;
+  Connection connection_;
   std::set<std::string> tables_;
   bool queue_ = false;
   uint64_t size_ = 0;
