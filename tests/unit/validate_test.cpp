@@ -17,12 +17,13 @@ std::vector<std::string> codes(const std::vector<tracemill::Finding>& findings) 
   return out;
 }
 
-tracemill::RecordCheck openai(const std::string& json) {
+tracemill::RecordCheck openai(const std::string& json, bool example_rules = true) {
   libstream::DocumentParser parser;
   const rapidjson::Value* root = parser.parse(json.data(), json.size(), nullptr);
   EXPECT_NE(root, nullptr) << json;
   tracemill::RecordCheck check;
   tracemill::ValidateOptions options;
+  options.example_rules = example_rules;
   if (root != nullptr) tracemill::check_openai_chat(*root, options, check);
   return check;
 }
@@ -110,6 +111,29 @@ TEST(OpenAiChat, WarningsForPortabilityAndMissingRoles) {
   EXPECT_EQ(codes(c.errors), Codes{});
   EXPECT_EQ(codes(c.warnings), (Codes{"non_portable_key@metadata", "missing_system_message@messages",
                                       "missing_user_message@messages"}));
+}
+
+// Without the example's rules (trace-pair's check of one message), what spans messages is
+// not reported, and what a message breaks alone still is.
+TEST(OpenAiChat, WithoutExampleRulesAMessageIsCheckedAlone) {
+  const std::string tool_alone = R"({"messages":[{"role":"tool","tool_call_id":"c9","content":"x"}]})";
+  EXPECT_EQ(codes(openai(tool_alone).errors),
+            (Codes{"tool_call_id_unknown@messages[0].tool_call_id", "example_missing_assistant_message@messages"}));
+  EXPECT_EQ(codes(openai(tool_alone, false).errors), Codes{});
+  EXPECT_EQ(codes(openai(tool_alone, false).warnings), Codes{});
+  const std::string masked = R"({"messages":[{"role":"assistant","content":"a","weight":0}]})";
+  EXPECT_EQ(codes(openai(masked).errors), Codes{"no_trainable_assistant@messages"});
+  EXPECT_EQ(codes(openai(masked, false).errors), Codes{});
+  // A message's own faults stay errors.
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"tool","content":"x"}]})", false).errors),
+            Codes{"message_missing_key@messages[0].tool_call_id"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"user","content":"u","weight":1}]})", false).errors),
+            Codes{"invalid_weight@messages[0].weight"});
+  EXPECT_EQ(codes(openai(R"({"messages":[{"role":"assistant","tool_calls":[{"id":"a","type":"function",)"
+                         R"("function":{"name":"f","arguments":"{x"}}]}]})",
+                         false)
+                      .errors),
+            Codes{"arguments_not_json@messages[0].tool_calls[0].function.arguments"});
 }
 
 TEST(OpenAiChat, ContentPartsByRole) {

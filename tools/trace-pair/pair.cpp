@@ -188,6 +188,7 @@ void Pairer::check_own_rules(Message& m) {
   RecordCheck check;
   ValidateOptions rules;
   rules.count_tokens = false;
+  rules.example_rules = false;
   check_openai_chat(*parsed, rules, check);
   // The masked form differs by "weight":0 alone, which the rules allow on an assistant message.
   m.own_rules_pass = std::all_of(check.errors.begin(), check.errors.end(), spans_messages);

@@ -279,7 +279,7 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
         out.error("message_missing_key", at(path, "tool_call_id"), "absent: a tool message answers a call");
       } else if (!call_id->IsString()) {
         out.error("tool_call_id_unknown", at(path, "tool_call_id"), "expected a string, found " + kind(*call_id));
-      } else if (issued.count(std::string(libstream::string_of(*call_id))) == 0) {
+      } else if (options.example_rules && issued.count(std::string(libstream::string_of(*call_id))) == 0) {
         out.error("tool_call_id_unknown", at(path, "tool_call_id"),
                   "\"" + std::string(libstream::string_of(*call_id)) + "\" answers no earlier tool call of this example");
       }
@@ -289,13 +289,15 @@ void check_openai_chat(const Value& record, const ValidateOptions& options, Reco
       has_user = true;
     }
   }
-  if (!has_assistant) {
-    out.error("example_missing_assistant_message", "messages", "no assistant message");
-  } else if (!trainable) {
-    out.error("no_trainable_assistant", "messages", "every assistant message has weight 0: nothing to train on");
+  if (options.example_rules) {
+    if (!has_assistant) {
+      out.error("example_missing_assistant_message", "messages", "no assistant message");
+    } else if (!trainable) {
+      out.error("no_trainable_assistant", "messages", "every assistant message has weight 0: nothing to train on");
+    }
+    if (!has_system) out.warning("missing_system_message", "messages", "no system message");
+    if (!has_user) out.warning("missing_user_message", "messages", "no user message");
   }
-  if (!has_system) out.warning("missing_system_message", "messages", "no system message");
-  if (!has_user) out.warning("missing_user_message", "messages", "no user message");
   if (!options.count_tokens) return;
   if (options.counter != nullptr) {  // exact counts replace the estimate
     const libstream::ChatTokens exact = libstream::count_chat_tokens(*options.counter, *messages, libstream::find_member(record, "tools"));

@@ -28,6 +28,11 @@ struct ValidateOptions {
   /// openai-chat: count (or estimate) each example's tokens; false checks the rules alone (no
   /// token warning or limit), as trace-pair's check of the examples it makes.
   bool count_tokens = true;
+  /// openai-chat: also the rules that span an example's messages (each tool result answers an
+  /// earlier call, an assistant message, a trainable one) and the warnings about the example
+  /// as a whole. False checks what each message must satisfy alone: trace-pair's check of one
+  /// message, which would otherwise build those findings only to set them aside.
+  bool example_rules = true;
   unsigned threads = 2;  ///< worker threads parsing and checking records (0: the reading thread)
   const libstream::Tokenizer* counter = nullptr;  ///< set by run_validate; null: the estimate
   /// openai-chat: the tokens one training example may hold for --model (0: no known limit);
