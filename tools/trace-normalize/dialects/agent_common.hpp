@@ -34,14 +34,19 @@ inline void keep_members(const Value& object, std::initializer_list<std::string_
   }
 }
 
+/// (name, JSON) pairs as a JSON object, or empty when there are none.
+inline std::string members_json(const std::vector<std::pair<std::string, std::string>>& members) {
+  if (members.empty()) return {};
+  std::string out = "{";
+  for (size_t i = 0; i < members.size(); ++i) out += (i > 0 ? "," : "") + quote(members[i].first) + ":" + members[i].second;
+  return out + "}";
+}
+
 /// The members of `object` not in `used` as a JSON object, or empty when there are none.
 inline std::string rest_json(const Value& object, std::initializer_list<std::string_view> used) {
   std::vector<std::pair<std::string, std::string>> rest;
   keep_members(object, used, rest);
-  if (rest.empty()) return {};
-  std::string out = "{";
-  for (size_t i = 0; i < rest.size(); ++i) out += (i > 0 ? "," : "") + quote(rest[i].first) + ":" + rest[i].second;
-  return out + "}";
+  return members_json(rest);
 }
 
 /// Microseconds of a time string, if it is one.

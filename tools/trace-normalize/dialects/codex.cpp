@@ -291,6 +291,7 @@ class CodexSession {
     }
     if (type == "session_meta" && meta_ == nullptr && payload.IsObject() && text(find_member(payload, "id"))) {
       meta_ = &payload;
+      meta_envelope_ = envelope_rest(payload, line);
       return;
     }
     if (type == "turn_context" && payload.IsObject()) {
@@ -399,6 +400,15 @@ class CodexSession {
     assistant_side(m);
   }
 
+  /// The members of an envelope line besides timestamp, type and payload (newer rollouts number
+  /// their lines with an `ordinal`): an object's JSON, or empty. A legacy item is its own line.
+  static std::string envelope_rest(const Value& item, const Value& line) {
+    return &item == &line ? std::string() : agent::rest_json(line, {"timestamp", "type", "payload"});
+  }
+  static void keep_envelope(const Value& item, const Value& line, Message& m) {
+    if (std::string envelope = envelope_rest(item, line); !envelope.empty()) m.extra.emplace_back("envelope", std::move(envelope));
+  }
+
   void item(const Value& item, const Value& line, const Value* timestamp) {
     auto type = text(find_member(item, "type"));
     const std::string_view kind = type ? *type : std::string_view();
@@ -413,11 +423,15 @@ class CodexSession {
       if (*role == "developer") m.original_role = "developer";
       m.content = content_json(find_member(item, "content"), m);
       keep_members(item, {"type", "role", "content", "id"}, m.extra);
+      keep_envelope(item, line, m);
       if (*role == "assistant") assistant_side(m);
     } else if (kind == "reasoning") {
       const std::string parts = reasoning_parts(item);
       reasoning_ += (reasoning_.empty() || parts.empty() ? "" : ",") + parts;
-      const std::string rest = agent::rest_json(item, {"type", "summary", "content", "encrypted_content"});
+      std::vector<std::pair<std::string, std::string>> members;
+      keep_members(item, {"type", "summary", "content", "encrypted_content"}, members);
+      if (std::string envelope = envelope_rest(item, line); !envelope.empty()) members.emplace_back("envelope", std::move(envelope));
+      const std::string rest = agent::members_json(members);
       if (!rest.empty()) reasoning_rest_ += (reasoning_rest_.empty() ? "" : ",") + rest;
       reasoning_lines_.emplace_back(&line, text_);
     } else if (kind == "function_call" || kind == "custom_tool_call" || kind == "tool_search_call") {
@@ -426,9 +440,11 @@ class CodexSession {
       call(item, timestamp, name && !name->empty() ? *name : (kind == "tool_search_call" ? "tool_search" : "unnamed"),
            find_member(item, arguments), "call_id");
       keep_members(item, {"type", "name", "arguments", "input", "call_id", "id"}, messages_.back().extra);
+      keep_envelope(item, line, messages_.back());
     } else if (kind == "local_shell_call") {
       call(item, timestamp, "local_shell", find_member(item, "action"), "call_id");
       keep_members(item, {"type", "action", "call_id", "id"}, messages_.back().extra);
+      keep_envelope(item, line, messages_.back());
     } else if (kind == "function_call_output" || kind == "custom_tool_call_output" || kind == "tool_search_output") {
       flush_reasoning();
       Message& m = add("tool", item, timestamp);
@@ -443,6 +459,7 @@ class CodexSession {
       m.content = kind == "tool_search_output" ? quote(output != nullptr ? json_of(*output) : "null") : output_json(output, m);
       if (const Value* success = find_member(item, "success"); success != nullptr && success->IsBool() && !success->GetBool()) m.is_error = true;
       keep_members(item, {"type", "call_id", "id", kind == "tool_search_output" ? "tools" : "output"}, m.extra);
+      keep_envelope(item, line, m);
     } else {
       env(line);  // server-side tools (web search, image generation), snapshots, unknown items: no chat turn
     }
@@ -495,6 +512,7 @@ class CodexSession {
     if (legacy_) source += ",\"legacy\":true";
     out_.set("source", source + "}");
     if (meta != nullptr) out_.extra("session_meta", json_of(*meta));
+    if (!meta_envelope_.empty()) out_.extra("session_meta_envelope", meta_envelope_);
     if (models_.size() > 1) out_.extra("models", names_json(models_));
     if (!inherited_from_.empty()) out_.extra("inherited_lines", std::to_string(inherited_end_ - inherited_begin_));
   }
@@ -523,6 +541,7 @@ class CodexSession {
   const MapContext& context_;
   Record& out_;
   const Value* meta_ = nullptr;
+  std::string meta_envelope_;  ///< the session_meta line's envelope members beside its payload
   bool legacy_ = false;
   std::vector<Message> messages_;
   std::string env_;  // the env_messages array being written, without its closing bracket
