@@ -53,6 +53,9 @@ std::string session_key(const Value& line) {
 struct ResponseUsage {
   int64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
   bool known = false;
+  /// The response's last usage object as written (service tier, the cache's 5m/1h split,
+  /// server tool use...): a message keeps it whole in extra.usage.
+  std::string raw;
   /// Lines of one streamed response repeat its usage, output growing: each field's largest value.
   void merge(const Value* usage) {
     if (usage == nullptr || !usage->IsObject()) return;
@@ -178,6 +181,7 @@ class MessageBuilder {
         }
         if (!p.reasoning.empty()) p.message.reasoning = array_json(p.reasoning);
         if (p.usage.known) p.message.usage = p.usage.json();
+        if (!p.usage.raw.empty()) p.message.extra.emplace_back("usage", p.usage.raw);
         if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
       }
     }
@@ -290,7 +294,9 @@ class MessageBuilder {
       }
     }
     if (auto uuid = text(find_member(line, "uuid"))) open->uuids.push_back(quote(*uuid));
-    open->usage.merge(find_present(message, "usage"));
+    const Value* usage = find_present(message, "usage");
+    open->usage.merge(usage);
+    if (usage != nullptr) open->usage.raw = json_of(*usage);
     if (content != nullptr && content->IsString()) {
       open->texts.push_back(json_of(*content));
       return;
