@@ -18,6 +18,7 @@ def count(path):
     counts = common.Counts()
     sessions = set()
     responses = {}
+    last_usage = {}
     anonymous = 0
     for raw in open(path, encoding="utf-8"):
         if not raw.strip():
@@ -63,6 +64,8 @@ def count(path):
         if not message.get("id"):
             anonymous += 1
         usage = responses.setdefault(key, {})
+        if isinstance(message.get("usage"), dict):
+            last_usage[key] = message["usage"]  # kept whole: the response's last line's object
         for field, value in (message.get("usage") or {}).items():
             if isinstance(value, int):
                 usage[field] = max(usage.get(field, 0), value)
@@ -81,6 +84,7 @@ def count(path):
                 counts.tool_results += 1
                 counts.messages += 1
     counts.messages += len(responses)
+    counts.members += [("usage", usage) for usage in last_usage.values()]
     counts.sessions = max(1, len(sessions))
     if any(responses.values()):
         counts.usage["input_tokens"] = sum(u.get("input_tokens", 0) + u.get("cache_read_input_tokens", 0) +

@@ -6,6 +6,7 @@ A dialect's check (one file beside this one) reads the raw file with its own Pyt
 the format, and returns a Counts; it never imports the normaliser's rules. Usage of a check:
     python3 <check>.py BIN_DIR DATA_DIR        (exit 77 when DATA_DIR/<folder> is absent)
 """
+import collections
 import glob
 import json
 import os
@@ -27,6 +28,9 @@ class Counts:
     usage: dict = field(default_factory=dict)  # token totals by trace/v1 usage name
     sessions: int = 0        # sessions (subagents are sessions of their own)
     call_ids: set = field(default_factory=set)
+    # (name, value) members of the source that must come out as a member of that name holding
+    # that value, wherever the normaliser puts it (nothing the source holds is dropped)
+    members: list = field(default_factory=list)
 
 
 def count_chat(messages, counts):
@@ -85,6 +89,18 @@ def strings_of(value, out):
     return out
 
 
+def members_of(value, out):
+    """How many times each (name, value as canonical JSON) member occurs inside a JSON value."""
+    if isinstance(value, list):
+        for item in value:
+            members_of(item, out)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            out[(name, json.dumps(item, sort_keys=True))] += 1
+            members_of(item, out)
+    return out
+
+
 def all_messages(session):
     messages = list(session.get("messages") or [])
     for branch in session.get("branches") or []:
@@ -126,6 +142,13 @@ def check_file(bin_dir, path, counted, compare_usage=("input_tokens", "output_to
     lost = [t for t in counted.texts if t and t not in blob]
     if lost:
         problems.append(f"{name}: {len(lost)} of {len(counted.texts)} texts not in the output, e.g. {lost[0][:120]!r}")
+    if counted.members:
+        # As many times as the source holds them: a value kept elsewhere does not stand in.
+        wanted = collections.Counter((k, json.dumps(v, sort_keys=True)) for k, v in counted.members)
+        present = members_of(sessions, collections.Counter())
+        lost = [(member, n - present[member]) for member, n in wanted.items() if present[member] < n]
+        if lost:
+            problems.append(f"{name}: {sum(n for _, n in lost)} of {len(counted.members)} members not in the output, e.g. {lost[0][0]!r}"[:300])
     for key in compare_usage:
         if key in counted.usage and counted.usage[key] != out.usage.get(key):
             problems.append(f"{name}: usage.{key}: {counted.usage[key]} in the source, {out.usage.get(key)} out")
