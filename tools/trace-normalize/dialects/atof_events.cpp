@@ -36,7 +36,16 @@ std::string_view str(const Value* v) { return text(v).value_or(std::string_view(
 
 std::optional<int64_t> micros_of(const Value* v) {
   if (v == nullptr) return std::nullopt;
-  if (v->IsInt64()) return v->GetInt64();  // ATOF's integer form: epoch microseconds
+  if (v->IsInt64()) {
+    // ATOF's integer form: epoch microseconds. Only years 0000-9999 make an RFC 3339 time;
+    // a larger count (nanoseconds written by mistake) is no time: the event stays whole in
+    // `events` with its number, and gives no message or session its time.
+    constexpr int64_t kYear0 = -62167219200000000;    // 0000-01-01T00:00:00Z
+    constexpr int64_t kYear10000 = 253402300800000000;  // 10000-01-01T00:00:00Z
+    const int64_t micros = v->GetInt64();
+    if (micros < kYear0 || micros >= kYear10000) return std::nullopt;
+    return micros;
+  }
   if (v->IsString()) return libstream::parse_instant(string_of(*v));
   return std::nullopt;
 }
