@@ -53,12 +53,15 @@ std::string session_key(const Value& line) {
 struct ResponseUsage {
   int64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
   bool known = false;
-  /// The response's last usage object as written (service tier, the cache's 5m/1h split,
-  /// server tool use...): a message keeps it whole in extra.usage.
-  std::string raw;
+  /// The response's last usage value as written (service tier, the cache's 5m/1h split,
+  /// server tool use...): a message keeps it whole in extra.usage. Serialised once, when the
+  /// message is finished: the session's lines outlive the builder.
+  const Value* last = nullptr;
   /// Lines of one streamed response repeat its usage, output growing: each field's largest value.
   void merge(const Value* usage) {
-    if (usage == nullptr || !usage->IsObject()) return;
+    if (usage == nullptr) return;
+    last = usage;
+    if (!usage->IsObject()) return;
     const auto take = [&](const char* key, int64_t& into) {
       if (auto n = integer(find_present(*usage, key))) {
         into = std::max(into, *n);
@@ -181,7 +184,7 @@ class MessageBuilder {
         }
         if (!p.reasoning.empty()) p.message.reasoning = array_json(p.reasoning);
         if (p.usage.known) p.message.usage = p.usage.json();
-        if (!p.usage.raw.empty()) p.message.extra.emplace_back("usage", p.usage.raw);
+        if (p.usage.last != nullptr) p.message.extra.emplace_back("usage", json_of(*p.usage.last));
         if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
       }
     }
@@ -294,9 +297,7 @@ class MessageBuilder {
       }
     }
     if (auto uuid = text(find_member(line, "uuid"))) open->uuids.push_back(quote(*uuid));
-    const Value* usage = find_present(message, "usage");
-    open->usage.merge(usage);
-    if (usage != nullptr) open->usage.raw = json_of(*usage);
+    open->usage.merge(find_present(message, "usage"));
     if (content != nullptr && content->IsString()) {
       open->texts.push_back(json_of(*content));
       return;
