@@ -166,12 +166,12 @@ bool Pairer::serialize(const Value& message, Message& out, std::string& problem)
 
 namespace {
 
-// The openai-chat rules that span messages: an example that breaks only these may still be
-// valid once its messages are put together, so a message alone is not failed for them.
+// The findings a message checked alone (ValidateOptions::example_rules off) may still carry
+// that are left to the example's own check: a tool call id repeated, a tool_call_id that is
+// not a string (passes_rules fails such an example, which is then checked whole).
 bool spans_messages(const Finding& error) {
   const std::string_view code = error.code;
-  return code == "tool_call_id_unknown" || code == "duplicate_tool_call_id" ||
-         code == "example_missing_assistant_message" || code == "no_trainable_assistant";
+  return code == "tool_call_id_unknown" || code == "duplicate_tool_call_id";
 }
 
 }  // namespace
