@@ -60,15 +60,13 @@ def count(path):
         pending_reasoning = 0
         meta_seen = False
         for line in session:
-            meta = meta_of(line)
-            if not meta_seen and meta is not None and isinstance(meta.get("id"), str):
-                meta_seen = True  # the session's own fields, not a message
-                if "payload" in line:
-                    counts.members += [(k, v) for k, v in line.items() if k not in ("timestamp", "type", "payload")]
-                continue
             if "payload" in line:
                 # The envelope's own members (2026 rollouts number lines with "ordinal") are kept.
                 counts.members += [(k, v) for k, v in line.items() if k not in ("timestamp", "type", "payload")]
+            meta = meta_of(line)
+            if not meta_seen and meta is not None and isinstance(meta.get("id"), str):
+                meta_seen = True  # the session's own fields, not a message
+                continue
             item = line.get("payload") if line.get("type") == "response_item" else None
             if item is None and "payload" not in line and line.get("type") in ITEMS:
                 item = line  # a legacy bare item
