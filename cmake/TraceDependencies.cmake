@@ -31,6 +31,9 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(SQLite3 REQUIRED)  # libsqlite3-dev: v3 trace stores and experiment queues
 # libzip-dev: Inspect AI .eval logs, which are ZIP archives (one entry per sample).
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# libxxhash-dev: XXH3 for ids made from whole records (hash.cpp), header-only (inlined): the
+# tools and libstream.a link nothing of it.
+find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)
 
 if(TRACE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

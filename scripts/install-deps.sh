@@ -6,7 +6,7 @@
 #   scripts/install-deps.sh --fuzz    also clang and libFuzzer (libclang-rt-14-dev) for scripts/fuzz.sh
 set -euo pipefail
 packages=(cmake g++ make pkg-config rapidjson-dev libcli11-dev libzstd-dev zlib1g-dev libsqlite3-dev
-          libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev libboost-math-dev libzip-dev zstd gzip python3
+          libgtest-dev libbenchmark-dev libre2-dev libssl-dev libpcre2-dev libboost-math-dev libzip-dev libxxhash-dev zstd gzip python3
           bsdutils parallel ccache
           # the speed regression guard (bench/guard.sh): instruction counts under callgrind
           valgrind

@@ -33,7 +33,6 @@ bool refuse_nul(const char* data, size_t size, JsonError* error) {
 }  // namespace
 
 const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, JsonError* error, bool validate_utf8) {
-  if (refuse_nul(data, size, error)) return nullptr;
   pool_.Clear();
   scratch_.assign(data, size);  // std::string keeps a NUL after the last byte
   rapidjson::Document& document = document_.emplace(&pool_);
@@ -47,7 +46,12 @@ const rapidjson::Value* DocumentParser::parse(const char* data, size_t size, Jso
     return !result.IsError();
   };
   document.Populate(generate);
-  if (!result.IsError()) return &document;
+  // A NUL byte is looked for only when the parse failed or stopped short: the reader takes
+  // one for the end of input (stopping there as if the text ended) and refuses one in a
+  // string, so a text parsed to its last byte holds none, and most texts cost no extra pass.
+  // The original bytes are searched: an in-place parse writes NULs into scratch_.
+  if (!result.IsError() && stream.Tell() == size) return &document;
+  if (refuse_nul(data, size, error)) return nullptr;
   if (error != nullptr) *error = parse_error(result, handler.refusal);
   return nullptr;
 }

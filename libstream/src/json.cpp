@@ -1,11 +1,8 @@
 #include <libstream/document.hpp>
-#include <libstream/hash.hpp>
 #include <libstream/json.hpp>
-#include <libstream/json_hash.hpp>
 
 #include "exact_json.hpp"
 #include "insitu_stream.hpp"
-#include "string_scan.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -17,7 +14,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
+#include <memory>
 
 namespace libstream {
 namespace {
@@ -247,91 +247,183 @@ bool is_valid_utf8(std::string_view text) {
 
 namespace {
 
-// rapidjson Writer's string form: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00XX
-// (upper-case hex), everything else as it is; handed to `sink(bytes, size)` in pieces.
-template <class Sink>
-void writer_string(const char* p, size_t n, Sink&& sink) {
-  static const char kHex[] = "0123456789ABCDEF";
-  sink("\"", 1);
-  const char* end = p + n;
-  while (p < end) {
-    const char* run = p;
-    p = find_string_special(p, end);
-    if (p != run) sink(run, static_cast<size_t>(p - run));
-    if (p == end) break;
-    const auto c = static_cast<unsigned char>(*p++);
+// Where append_json_value writes a value's text before one append to the caller's string:
+// kept per thread, written through a pointer. The walk produces pieces of a few bytes
+// (quotes, colons, commas, the runs between escapes), and std::string::append, an out-of-line
+// call with its checks per piece, was a tenth of trace-normalize on the eval formats.
+class JsonBuffer {
+ public:
+  void clear() noexcept { size_ = 0; }
+  [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+  // A buffer that once held a huge value gives its memory back: memory stays flat.
+  void trim() {
+    if (capacity_ > kKeep) *this = JsonBuffer();
+  }
+
+  void append(const char* bytes, size_t size) {
+    reserve(size);
+    std::memcpy(data_.get() + size_, bytes, size);
+    size_ += size;
+  }
+  void append(char c) {
+    reserve(1);
+    data_[size_++] = c;
+  }
+
+  // `text` as rapidjson's Writer writes a string: \" \\ \b \f \n \r \t, other bytes below
+  // 0x20 as \u00XX (upper-case hex), every other byte as it is; quotes included.
+  void append_string(const char* p, size_t n) {
+    append('"');
+    const char* const end = p + n;
+    while (p < end) {
+      // Room for a chunk's worst case (every byte six) and a 16-byte block's overrun, so the
+      // loop below writes without checks; chunks keep that room small for a huge string.
+      const char* const stop = end - p > kChunk ? p + kChunk : end;
+      reserve(static_cast<size_t>(stop - p) * 6 + 16);
+      char* d = data_.get() + size_;
+      while (p < stop) {
+#if defined(__SSE2__)
+        // Copy 16 bytes blindly, then keep only those before the first one to escape.
+        while (stop - p >= 16) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), x);
+          const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                           _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));  // x <= 0x1F
+          const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+          if (mask == 0) {
+            p += 16;
+            d += 16;
+            continue;
+          }
+          const auto plain = static_cast<unsigned>(__builtin_ctz(mask));
+          p += plain;
+          d += plain;
+          break;
+        }
+        if (p == stop) break;
+#endif
+        // Short strings (keys, most values) and tails: byte by byte, plain bytes first.
+        const auto c = static_cast<unsigned char>(*p++);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+          *d++ = static_cast<char>(c);
+        } else {
+          d = escape(c, d);
+        }
+      }
+      size_ = static_cast<size_t>(d - data_.get());
+    }
+    append('"');
+  }
+
+ private:
+  static constexpr size_t kKeep = size_t{4} << 20;
+  static constexpr ptrdiff_t kChunk = 64 * 1024;
+
+  static char* escape(unsigned char c, char* d) {
+    static const char kHex[] = "0123456789ABCDEF";
+    char second = 0;
     switch (c) {
-      case '"': sink("\\\"", 2); break;
-      case '\\': sink("\\\\", 2); break;
-      case '\b': sink("\\b", 2); break;
-      case '\f': sink("\\f", 2); break;
-      case '\n': sink("\\n", 2); break;
-      case '\r': sink("\\r", 2); break;
-      case '\t': sink("\\t", 2); break;
+      case '"': second = '"'; break;
+      case '\\': second = '\\'; break;
+      case '\b': second = 'b'; break;
+      case '\f': second = 'f'; break;
+      case '\n': second = 'n'; break;
+      case '\r': second = 'r'; break;
+      case '\t': second = 't'; break;
       default: {
         const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        sink(escaped, sizeof escaped);
+        std::memcpy(d, escaped, sizeof escaped);
+        return d + sizeof escaped;
       }
     }
+    d[0] = '\\';
+    d[1] = second;
+    return d + 2;
   }
-  sink("\"", 1);
-}
 
-// Numbers, true, false, null: rapidjson's own printing, handed to `sink`.
-template <class Sink>
-bool write_scalar(const rapidjson::Value& value, Sink&& sink) {
+  void reserve(size_t more) {
+    if (more <= capacity_ - size_) return;
+    const size_t capacity = std::max({capacity_ * 2, size_ + more, size_t{4096}});
+    std::unique_ptr<char[]> data(new char[capacity]);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Numbers, true, false, null: as rapidjson's Writer prints them (integers in decimal, doubles
+// by its own shortest form, through the Writer itself).
+bool write_scalar(const rapidjson::Value& value, JsonBuffer& out) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType: out.append("null", 4); return true;
+    case rapidjson::kFalseType: out.append("false", 5); return true;
+    case rapidjson::kTrueType: out.append("true", 4); return true;
+    default: break;
+  }
+  if (!value.IsDouble() && (value.IsInt64() || value.IsUint64())) {
+    char digits[24];
+    const auto printed = value.IsInt64() ? std::to_chars(digits, digits + sizeof digits, value.GetInt64())
+                                         : std::to_chars(digits, digits + sizeof digits, value.GetUint64());
+    out.append(digits, static_cast<size_t>(printed.ptr - digits));
+    return true;
+  }
   thread_local rapidjson::StringBuffer buffer;  // one for every call: a number costs no allocation
   buffer.Clear();
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   if (!value.Accept(writer)) return false;
-  sink(buffer.GetString(), buffer.GetSize());
+  out.append(buffer.GetString(), buffer.GetSize());
   return true;
 }
 
-// Hands `sink(bytes, size)` the compact JSON text of `root`, piece by piece; false on a NaN.
-// Iterative, with the open containers on a heap stack: a value nested 100,000 deep (built by
-// a caller, since the parsers refuse such nesting) cannot overflow the stack. One walk for
-// writing a value and for hashing it without writing, so the two can never disagree.
-template <class Sink>
-bool write_json_value(const rapidjson::Value& root, Sink&& sink) {
+// Writes the compact JSON text of `root` into `out`; false on a NaN. Iterative, with the open
+// containers on a heap stack: a value nested 100,000 deep (built by a caller, since the
+// parsers refuse such nesting) cannot overflow the stack.
+bool write_json_value(const rapidjson::Value& root, JsonBuffer& out) {
   struct Open {
     const rapidjson::Value* container;
     rapidjson::SizeType next;  // index of the next member or element to write
   };
-  std::vector<Open> open;
-  const auto key = [&sink](const rapidjson::Value& name) {
-    writer_string(name.GetString(), name.GetStringLength(), sink);
-    sink(":", 1);
+  // Kept across calls (cleared here): most values written are objects, and a fresh stack
+  // cost a malloc and free each. Nothing called here writes a value, so no call nests.
+  thread_local std::vector<Open> open;
+  open.clear();
+  const auto key = [&out](const rapidjson::Value& name) {
+    out.append_string(name.GetString(), name.GetStringLength());
+    out.append(':');
   };
   const rapidjson::Value* value = &root;
   for (;;) {
     // Write `value`, or open it and go down to its first member or element.
     switch (value->GetType()) {
       case rapidjson::kStringType:
-        writer_string(value->GetString(), value->GetStringLength(), sink);
+        out.append_string(value->GetString(), value->GetStringLength());
         break;
       case rapidjson::kObjectType:
         if (value->MemberCount() > 0) {
-          sink("{", 1);
+          out.append('{');
           open.push_back({value, 1});
           const auto& member = *value->MemberBegin();
           key(member.name);
           value = &member.value;
           continue;
         }
-        sink("{}", 2);
+        out.append("{}", 2);
         break;
       case rapidjson::kArrayType:
         if (value->Size() > 0) {
-          sink("[", 1);
+          out.append('[');
           open.push_back({value, 1});
           value = &(*value)[0];
           continue;
         }
-        sink("[]", 2);
+        out.append("[]", 2);
         break;
       default:
-        if (!write_scalar(*value, sink)) return false;
+        if (!write_scalar(*value, out)) return false;
     }
     // Then close what is finished, or move to the next member or element.
     for (;;) {
@@ -340,19 +432,19 @@ bool write_json_value(const rapidjson::Value& root, Sink&& sink) {
       if (top.container->IsObject()) {
         if (top.next < top.container->MemberCount()) {
           const auto& member = *(top.container->MemberBegin() + top.next++);
-          sink(",", 1);
+          out.append(',');
           key(member.name);
           value = &member.value;
           break;
         }
-        sink("}", 1);
+        out.append('}');
       } else {
         if (top.next < top.container->Size()) {
-          sink(",", 1);
+          out.append(',');
           value = &(*top.container)[top.next++];
           break;
         }
-        sink("]", 1);
+        out.append(']');
       }
       open.pop_back();
     }
@@ -362,11 +454,12 @@ bool write_json_value(const rapidjson::Value& root, Sink&& sink) {
 }  // namespace
 
 bool append_json_value(std::string& out, const rapidjson::Value& root) {
-  return write_json_value(root, [&out](const char* bytes, size_t size) { out.append(bytes, size); });
-}
-
-bool hash_json_value(const rapidjson::Value& value, uint64_t& hash) {
-  return write_json_value(value, [&hash](const char* bytes, size_t size) { hash = fnv1a64(std::string_view(bytes, size), hash); });
+  thread_local JsonBuffer buffer;
+  buffer.clear();
+  const bool written = write_json_value(root, buffer);
+  if (written) out.append(buffer.view());
+  buffer.trim();
+  return written;
 }
 
 namespace {

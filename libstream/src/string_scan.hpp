@@ -1,5 +1,5 @@
-// Private to libstream: the scan shared by the projection (skipping strings) and
-// append_json_value (copying them), the two places message text is walked.
+// Private to libstream: the scan shared by the projection (skipping strings) and the in-place
+// parser (insitu_stream.hpp), where message text is walked byte by byte otherwise.
 #pragma once
 
 #if defined(__SSE2__)

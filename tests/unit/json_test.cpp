@@ -223,6 +223,38 @@ TEST(Json, AppendJsonValueWritesWhatRapidjsonsWriterWrites) {
   EXPECT_GE(compared, 3u);
 }
 
+TEST(Json, AppendJsonValueMatchesTheWriterAtEveryBlockOffsetAndChunkEdge) {
+  // append_json_value copies strings 16 bytes at a time and makes room per 64 KiB chunk: an
+  // escape at each offset of a block, strings across and past a chunk, one escaped byte six
+  // output bytes long throughout, and a value past what the per-thread buffer keeps.
+  std::vector<std::string> strings;
+  for (size_t at = 0; at < 40; ++at) {
+    for (const char c : {'"', '\\', '\n', '\x01', '\x1f', '\x7f'}) {
+      std::string text(40, 'a');
+      text[at] = c;
+      strings.push_back(text);
+    }
+  }
+  strings.push_back(std::string(65536 + 7, 'b') + "\"");
+  strings.push_back(std::string(70000, '\x01'));
+  std::string big(size_t{5} << 20, 'c');
+  big[size_t{3} << 20] = '\n';
+  strings.push_back(big);
+  strings.push_back("");
+  for (const std::string& text : strings) {
+    const rapidjson::Value value(rapidjson::StringRef(text.data(), text.size()));
+    std::string out = "kept:";  // appended to, never replaced
+    ASSERT_TRUE(libstream::append_json_value(out, value));
+    EXPECT_EQ(out, "kept:" + writer_text(value)) << text.size();
+  }
+  // An object whose keys and values need escapes, after the big value (the buffer was let go).
+  rapidjson::Document object;
+  ASSERT_TRUE(libstream::parse_embedded_json(R"({"k\"ey":["\t",{"\u0002":"x"}],"n":-0.5})", object));
+  std::string out;
+  ASSERT_TRUE(libstream::append_json_value(out, object));
+  EXPECT_EQ(out, writer_text(object));
+}
+
 TEST(Json, Base64) {
   EXPECT_EQ(libstream::base64_encode(""), "");
   EXPECT_EQ(libstream::base64_encode("f"), "Zg==");

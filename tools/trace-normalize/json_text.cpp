@@ -3,7 +3,6 @@
 #include <libstream/document.hpp>
 #include <libstream/hash.hpp>
 #include <libstream/json.hpp>
-#include <libstream/json_hash.hpp>
 
 #include <rapidjson/writer.h>
 
@@ -28,9 +27,7 @@ rapidjson::StringBuffer& serialise(const Value& value) {
 
 std::string json_of(const Value& value) {
   // The Writer's bytes, with string runs copied in bulk (most of a transcript is strings).
-  std::string out;
-  // A string's JSON is its text and quotes (escapes aside): one allocation instead of regrowth.
-  if (value.IsString()) out.reserve(value.GetStringLength() + 16);
+  std::string out;  // append_json_value appends the whole text at once: one allocation
   if (libstream::append_json_value(out, value)) return out;
   const rapidjson::StringBuffer& buffer = serialise(value);  // a NaN or infinity: as the Writer leaves it
   return {buffer.GetString(), buffer.GetSize()};
@@ -99,17 +96,17 @@ std::string hex_id(std::string_view prefix, uint64_t hash) {
 }
 
 std::string content_id(std::string_view prefix, const Value& value) {
-  // The hash of the compact text, without writing the text out first (a whole record is hashed).
-  uint64_t hash = libstream::kFnvOffsetBasis;
-  if (libstream::hash_json_value(value, hash)) return hex_id(prefix, libstream::fmix64(hash));
-  // The Writer's bytes (json_of), in one buffer kept across calls.
+  // The hash of the compact text (json_of's bytes), in one buffer kept across calls: a whole
+  // record is hashed.
   thread_local std::string text;
   text.clear();
   if (!libstream::append_json_value(text, value)) {
     const rapidjson::StringBuffer& buffer = serialise(value);
     text.assign(buffer.GetString(), buffer.GetSize());
   }
-  return hex_id(prefix, libstream::stable_hash(text));
+  std::string id = hex_id(prefix, libstream::content_hash(text));
+  if (text.capacity() > (size_t{4} << 20)) std::string().swap(text);  // memory stays flat
+  return id;
 }
 
 std::string names_json(const std::vector<std::string>& names) {

@@ -42,7 +42,8 @@ const Value* field(const Value& object, const char* name, const char* inner = nu
 
 /// `prefix` followed by the 16 hex digits of `hash`: ids made for sources that have none.
 std::string hex_id(std::string_view prefix, uint64_t hash);
-/// An id for a source value that has none: `prefix` and the stable hash of its compact JSON.
+/// An id for a source value that has none: `prefix` and the content hash (libstream/hash.hpp)
+/// of its compact JSON.
 std::string content_id(std::string_view prefix, const Value& value);
 std::string names_json(const std::vector<std::string>& names);
 std::string array_json(const std::vector<std::string>& items);

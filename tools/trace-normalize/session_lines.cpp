@@ -5,8 +5,6 @@
 #include <libstream/document.hpp>
 #include <rapidjson/error/en.h>
 
-#include <cstring>
-
 namespace tracemill::normalize {
 
 struct SessionLines::Slot {
@@ -22,10 +20,6 @@ SessionLines::~SessionLines() = default;
 const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, libstream::JsonError& error) {
   if (slots_.size() <= kept_) slots_.push_back(std::make_unique<Slot>());
   Slot& slot = *slots_[kept_];
-  if (const void* nul = std::memchr(record.data, '\0', record.size)) {
-    error = libstream::JsonError{"unexpected NUL byte", static_cast<size_t>(static_cast<const char*>(nul) - record.data)};
-    return nullptr;
-  }
   slot.number = record.line;
   slot.offset = record.offset;
   slot.full_size = record.full_size;
@@ -38,7 +32,7 @@ const rapidjson::Value* SessionLines::parse(const libstream::RawRecord& record, 
   constexpr size_t kOneChunk = 64 * 1024;  // rapidjson's default chunk capacity
   if (pool.Capacity() > kOneChunk) pool.Clear();
   slot.decoded.assign(record.data, record.size);
-  // libstream's rules (exact numbers, depth limit), as every other record is parsed.
+  // libstream's rules (exact numbers, depth limit, no NUL byte), as every other record is parsed.
   if (!libstream::parse_json_in_place(slot.decoded, slot.document, &error)) return nullptr;
   return &slot.document;
 }

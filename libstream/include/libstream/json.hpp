@@ -57,7 +57,8 @@ void append_json_string(std::string& out, std::string_view text);
 /// escaped only where it escapes them, bytes from 0x80 as they are, numbers by its own
 /// printer), but with string runs copied in bulk: the Writer goes byte by byte, which was a
 /// quarter of trace-pair. Returns false, as the Writer does, on a NaN or infinite number
-/// (which libstream's parsers never produce). Iterative: any depth is safe.
+/// (which libstream's parsers never produce), and then appends nothing. Iterative: any depth
+/// is safe.
 [[nodiscard]] bool append_json_value(std::string& out, const rapidjson::Value& value);
 
 /// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).

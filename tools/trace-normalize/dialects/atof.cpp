@@ -424,7 +424,7 @@ class SessionMapper {
       if (last != output_) messages.push_back(agent_message("assistant", output_, *root_end_, output_key_).json());
     }
     const Event& first = events.front();
-    std::string id = root_.empty() ? hex_id("atof-", libstream::stable_hash(raw_json(first))) : root_;
+    std::string id = root_.empty() ? hex_id("atof-", libstream::content_hash(raw_json(first))) : root_;
     if (root_.empty()) warn_("an ATOF stream without a root scope (parent_uuid null): session id made from its first event");
     out.set_text("session_id", id);
     out.set("messages", array_json(messages));

@@ -50,7 +50,7 @@ void map_sft(const Value& r, std::string_view raw, Record& out, const MapContext
   } else if (auto mid = text(metadata != nullptr ? find_member(*metadata, "session_id") : nullptr); mid && !mid->empty()) {
     out.set_text("session_id", *mid);
   } else {
-    out.set_text("session_id", hex_id("example-", libstream::stable_hash(raw)));
+    out.set_text("session_id", hex_id("example-", libstream::content_hash(raw)));
   }
   const Value& messages = *find_member(r, "messages");
   std::set<std::string_view> used = {"messages", "metadata", "session_id"};

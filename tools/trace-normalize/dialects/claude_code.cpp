@@ -481,7 +481,7 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
   }
   if (session_id.empty()) {
     if (context.file.empty() || context.file == "-" || context.file == "<stdin>") {
-      session_id = hex_id("claude-code-", libstream::stable_hash(json_of(*lines.front().value)));
+      session_id = hex_id("claude-code-", libstream::content_hash(json_of(*lines.front().value)));
       context.warn("no sessionId on any line: made \"" + session_id + "\" from the first line");
     } else {
       session_id = libstream::session_id_from_file_name(context.file);

@@ -469,7 +469,7 @@ class CodexSession {
     const Value* meta = meta_;
     std::string id = meta != nullptr ? std::string(text(find_member(*meta, "id")).value_or("")) : std::string();
     if (id.empty()) {
-      id = hex_id("codex-", libstream::stable_hash(json_of(*lines.front().value)));
+      id = hex_id("codex-", libstream::content_hash(json_of(*lines.front().value)));
       context_.warn("no session_meta id: session_id " + id + " made from the first line");
     }
     out_.set_text("session_id", id);

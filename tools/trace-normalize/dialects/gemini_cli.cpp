@@ -236,7 +236,7 @@ class GeminiSession {
     std::string id(text(find_member(header, "sessionId")).value_or(""));
     if (id.empty()) id = std::string(text(find_member(header, "session_id")).value_or(""));
     if (id.empty()) {
-      id = hex_id("gemini-", libstream::stable_hash(json_of(header)));
+      id = hex_id("gemini-", libstream::content_hash(json_of(header)));
       context_.warn("no sessionId: session_id " + id + " made from the record");
     }
     out_.set_text("session_id", id);

@@ -158,7 +158,7 @@ void map_message_array(const std::vector<SessionLine>& lines, const MapContext& 
     if (copy.IsObject()) copy.RemoveMember("_source");
     list.PushBack(copy, list.GetAllocator());
     const rapidjson::StringBuffer& text_of = serialise(*line.value);
-    hash = libstream::stable_hash(std::string_view(text_of.GetString(), text_of.GetSize())) ^ (hash * 0x100000001b3ULL);
+    hash = libstream::content_hash(std::string_view(text_of.GetString(), text_of.GetSize())) ^ (hash * 0x100000001b3ULL);
   }
   const std::string stem = harness::file_stem(harness::record_file(*lines.front().value, context.file));
   out.set_text("session_id", !stem.empty() ? stem : hex_id("messages-", hash));

@@ -96,7 +96,7 @@ void map_state(const Value& r, const MapContext& context, Record& out) {
   for (const char* key : {"conversation_id", "conversationId", "previous_response_id", "previousResponseId"}) {
     if (id.empty()) id = std::string(text(find_present(r, key)).value_or(""));
   }
-  if (id.empty()) id = hex_id("agents-run-", libstream::stable_hash(json_of(r)));  // a state names no run: its content does
+  if (id.empty()) id = hex_id("agents-run-", libstream::content_hash(json_of(r)));  // a state names no run: its content does
   out.set_text("session_id", id);
   if (const Value* ctx = find_present(r, "context")) {
     if (const Value* u = find_present(*ctx, "usage"); observability::has_usage(u)) out.set("usage", observability::usage_of(u).json());
@@ -207,7 +207,7 @@ void map_spans(const Value& r, const Value& items, const MapContext& context, Re
   }
   const auto orphans = observability::append_tool_results(messages, results);
   out.set("messages", array_json(messages));
-  if (trace_id.empty()) trace_id = hex_id("agents-trace-", libstream::stable_hash(json_of(r)));
+  if (trace_id.empty()) trace_id = hex_id("agents-trace-", libstream::content_hash(json_of(r)));
   out.set_text("session_id", trace_id);
   if (!model.empty()) {
     out.set_text("model", model);

@@ -89,7 +89,7 @@ void map_display(const Value& r, const MapContext& context, Record& out) {
     start = end + 1;
   }
   close();
-  out.set_text("session_id", hex_id("tau-bench-txt-", libstream::stable_hash(all)));
+  out.set_text("session_id", hex_id("tau-bench-txt-", libstream::content_hash(all)));
   out.set("messages", array_json(messages));
   out.set("source", "{\"format\":\"tau-bench-txt\"}");
   if (messages.empty()) context.warn("an empty messages_display");
