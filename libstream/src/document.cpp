@@ -93,23 +93,18 @@ bool parse_json_in_place(std::string& buffer, rapidjson::Document& document, Jso
   return parse_into<kFlags | rapidjson::kParseInsituFlag>(stream, document, error);
 }
 
-const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
+const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
   if (!object.IsObject()) return nullptr;
-  // rapidjson's FindMember, with the name's length taken once and the first byte compared
-  // before memcmp: dialect detection and mapping look up dozens of names per record.
-  const size_t length = std::strlen(name);
+  // rapidjson's FindMember, with the first byte compared before memcmp: dialect detection
+  // and mapping look up dozens of names per record.
+  const size_t length = name.size();
   for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
     const rapidjson::Value& key = it->name;
     if (key.GetStringLength() != length) continue;
     const char* text = key.GetString();
-    if (length == 0 || (text[0] == name[0] && std::memcmp(text, name, length) == 0)) return &it->value;
+    if (length == 0 || (text[0] == name[0] && std::memcmp(text, name.data(), length) == 0)) return &it->value;
   }
   return nullptr;
-}
-
-const rapidjson::Value* find_present(const rapidjson::Value& object, const char* name) {
-  const rapidjson::Value* value = find_member(object, name);
-  return value == nullptr || value->IsNull() ? nullptr : value;
 }
 
 const rapidjson::Value* find_path(const rapidjson::Value& root, std::string_view path) {

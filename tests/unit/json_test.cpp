@@ -287,6 +287,56 @@ TEST(TopLevelMembers, SpansAreTheRawTextOfEachMember) {
   EXPECT_FALSE(libstream::top_level_members(R"({"a":"unterminated)", members));
 }
 
+// On generated records (escaped quotes and backslashes, brackets inside strings, long runs,
+// members after line breaks), each member's span parses to the value the parser gives it.
+TEST(TopLevelMembers, SpansAgreeWithTheParserOnGeneratedRecords) {
+  const std::vector<std::string> pieces = {"\\\"", "\\\\", "}", "]", "{", "[", "0123456789abcdef0123", "x", "\\n", ",", ":"};
+  uint64_t state = 11;
+  const auto next = [&state](size_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  const auto string_of_pieces = [&] {
+    std::string text = "\"";
+    for (size_t k = next(6); k > 0; --k) text += pieces[next(pieces.size())];
+    return text + "\"";
+  };
+  libstream::DocumentParser parser;
+  libstream::DocumentParser member_parser;
+  for (int round = 0; round < 300; ++round) {
+    std::string record = "{";
+    const size_t count = 1 + next(5);
+    for (size_t m = 0; m < count; ++m) {
+      if (m > 0) record += next(2) != 0U ? "," : " ,\n ";
+      record += "\"k" + std::to_string(m) + "\":";
+      switch (next(4)) {
+        case 0: record += string_of_pieces(); break;
+        case 1: record += "{\"a\":[" + string_of_pieces() + ",{\"b\":" + string_of_pieces() + "}],\"c\":-1.5e3}"; break;
+        case 2: record += "[[],{}," + string_of_pieces() + ",true]"; break;
+        default: record += "null"; break;
+      }
+    }
+    record += "}";
+    const rapidjson::Value* root = parser.parse(record.data(), record.size(), nullptr);
+    ASSERT_NE(root, nullptr) << record;
+    std::vector<std::pair<std::string_view, std::string_view>> members;
+    ASSERT_TRUE(libstream::top_level_members(record, members)) << record;
+    ASSERT_EQ(members.size(), root->MemberCount()) << record;
+    size_t index = 0;
+    for (const auto& member : root->GetObject()) {
+      const std::string span(members[index].second);
+      const rapidjson::Value* value = member_parser.parse(span.data(), span.size(), nullptr);
+      ASSERT_NE(value, nullptr) << span << " in " << record;
+      std::string expected;
+      std::string got;
+      ASSERT_TRUE(libstream::append_json_value(expected, member.value));
+      ASSERT_TRUE(libstream::append_json_value(got, *value));
+      EXPECT_EQ(got, expected) << record;
+      ++index;
+    }
+  }
+}
+
 // The in-place parsers scan strings 16 bytes at a time (insitu_stream.hpp); rapidjson's own
 // byte-by-byte reader, on a copy, is the reference: the same records accepted, the same
 // strings decoded, the same offset for an error, whatever the escapes and raw control bytes
