@@ -9,7 +9,11 @@ namespace libstream {
 
 namespace {
 
-constexpr double kMaxUnixSeconds = 9.2e12;
+// Unix seconds are taken from 0000-01-01T00:00:00Z up to, not including, 10000-01-01: every
+// instant read is one RFC 3339 can write (four-digit years), and a number far outside is a
+// count of something else (milliseconds, nanoseconds) rather than a time.
+constexpr int64_t kFirstMicros = int64_t{-62167219200} * 1000000;
+constexpr int64_t kEndMicros = int64_t{253402300800} * 1000000;
 
 // Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -42,9 +46,11 @@ std::optional<int64_t> parse_instant(std::string_view s) {
     double seconds = 0;
     const auto result = std::from_chars(s.data(), s.data() + s.size(), seconds);
     if (result.ec != std::errc{} || result.ptr != s.data() + s.size()) return std::nullopt;
-    // Microseconds must fit int64 (9.22e18): beyond 9.2e12 s (year 293,000) llround overflows.
-    if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxUnixSeconds) return std::nullopt;
-    return static_cast<int64_t>(std::llround(seconds * 1e6));
+    // Bounded before llround, which overflows past 9.22e12 s.
+    if (!std::isfinite(seconds) || std::fabs(seconds) > 1e12) return std::nullopt;
+    const auto micros = static_cast<int64_t>(std::llround(seconds * 1e6));
+    if (micros < kFirstMicros || micros >= kEndMicros) return std::nullopt;
+    return micros;
   }
   int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, micros = 0;
   if (!digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' || !digits(s, 8, 2, day) ||

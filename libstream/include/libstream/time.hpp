@@ -11,9 +11,9 @@ namespace libstream {
 
 /// Microseconds since 1970-01-01T00:00:00Z. Accepts YYYY-MM-DD, a 'T' or ' ' then
 /// HH:MM:SS, an optional fraction (digits beyond microseconds are truncated), an optional
-/// Z or +HH:MM / +HHMM offset (none means UTC), or a decimal number of Unix seconds of
-/// magnitude at most 9.2e12 (so its microseconds fit int64).
-/// nullopt when the text is none of these.
+/// Z or +HH:MM / +HHMM offset (none means UTC), or a decimal number of Unix seconds from
+/// year 0000 to 9999 (-62167219200 <= s < 253402300800: a number past it, such as a count of
+/// milliseconds, is no time). nullopt when the text is none of these.
 [[nodiscard]] std::optional<int64_t> parse_instant(std::string_view text);
 
 /// RFC 3339 in UTC: "2025-09-26T22:06:25Z", with ".ffffff" when the fraction is not zero.
