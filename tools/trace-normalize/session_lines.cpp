@@ -64,7 +64,7 @@ void SessionLines::flush(Normalizer& normalizer, libstream::ToolContext& context
   if (dialect_ == nullptr) return;
   std::vector<SessionLine> lines;
   lines.reserve(kept_);
-  for (size_t i = 0; i < kept_; ++i) lines.push_back(SessionLine{&slots_[i]->document, slots_[i]->number, slots_[i]->text});
+  for (size_t i = 0; i < kept_; ++i) lines.push_back(SessionLine{&slots_[i]->document, slots_[i]->number, slots_[i]->text, slots_[i]->decoded.data()});
   const std::string where = file_ + ":" + std::to_string(slots_[0]->number);
   try {
     normalizer.normalize_session(*dialect_, lines, file_, out,

@@ -62,6 +62,10 @@ struct SessionLine {
   const rapidjson::Value* value;
   uint64_t line;         ///< line number in its input
   std::string_view raw = {};  ///< the line as read (empty when unknown): members can be copied from it byte for byte
+  /// The buffer `value` was parsed from in place, a copy of `raw` (null when not so parsed):
+  /// each top-level key's text lies at the same offset in both, so raw_members finds a
+  /// member's text from the keys around it instead of scanning the line again.
+  const char* parsed_in_place = nullptr;
 };
 
 /// The raw text of each top-level member of `line`, in the DOM's member order, for copying

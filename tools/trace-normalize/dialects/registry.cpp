@@ -70,12 +70,60 @@ const DialectSpec* find_dialect(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Each member's raw text from where its key lies: the DOM was parsed in place from a copy of
+// `raw`, so a key's decoded text starts at its offset in `raw`, and a member's value is what
+// lies between its key's colon and the comma before the next key (the last one's, the closing
+// brace). Only the keys are scanned, not the values between them (a Claude Code line's
+// `message`): finding members by scanning the whole line again was 7% of converting one.
+// False when a key does not lie in the buffer (then the line is scanned).
+bool spans_from_keys(const SessionLine& line, std::vector<std::pair<std::string_view, std::string_view>>& spans) {
+  const std::string_view raw = line.raw;
+  const char* const base = line.parsed_in_place;
+  spans.clear();
+  thread_local std::vector<size_t> quotes;  // each key's opening quote; kept: no allocation per line
+  quotes.clear();
+  for (const auto& member : line.value->GetObject()) {
+    const char* key = member.name.GetString();
+    if (key <= base || key >= base + raw.size()) return false;
+    const auto at = static_cast<size_t>(key - base) - 1;
+    if (raw[at] != '"' || (!quotes.empty() && at <= quotes.back())) return false;
+    quotes.push_back(at);
+  }
+  for (size_t i = 0; i < quotes.size(); ++i) {
+    size_t p = quotes[i] + 1;  // the key's closing quote: after an even run of backslashes
+    while (p < raw.size() && raw[p] != '"') p += raw[p] == '\\' ? size_t{2} : size_t{1};
+    if (p >= raw.size()) return false;
+    const std::string_view key = raw.substr(quotes[i] + 1, p - quotes[i] - 1);
+    for (++p; p < raw.size() && is_space(raw[p]); ++p) {
+    }
+    if (p >= raw.size() || raw[p] != ':') return false;
+    for (++p; p < raw.size() && is_space(raw[p]); ++p) {
+    }
+    size_t end = i + 1 < quotes.size() ? quotes[i + 1] : raw.size();
+    while (end > p && is_space(raw[end - 1])) --end;
+    if (end <= p || raw[end - 1] != (i + 1 < quotes.size() ? ',' : '}')) return false;
+    for (--end; end > p && is_space(raw[end - 1]); --end) {
+    }
+    if (end <= p) return false;
+    spans.emplace_back(key, raw.substr(p, end - p));
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::optional<std::string_view>> raw_members(const SessionLine& line) {
   std::vector<std::optional<std::string_view>> out;
   if (!line.value->IsObject()) return out;
   out.resize(line.value->MemberCount());
-  std::vector<std::pair<std::string_view, std::string_view>> spans;
-  if (line.raw.empty() || !libstream::top_level_members(line.raw, spans) || spans.size() != out.size()) return out;
+  thread_local std::vector<std::pair<std::string_view, std::string_view>> spans;  // kept, as above
+  if (line.raw.empty()) return out;
+  const bool found = (line.parsed_in_place != nullptr && spans_from_keys(line, spans)) || libstream::top_level_members(line.raw, spans);
+  if (!found || spans.size() != out.size()) return out;
   size_t i = 0;
   for (const auto& member : line.value->GetObject()) {
     const auto& [key, value] = spans[i];
