@@ -186,6 +186,7 @@ class MessageBuilder {
         if (p.usage.known) p.message.usage = p.usage.json();
         if (p.usage.last != nullptr) p.message.extra.emplace_back("usage", json_of(*p.usage.last));
         if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
+        if (p.times.size() > 1) p.message.extra.emplace_back("line_timestamps", array_json(p.times));
       }
     }
     size_t size = 2 + messages_.size();
@@ -208,6 +209,7 @@ class MessageBuilder {
     Message message;
     std::string response_id;  // message.id (+ requestId): one streamed response
     std::vector<std::string> texts, reasoning, calls, originals, uuids;
+    std::vector<std::string> times;  // each line's timestamp as written (null where it has none)
     ResponseUsage usage;
   };
 
@@ -260,7 +262,7 @@ class MessageBuilder {
     }
   }
 
-  void push(Message m) { messages_.push_back(Pending{std::move(m), {}, {}, {}, {}, {}, {}, {}}); }
+  void push(Message m) { messages_.push_back(Pending{std::move(m), {}, {}, {}, {}, {}, {}, {}, {}}); }
 
   void add_assistant(const Value& line, const Value& message, const Value* content) {
     std::string response = string_or_empty(find_member(message, "id"));
@@ -297,6 +299,8 @@ class MessageBuilder {
       }
     }
     if (auto uuid = text(find_member(line, "uuid"))) open->uuids.push_back(quote(*uuid));
+    const Value* at = find_member(line, "timestamp");
+    open->times.push_back(at != nullptr ? json_of(*at) : "null");
     open->usage.merge(find_present(message, "usage"));
     if (content != nullptr && content->IsString()) {
       open->texts.push_back(json_of(*content));

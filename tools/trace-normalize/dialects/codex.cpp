@@ -291,7 +291,8 @@ class CodexSession {
     }
     if (type == "session_meta" && meta_ == nullptr && payload.IsObject() && text(find_member(payload, "id"))) {
       meta_ = &payload;
-      meta_envelope_ = envelope_rest(payload, line);
+      // Its line's own time too: the session's created_at is the payload's, which can differ.
+      meta_envelope_ = agent::rest_json(line, {"type", "payload"});
       return;
     }
     if (type == "turn_context" && payload.IsObject()) {
@@ -430,6 +431,8 @@ class CodexSession {
       reasoning_ += (reasoning_.empty() || parts.empty() ? "" : ",") + parts;
       std::vector<std::pair<std::string, std::string>> members;
       keep_members(item, {"type", "summary", "content", "encrypted_content"}, members);
+      // Its line's time (the message it joins has its own): as written.
+      if (timestamp != nullptr) members.emplace_back("timestamp", json_of(*timestamp));
       if (std::string envelope = envelope_rest(item, line); !envelope.empty()) members.emplace_back("envelope", std::move(envelope));
       const std::string rest = agent::members_json(members);
       if (!rest.empty()) reasoning_rest_ += (reasoning_rest_.empty() ? "" : ",") + rest;
@@ -541,7 +544,7 @@ class CodexSession {
   const MapContext& context_;
   Record& out_;
   const Value* meta_ = nullptr;
-  std::string meta_envelope_;  ///< the session_meta line's envelope members beside its payload
+  std::string meta_envelope_;  ///< the session_meta line's envelope members beside its payload (its timestamp included)
   bool legacy_ = false;
   std::vector<Message> messages_;
   std::string env_;  // the env_messages array being written, without its closing bracket

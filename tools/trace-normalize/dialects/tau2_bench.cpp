@@ -205,11 +205,12 @@ void map_sessions(const Value& r, const MapContext& context, std::vector<std::st
   }
   const Value* sims = find_present(r, "simulations");
   if (sims == nullptr) {
-    // A run's header without simulations (voice experiments keep them in files of their own).
+    // A run's header without simulations (voice experiments keep them in files of their own):
+    // nothing to write, and said so, since the record is counted as filtered.
     const Value* tasks = find_present(r, "tasks");
-    if (tasks != nullptr && tasks->IsArray() && !tasks->Empty()) {
-      context.warn("a tau2-bench results document with " + std::to_string(tasks->Size()) + " tasks and no simulations");
-    }
+    const size_t task_count = tasks != nullptr && tasks->IsArray() ? tasks->Size() : 0;
+    context.warn("a tau2-bench results document with " + std::to_string(task_count) +
+                 " tasks and no simulations: no session written (simulations saved in files of their own are read as such)");
     return;
   }
   if (!sims->IsArray()) throw MappingError{"simulations: not an array"};
