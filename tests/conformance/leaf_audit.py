@@ -15,7 +15,9 @@ conversions its manual documents, each listed here with why it changes a source'
 - tau-bench few-shot `messages_display` transcripts are split into messages at their
   `role: ` lines: each line is looked for in the messages' text, label removed;
 - a Claude Code subagent's `agentId` is written in its session id, `<sessionId>:agent-<agentId>`;
-- a tau2-bench results document without simulations writes nothing (filtered, warned).
+- a tau2-bench results document without simulations writes nothing (filtered, warned);
+- a verifiers `metadata.json` writes nothing itself: it is read before its run's rows, as the
+  manual says, and its texts are looked for in their sessions.
 
 Usage: python3 leaf_audit.py BIN_DIR DATA_DIR (exit 77 when the data is absent). With
 TRACE_LEAF_AUDIT_NEGATIVE_CONTROL=1 every `extra` member is taken out of the output before
@@ -31,11 +33,9 @@ import sys
 import tempfile
 
 SKIP = 77
-FILES = ["claude-code/*.jsonl", "codex-rollouts-*/*.jsonl", "gemini-cli/*.json", "gemini-cli/*.jsonl",
-         "swe-agent/*.traj", "mini-swe-agent/*.traj.json", "mini-swe-agent/*/*.traj.json", "openhands/*.json",
-         "openhands/*.jsonl", "openhands-sdk/*.json", "openhands-sdk/*.jsonl", "harbor-atif/*.json",
-         "harbor-atif/*.jsonl", "inspect-ai/*.json", "verifiers-vf-eval/*results.jsonl", "tau-bench/*.json",
-         "tau-bench/*.jsonl", "tau2-bench/*.json"]
+FILES = ["claude-code/*", "codex-rollouts-*/*", "gemini-cli/*", "swe-agent/*", "mini-swe-agent/*",
+         "mini-swe-agent/*/*", "openhands/*", "openhands-sdk/*", "harbor-atif/*", "inspect-ai/*",
+         "verifiers-vf-eval/*", "tau-bench/*", "tau2-bench/*"]
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 LABEL = re.compile(r"^(system|user|assistant|tool): ")
 NEGATIVE = os.environ.get("TRACE_LEAF_AUDIT_NEGATIVE_CONTROL") == "1"
@@ -163,10 +163,19 @@ def drop_extra(v):
     return v
 
 
+def companions(path):
+    """The files read with `path`: a verifiers metadata.json, then its run's rows."""
+    if path.endswith("__metadata.json"):
+        rows = path[: -len("__metadata.json")] + "__results.jsonl"
+        if os.path.exists(rows):
+            return [path, rows]
+    return [path]
+
+
 def audit(bin_dir, path):
     with tempfile.TemporaryDirectory() as scratch:
         rejects = os.path.join(scratch, "rejects.ndjson")
-        read = subprocess.run([f"{bin_dir}/trace-read", "-q", path], capture_output=True, check=True)
+        read = subprocess.run([f"{bin_dir}/trace-read", "-q", *companions(path)], capture_output=True, check=True)
         normalize = subprocess.run([f"{bin_dir}/trace-normalize", "-q", "--rejects", rejects], input=read.stdout,
                                    capture_output=True)
         written = records_of(normalize.stdout.decode("utf-8", "replace"))
@@ -187,7 +196,8 @@ def audit(bin_dir, path):
 def main():
     bin_dir, data = sys.argv[1], sys.argv[2]
     paths = sorted({p for pattern in FILES for p in glob.glob(os.path.join(data, pattern))})
-    paths = [p for p in paths if "schema" not in os.path.basename(p).lower()]
+    # Every file of these folders but their notes (SOURCES.md, READMEs) and JSON Schemas.
+    paths = [p for p in paths if os.path.isfile(p) and not p.endswith(".md") and "schema" not in os.path.basename(p).lower()]
     if not paths:
         print("leaf audit: no shared data, skipped")
         return SKIP
