@@ -186,7 +186,11 @@ class MessageBuilder {
         if (p.usage.known) p.message.usage = p.usage.json();
         if (p.usage.last != nullptr) p.message.extra.emplace_back("usage", json_of(*p.usage.last));
         if (p.uuids.size() > 1) p.message.extra.emplace_back("line_uuids", array_json(p.uuids));
-        if (p.times.size() > 1) p.message.extra.emplace_back("line_timestamps", array_json(p.times));
+        if (p.times.size() > 1) {
+          std::vector<std::string> times;
+          for (const Value* at : p.times) times.push_back(at != nullptr ? json_of(*at) : "null");
+          p.message.extra.emplace_back("line_timestamps", array_json(times));
+        }
       }
     }
     size_t size = 2 + messages_.size();
@@ -209,7 +213,9 @@ class MessageBuilder {
     Message message;
     std::string response_id;  // message.id (+ requestId): one streamed response
     std::vector<std::string> texts, reasoning, calls, originals, uuids;
-    std::vector<std::string> times;  // each line's timestamp as written (null where it has none)
+    // Each line's timestamp (null where it has none), written only for a response of several
+    // lines, when the message is finished: most responses are one line.
+    std::vector<const Value*> times;
     ResponseUsage usage;
   };
 
@@ -299,8 +305,7 @@ class MessageBuilder {
       }
     }
     if (auto uuid = text(find_member(line, "uuid"))) open->uuids.push_back(quote(*uuid));
-    const Value* at = find_member(line, "timestamp");
-    open->times.push_back(at != nullptr ? json_of(*at) : "null");
+    open->times.push_back(find_member(line, "timestamp"));
     open->usage.merge(find_present(message, "usage"));
     if (content != nullptr && content->IsString()) {
       open->texts.push_back(json_of(*content));
