@@ -466,7 +466,8 @@ void map_session(const std::vector<SessionLine>& lines, const MapContext& contex
     // Envelope members from the first line that has each; a line is scanned for their raw
     // text only when it holds one not seen yet (older versions lack some on every line).
     const auto missing = [&](const char* key) { return envelope.count(std::string_view(key)) == 0 && find_member(line, key) != nullptr; };
-    if ((find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) &&
+    if (envelope.size() < std::size(kEnvelope) &&
+        (find_member(line, "uuid") != nullptr || find_member(line, "sessionId") != nullptr) &&
         std::any_of(std::begin(kEnvelope), std::end(kEnvelope), missing)) {
       const auto raw = raw_members(l);
       size_t position = 0;

@@ -93,27 +93,42 @@ Layout lay_out(const std::vector<SessionLine>& lines, const std::vector<bool>& c
     const Value* message = find_present(*lines[i].value, "message");
     return message != nullptr ? text(find_member(*message, "id")).value_or(std::string_view()) : std::string_view();
   };
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = 0; i < n; ++i) {
-      if (!conversation[i] || !layout.main[i]) continue;
-      if (const std::string_view r = response_of(i); !r.empty()) changed = responses.insert(r).second || changed;
-      const Value* message = find_present(*lines[i].value, "message");
-      const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
-      if (content == nullptr || !content->IsArray()) continue;
-      for (const Value& block : content->GetArray()) {
-        if (auto id = text(find_member(block, "id"))) changed = calls.insert(*id).second || changed;
-        if (auto id = text(find_member(block, "tool_use_id"))) changed = results.insert(*id).second || changed;
-      }
+  // A line off the path is rare (a rewind): without one there is nothing to join.
+  std::vector<size_t> off_main;
+  for (size_t i = 0; i < n; ++i) {
+    if (conversation[i] && !layout.main[i]) off_main.push_back(i);
+  }
+  if (off_main.empty()) return layout;
+  // Each main line's ids are gathered once, when it is (or becomes) main line; the off-path
+  // lines are checked again while one of them joins.
+  std::vector<bool> gathered(n, false);
+  const auto gather = [&](size_t i) {
+    gathered[i] = true;
+    if (const std::string_view r = response_of(i); !r.empty()) responses.insert(r);
+    const Value* message = find_present(*lines[i].value, "message");
+    const Value* content = message != nullptr ? find_member(*message, "content") : nullptr;
+    if (content == nullptr || !content->IsArray()) return;
+    for (const Value& block : content->GetArray()) {
+      if (auto id = text(find_member(block, "id"))) calls.insert(*id);
+      if (auto id = text(find_member(block, "tool_use_id"))) results.insert(*id);
     }
-    for (size_t i = 0; i < n; ++i) {
-      if (!conversation[i] || layout.main[i]) continue;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (conversation[i] && layout.main[i]) gather(i);
+  }
+  for (bool joined = true; joined;) {
+    joined = false;
+    for (const size_t i : off_main) {
+      if (layout.main[i]) continue;
       const std::string_view r = response_of(i);
       if ((!r.empty() && responses.count(r) != 0) || ids_of(i, "tool_result", "tool_use_id", calls) ||
           ids_of(i, "tool_use", "id", results)) {
         layout.main[i] = true;
-        changed = true;
+        joined = true;
       }
+    }
+    for (const size_t i : off_main) {
+      if (layout.main[i] && !gathered[i]) gather(i);
     }
   }
   return layout;
