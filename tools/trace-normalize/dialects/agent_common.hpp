@@ -94,8 +94,16 @@ inline std::string arguments_text(const Value* arguments, const std::string& cal
 
 /// One OpenAI tool call.
 inline std::string tool_call_json(const std::string& id, std::string_view name, const std::string& arguments) {
-  return "{\"id\":" + quote(id) + ",\"type\":\"function\",\"function\":{\"name\":" + quote(name) +
-         ",\"arguments\":" + arguments + "}}";
+  std::string out;  // one buffer: the arguments are often the call's bulk
+  out.reserve(arguments.size() + id.size() + name.size() + 64);
+  out += "{\"id\":";
+  libstream::append_json_string(out, id);
+  out += ",\"type\":\"function\",\"function\":{\"name\":";
+  libstream::append_json_string(out, name);
+  out += ",\"arguments\":";
+  out += arguments;
+  out += "}}";
+  return out;
 }
 
 /// A trace/v1 usage object from named counts (absent counts left out; input and output always written).

@@ -133,8 +133,9 @@ class GeminiSession {
     msg.role = kind == "user" ? "user" : "assistant";
     if (kind == "model") msg.original_role = "model";
     if (auto id = text(find_member(m, "id"))) msg.id = std::string(*id);
-    agent::set_message_time(msg, find_member(m, "timestamp"), "timestamp");
-    see_time(find_member(m, "timestamp"));
+    const Value* timestamp = find_member(m, "timestamp");
+    agent::set_message_time(msg, timestamp, "timestamp");
+    see_time(timestamp);
     msg.content = parts_json(find_member(m, "content"), msg);
     if (auto model = text(find_member(m, "model")); model && !model->empty()) {
       msg.model = std::string(*model);
@@ -240,11 +241,17 @@ class GeminiSession {
       context_.warn("no sessionId: session_id " + id + " made from the record");
     }
     out_.set_text("session_id", id);
-    std::string messages = "[";
+    size_t size = 2;
+    for (const auto& group : groups_) {
+      for (const Message& m : group) size += m.json_size_hint() + 1;
+    }
+    std::string messages;
+    messages.reserve(size);
+    messages += '[';
     for (const auto& group : groups_) {
       for (const Message& m : group) {
         if (messages.size() > 1) messages += ',';
-        messages += m.json();
+        m.append_json(messages);
       }
     }
     messages += ']';
@@ -299,8 +306,9 @@ class GeminiSession {
       tool.name = name;
       tool.content = result_content(find_member(call, "result"), tool);
       if (auto status = text(find_member(call, "status")); status && *status == "error") tool.is_error = true;
-      agent::set_message_time(tool, find_member(call, "timestamp"), "timestamp");
-      see_time(find_member(call, "timestamp"));
+      const Value* timestamp = find_member(call, "timestamp");
+      agent::set_message_time(tool, timestamp, "timestamp");
+      see_time(timestamp);
       keep_members(call, {"id", "name", "args", "result", "timestamp"}, tool.extra);
     }
     msg.tool_calls = "[" + list + "]";
