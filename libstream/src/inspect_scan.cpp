@@ -3,13 +3,12 @@
 // matter, as in ValueReader, and the JSON parser checks each value afterwards.
 #include <libstream/error.hpp>
 #include <libstream/inspect_log.hpp>
+#include <libstream/json.hpp>
 
 #include <rapidjson/document.h>
 
 namespace libstream {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 /// Bytes a number, true, false or null can hold (the parser checks the literal later).
 bool is_scalar_byte(char c) {
@@ -153,7 +152,7 @@ InspectLogScanner::Event InspectLogScanner::scan(const char* data, size_t size, 
       key_raw_ += c;
       continue;
     }
-    if (is_space(c)) {
+    if (is_json_space(c)) {
       if (c == '\n') ++line_;
       ++pos;
       continue;

@@ -329,8 +329,6 @@ std::string base64_encode(std::string_view bytes) {
 
 namespace {
 
-bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 /// Index just past the string whose opening quote is at `i`, or npos. Jumps from quote to
 /// quote with memchr; a quote preceded by an odd run of backslashes is escaped.
 size_t skip_string(std::string_view s, size_t i) {

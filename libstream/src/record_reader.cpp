@@ -12,8 +12,6 @@
 namespace libstream {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 bool ends_with(const std::string& text, const char* suffix) {
   const size_t n = std::strlen(suffix);
   return text.size() >= n && text.compare(text.size() - n, n, suffix) == 0;
@@ -98,7 +96,7 @@ bool LineReader::next(RawRecord& record) {
     base[length] = '\0';
     const uint64_t offset = buffer_.offset();
     buffer_.consume(consumed);
-    if (std::all_of(base, base + length, is_space)) {
+    if (std::all_of(base, base + length, is_json_space)) {
       ++blank_lines_;
       continue;
     }
@@ -133,7 +131,7 @@ bool ValueReader::skip_separators() {
       return false;
     }
     const char c = buffer_.data()[0];
-    if (is_space(c)) {
+    if (is_json_space(c)) {
       if (c == '\n') ++line_;
       buffer_.consume(1);
       continue;
@@ -188,7 +186,7 @@ ValueReader::Scan ValueReader::scan(const char* p, size_t n, size_t& pos) {
       continue;
     }
     if (in_scalar_) {  // a top-level number or literal ends at the next delimiter
-      if (is_space(c) || c == ',' || c == ']' || c == '}' || c == '[' || c == '{' || c == '"') return Scan::complete;
+      if (is_json_space(c) || c == ',' || c == ']' || c == '}' || c == '[' || c == '{' || c == '"') return Scan::complete;
       ++pos;
       continue;
     }
@@ -352,7 +350,7 @@ InputFormat RecordReader::detect() {
   // the maximum record size). Returns the window size when the input ends first.
   const auto next_non_space = [&](size_t from) {
     for (;;) {
-      while (from < buffer_.size() && is_space(buffer_.data()[from])) ++from;
+      while (from < buffer_.size() && is_json_space(buffer_.data()[from])) ++from;
       if (from < buffer_.size() || from > options_.max_record_size || !buffer_.fill_or_defer()) return from;
     }
   };

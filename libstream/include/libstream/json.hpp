@@ -61,6 +61,9 @@ void append_json_string(std::string& out, std::string_view text);
 /// is safe.
 [[nodiscard]] bool append_json_value(std::string& out, const rapidjson::Value& value);
 
+/// JSON's four whitespace bytes (RFC 8259): space, tab, line feed, carriage return.
+[[nodiscard]] constexpr bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 /// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view text);
 

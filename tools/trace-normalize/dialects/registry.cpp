@@ -72,8 +72,6 @@ const DialectSpec* find_dialect(std::string_view name) {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 // Each member's raw text from where its key lies: the DOM was parsed in place from a copy of
 // `raw`, so a key's decoded text starts at its offset in `raw`, and a member's value is what
 // lies between its key's colon and the comma before the next key (the last one's, the closing
@@ -98,15 +96,15 @@ bool spans_from_keys(const SessionLine& line, std::vector<std::pair<std::string_
     while (p < raw.size() && raw[p] != '"') p += raw[p] == '\\' ? size_t{2} : size_t{1};
     if (p >= raw.size()) return false;
     const std::string_view key = raw.substr(quotes[i] + 1, p - quotes[i] - 1);
-    for (++p; p < raw.size() && is_space(raw[p]); ++p) {
+    for (++p; p < raw.size() && libstream::is_json_space(raw[p]); ++p) {
     }
     if (p >= raw.size() || raw[p] != ':') return false;
-    for (++p; p < raw.size() && is_space(raw[p]); ++p) {
+    for (++p; p < raw.size() && libstream::is_json_space(raw[p]); ++p) {
     }
     size_t end = i + 1 < quotes.size() ? quotes[i + 1] : raw.size();
-    while (end > p && is_space(raw[end - 1])) --end;
+    while (end > p && libstream::is_json_space(raw[end - 1])) --end;
     if (end <= p || raw[end - 1] != (i + 1 < quotes.size() ? ',' : '}')) return false;
-    for (--end; end > p && is_space(raw[end - 1]); --end) {
+    for (--end; end > p && libstream::is_json_space(raw[end - 1]); --end) {
     }
     if (end <= p) return false;
     spans.emplace_back(key, raw.substr(p, end - p));
