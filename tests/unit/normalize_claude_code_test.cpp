@@ -103,6 +103,27 @@ TEST(ClaudeCode, ParallelToolResultsChildOfAnEarlierFragmentStayOnTheMainLine) {
   EXPECT_FALSE(s.doc.HasMember("branches"));
 }
 
+TEST(ClaudeCode, AResultJoinsTheMainLineThroughACallOfAFragmentThatJoinedFirst) {
+  // a1b (a later line of a1's response) and r9 (the result of a1b's call) hang off a1 while
+  // the conversation goes on from a1: a1b joins by its response, then r9 by a1b's call.
+  const Session s = map(
+      R"({"type":"user","sessionId":"s","uuid":"u1","parentUuid":null,"message":{"role":"user","content":"go"}})"
+      "\n"
+      R"({"type":"assistant","sessionId":"s","uuid":"a1","parentUuid":"u1","requestId":"q1","message":{"id":"m1","role":"assistant","content":[{"type":"text","text":"looking"}]}})"
+      "\n"
+      R"({"type":"assistant","sessionId":"s","uuid":"a1b","parentUuid":"a1","requestId":"q1","message":{"id":"m1","role":"assistant","content":[{"type":"tool_use","id":"toolu_9","name":"Read","input":{"path":"x"}}]}})"
+      "\n"
+      R"({"type":"user","sessionId":"s","uuid":"r9","parentUuid":"a1b","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_9","content":"x's text"}]}})"
+      "\n"
+      R"({"type":"assistant","sessionId":"s","uuid":"a2","parentUuid":"a1","requestId":"q2","message":{"id":"m2","role":"assistant","content":[{"type":"text","text":"done"}]}})"
+      "\n");
+  EXPECT_FALSE(s.doc.HasMember("branches"));
+  ASSERT_EQ(s.messages().Size(), 4u);
+  EXPECT_EQ(str(s.messages()[1]["tool_calls"][0]["id"]), "toolu_9");
+  EXPECT_EQ(str(s.messages()[2]["tool_call_id"]), "toolu_9");
+  EXPECT_EQ(str(s.messages()[3]["content"]), "done");
+}
+
 TEST(ClaudeCode, ARewindIsABranchAndTheLastLineIsTheMainLine) {
   const Session s = map(
       R"({"type":"user","sessionId":"s","uuid":"u1","parentUuid":null,"message":{"role":"user","content":"hi"}})"
